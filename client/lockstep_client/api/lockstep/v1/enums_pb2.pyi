@@ -1,0 +1,105 @@
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from typing import ClassVar as _ClassVar
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class ThreadStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    THREAD_STATUS_UNSPECIFIED: _ClassVar[ThreadStatus]
+    THREAD_STATUS_IDLE: _ClassVar[ThreadStatus]
+    THREAD_STATUS_BUSY: _ClassVar[ThreadStatus]
+    THREAD_STATUS_INTERRUPTED: _ClassVar[ThreadStatus]
+    THREAD_STATUS_ERROR: _ClassVar[ThreadStatus]
+
+class RunStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RUN_STATUS_UNSPECIFIED: _ClassVar[RunStatus]
+    RUN_STATUS_PENDING: _ClassVar[RunStatus]
+    RUN_STATUS_RUNNING: _ClassVar[RunStatus]
+    RUN_STATUS_SUCCESS: _ClassVar[RunStatus]
+    RUN_STATUS_INTERRUPTED: _ClassVar[RunStatus]
+    RUN_STATUS_ERROR: _ClassVar[RunStatus]
+    RUN_STATUS_CANCELLED: _ClassVar[RunStatus]
+    RUN_STATUS_TIMEOUT: _ClassVar[RunStatus]
+
+class StreamMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    STREAM_MODE_UNSPECIFIED: _ClassVar[StreamMode]
+    STREAM_MODE_VALUES: _ClassVar[StreamMode]
+    STREAM_MODE_UPDATES: _ClassVar[StreamMode]
+    STREAM_MODE_DEBUG: _ClassVar[StreamMode]
+    STREAM_MODE_CUSTOM: _ClassVar[StreamMode]
+
+class MultitaskStrategy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MULTITASK_STRATEGY_UNSPECIFIED: _ClassVar[MultitaskStrategy]
+    MULTITASK_STRATEGY_REJECT: _ClassVar[MultitaskStrategy]
+    MULTITASK_STRATEGY_ENQUEUE: _ClassVar[MultitaskStrategy]
+    MULTITASK_STRATEGY_INTERRUPT: _ClassVar[MultitaskStrategy]
+    MULTITASK_STRATEGY_ROLLBACK: _ClassVar[MultitaskStrategy]
+
+class OnDisconnect(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ON_DISCONNECT_UNSPECIFIED: _ClassVar[OnDisconnect]
+    ON_DISCONNECT_CANCEL: _ClassVar[OnDisconnect]
+    ON_DISCONNECT_CONTINUE: _ClassVar[OnDisconnect]
+
+class InterruptWhen(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    INTERRUPT_WHEN_UNSPECIFIED: _ClassVar[InterruptWhen]
+    INTERRUPT_WHEN_DURING: _ClassVar[InterruptWhen]
+    INTERRUPT_WHEN_BEFORE: _ClassVar[InterruptWhen]
+    INTERRUPT_WHEN_AFTER: _ClassVar[InterruptWhen]
+
+class CheckpointSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CHECKPOINT_SOURCE_UNSPECIFIED: _ClassVar[CheckpointSource]
+    CHECKPOINT_SOURCE_INPUT: _ClassVar[CheckpointSource]
+    CHECKPOINT_SOURCE_LOOP: _ClassVar[CheckpointSource]
+    CHECKPOINT_SOURCE_UPDATE: _ClassVar[CheckpointSource]
+    CHECKPOINT_SOURCE_FORK: _ClassVar[CheckpointSource]
+
+class IfExists(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    IF_EXISTS_UNSPECIFIED: _ClassVar[IfExists]
+    IF_EXISTS_RAISE: _ClassVar[IfExists]
+    IF_EXISTS_DO_NOTHING: _ClassVar[IfExists]
+THREAD_STATUS_UNSPECIFIED: ThreadStatus
+THREAD_STATUS_IDLE: ThreadStatus
+THREAD_STATUS_BUSY: ThreadStatus
+THREAD_STATUS_INTERRUPTED: ThreadStatus
+THREAD_STATUS_ERROR: ThreadStatus
+RUN_STATUS_UNSPECIFIED: RunStatus
+RUN_STATUS_PENDING: RunStatus
+RUN_STATUS_RUNNING: RunStatus
+RUN_STATUS_SUCCESS: RunStatus
+RUN_STATUS_INTERRUPTED: RunStatus
+RUN_STATUS_ERROR: RunStatus
+RUN_STATUS_CANCELLED: RunStatus
+RUN_STATUS_TIMEOUT: RunStatus
+STREAM_MODE_UNSPECIFIED: StreamMode
+STREAM_MODE_VALUES: StreamMode
+STREAM_MODE_UPDATES: StreamMode
+STREAM_MODE_DEBUG: StreamMode
+STREAM_MODE_CUSTOM: StreamMode
+MULTITASK_STRATEGY_UNSPECIFIED: MultitaskStrategy
+MULTITASK_STRATEGY_REJECT: MultitaskStrategy
+MULTITASK_STRATEGY_ENQUEUE: MultitaskStrategy
+MULTITASK_STRATEGY_INTERRUPT: MultitaskStrategy
+MULTITASK_STRATEGY_ROLLBACK: MultitaskStrategy
+ON_DISCONNECT_UNSPECIFIED: OnDisconnect
+ON_DISCONNECT_CANCEL: OnDisconnect
+ON_DISCONNECT_CONTINUE: OnDisconnect
+INTERRUPT_WHEN_UNSPECIFIED: InterruptWhen
+INTERRUPT_WHEN_DURING: InterruptWhen
+INTERRUPT_WHEN_BEFORE: InterruptWhen
+INTERRUPT_WHEN_AFTER: InterruptWhen
+CHECKPOINT_SOURCE_UNSPECIFIED: CheckpointSource
+CHECKPOINT_SOURCE_INPUT: CheckpointSource
+CHECKPOINT_SOURCE_LOOP: CheckpointSource
+CHECKPOINT_SOURCE_UPDATE: CheckpointSource
+CHECKPOINT_SOURCE_FORK: CheckpointSource
+IF_EXISTS_UNSPECIFIED: IfExists
+IF_EXISTS_RAISE: IfExists
+IF_EXISTS_DO_NOTHING: IfExists
