@@ -1,0 +1,146 @@
+"""The Saver interface: the one narrow door between the runtime and a store.
+
+A store keeps, per thread, a chain of checkpoints. A checkpoint names the
+version of every channel (the id of the checkpoint that last changed it) and
+what each node has seen; the values themselves are stored once per version as
+blobs, so a step that changes one key stores one blob. A blob is the value, or
+only the writes of that step to be folded onto the previous version ("delta").
+Writes of tasks that finished in a step that did not complete are kept as
+pending writes on the checkpoint the step started from.
+
+To write a new store, subclass `BaseSaver` and implement the six sync methods;
+the async twins run them in a worker thread unless overridden.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Config = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Blob:
+    """One channel's change in one checkpoint."""
+
+    kind: Literal["full", "delta", "empty"]
+    value: Any = None
+    base: str | None = None  # for a delta: the version it folds onto
+
+
+@dataclass(slots=True)
+class Checkpoint:
+    id: str
+    ts: str
+    channel_versions: dict[str, str]
+    versions_seen: dict[str, dict[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class PendingWrite:
+    task_id: str
+    channel: str
+    value: Any
+
+
+@dataclass(slots=True)
+class CheckpointTuple:
+    config: Config
+    checkpoint: Checkpoint
+    metadata: dict[str, Any]
+    parent_config: Config | None
+    pending_writes: list[PendingWrite] = field(default_factory=list)
+    # channel -> blobs from the last full one to the current version, oldest first
+    blobs: dict[str, list[Blob]] = field(default_factory=dict)
+
+
+def thread_id_of(config: Config) -> str:
+    try:
+        return str(config["configurable"]["thread_id"])
+    except (KeyError, TypeError):
+        raise ValueError(
+            'a checkpointer needs config={"configurable": {"thread_id": ...}}'
+        ) from None
+
+
+def checkpoint_id_of(config: Config | None) -> str | None:
+    if not config:
+        return None
+    return (config.get("configurable") or {}).get("checkpoint_id")
+
+
+def checkpoint_config(thread_id: str, checkpoint_id: str, ns: str = "") -> Config:
+    return {
+        "configurable": {
+            "thread_id": thread_id,
+            "checkpoint_ns": ns,
+            "checkpoint_id": checkpoint_id,
+        }
+    }
+
+
+class BaseSaver:
+    """Stores checkpoints per thread. Implementations must be safe to share across threads."""
+
+    def get_tuple(self, config: Config) -> CheckpointTuple | None:
+        """The checkpoint the config names, or the thread's latest; None if there is none."""
+        raise NotImplementedError
+
+    def list(
+        self,
+        config: Config,
+        *,
+        before: Config | None = None,
+        limit: int | None = None,
+    ) -> Iterator[CheckpointTuple]:
+        """The thread's checkpoints, newest first."""
+        raise NotImplementedError
+
+    def put(
+        self,
+        config: Config,
+        checkpoint: Checkpoint,
+        metadata: dict[str, Any],
+        blobs: dict[str, Blob],
+    ) -> Config:
+        """Save a checkpoint after the one `config` names; blobs are at the new versions."""
+        raise NotImplementedError
+
+    def put_writes(self, config: Config, writes: Sequence[PendingWrite]) -> None:
+        """Keep a task's writes on the checkpoint `config` names, until the step completes."""
+        raise NotImplementedError
+
+    def delete_thread(self, thread_id: str) -> None:
+        raise NotImplementedError
+
+    def list_threads(self) -> list[str]:
+        """Every thread id with at least one checkpoint."""
+        raise NotImplementedError
+
+    async def aget_tuple(self, config: Config) -> CheckpointTuple | None:
+        return await asyncio.to_thread(self.get_tuple, config)
+
+    async def alist(
+        self, config: Config, *, before: Config | None = None, limit: int | None = None
+    ) -> AsyncIterator[CheckpointTuple]:
+        items = await asyncio.to_thread(lambda: list(self.list(config, before=before, limit=limit)))
+        for item in items:
+            yield item
+
+    async def aput(
+        self,
+        config: Config,
+        checkpoint: Checkpoint,
+        metadata: dict[str, Any],
+        blobs: dict[str, Blob],
+    ) -> Config:
+        return await asyncio.to_thread(self.put, config, checkpoint, metadata, blobs)
+
+    async def aput_writes(self, config: Config, writes: Sequence[PendingWrite]) -> None:
+        await asyncio.to_thread(self.put_writes, config, writes)
+
+    async def adelete_thread(self, thread_id: str) -> None:
+        await asyncio.to_thread(self.delete_thread, thread_id)

@@ -1,0 +1,135 @@
+"""An in-process store for tests and notebooks: gone when the process ends."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from lockstep.checkpoint import serde
+from lockstep.checkpoint.base import (
+    BaseSaver,
+    Blob,
+    Checkpoint,
+    CheckpointTuple,
+    Config,
+    PendingWrite,
+    checkpoint_config,
+    checkpoint_id_of,
+    thread_id_of,
+)
+
+
+class _Thread:
+    __slots__ = ("order", "checkpoints", "blobs", "writes")
+
+    def __init__(self) -> None:
+        self.order: list[str] = []  # checkpoint ids, oldest first (ids sort by time)
+        self.checkpoints: dict[str, tuple[bytes, str | None]] = {}  # id -> (record, parent id)
+        self.blobs: dict[tuple[str, str], tuple[str, bytes | None, str | None]] = {}
+        self.writes: dict[str, list[tuple[str, str, bytes]]] = {}
+
+
+class MemorySaver(BaseSaver):
+    """Keeps serialized checkpoints in a dict, so later mutation of live objects cannot leak in."""
+
+    blocking = False  # cheap enough to call on the event loop
+
+    def __init__(self) -> None:
+        self._threads: dict[str, _Thread] = {}
+        self._lock = threading.RLock()
+
+    def get_tuple(self, config: Config) -> CheckpointTuple | None:
+        with self._lock:
+            thread = self._threads.get(thread_id_of(config))
+            if thread is None or not thread.order:
+                return None
+            cid = checkpoint_id_of(config) or thread.order[-1]
+            if cid not in thread.checkpoints:
+                return None
+            return self._tuple(thread_id_of(config), thread, cid)
+
+    def list(
+        self, config: Config, *, before: Config | None = None, limit: int | None = None
+    ) -> Iterator[CheckpointTuple]:
+        thread_id = thread_id_of(config)
+        with self._lock:
+            thread = self._threads.get(thread_id)
+            ids = list(reversed(thread.order)) if thread else []
+        before_id = checkpoint_id_of(before)
+        if before_id:
+            ids = [i for i in ids if i < before_id]
+        if limit is not None:
+            ids = ids[: max(limit, 0)]
+        for cid in ids:
+            with self._lock:
+                yield self._tuple(thread_id, thread, cid)
+
+    def put(
+        self, config: Config, checkpoint: Checkpoint, metadata: dict[str, Any], blobs: dict[str, Blob]
+    ) -> Config:
+        thread_id = thread_id_of(config)
+        parent = checkpoint_id_of(config)
+        with self._lock:
+            thread = self._threads.setdefault(thread_id, _Thread())
+            for channel, blob in blobs.items():
+                version = checkpoint.channel_versions[channel]
+                data = None if blob.kind == "empty" else serde.dumps(blob.value)
+                thread.blobs[(channel, version)] = (blob.kind, data, blob.base)
+            thread.checkpoints[checkpoint.id] = (serde.dumps((checkpoint, metadata)), parent)
+            thread.order.append(checkpoint.id)
+        return checkpoint_config(thread_id, checkpoint.id)
+
+    def put_writes(self, config: Config, writes: Sequence[PendingWrite]) -> None:
+        thread_id = thread_id_of(config)
+        cid = checkpoint_id_of(config)
+        with self._lock:
+            thread = self._threads.setdefault(thread_id, _Thread())
+            stored = thread.writes.setdefault(cid, [])
+            for w in writes:
+                stored.append((w.task_id, w.channel, serde.dumps(w.value)))
+
+    def delete_thread(self, thread_id: str) -> None:
+        with self._lock:
+            self._threads.pop(thread_id, None)
+
+    def list_threads(self) -> list[str]:
+        with self._lock:
+            return [t for t, data in self._threads.items() if data.order]
+
+    def _tuple(self, thread_id: str, thread: _Thread, cid: str) -> CheckpointTuple:
+        record, parent = thread.checkpoints[cid]
+        checkpoint, metadata = serde.loads(record)
+        chains = {}
+        for channel, version in checkpoint.channel_versions.items():
+            chain = self._chain(thread, channel, version)
+            if chain:
+                chains[channel] = chain
+        writes = [
+            PendingWrite(task_id, channel, serde.loads(data))
+            for task_id, channel, data in thread.writes.get(cid, ())
+        ]
+        return CheckpointTuple(
+            config=checkpoint_config(thread_id, cid),
+            checkpoint=checkpoint,
+            metadata=metadata,
+            parent_config=checkpoint_config(thread_id, parent) if parent else None,
+            pending_writes=writes,
+            blobs=chains,
+        )
+
+    @staticmethod
+    def _chain(thread: _Thread, channel: str, version: str | None) -> list[Blob]:
+        chain: list[Blob] = []
+        while version is not None:
+            stored = thread.blobs.get((channel, version))
+            if stored is None:
+                break
+            kind, data, base = stored
+            chain.append(Blob(kind, None if data is None else serde.loads(data), base))
+            version = base if kind == "delta" else None
+        chain.reverse()
+        return chain
+
+
+InMemorySaver = MemorySaver

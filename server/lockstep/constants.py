@@ -1,0 +1,23 @@
+"""Reserved names shared by the builder and the runtime."""
+
+START = "__start__"
+END = "__end__"
+INTERRUPT = "__interrupt__"
+
+# Hidden channels and pending-write kinds. Users never name these.
+ERROR = "__error__"
+RESUME = "__resume__"
+SENDS = "__sends__"
+RETURN = "__return__"
+
+RESERVED = frozenset({START, END, INTERRUPT, ERROR, RESUME, SENDS, RETURN})
+
+
+def branch_channel(node: str) -> str:
+    """The trigger channel an edge writes to wake `node`."""
+    return f"branch:to:{node}"
+
+
+def join_channel(sources: tuple[str, ...], target: str) -> str:
+    """The barrier channel for an edge that waits for every one of `sources`."""
+    return f"join:{'+'.join(sources)}:{target}"

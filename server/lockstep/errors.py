@@ -1,0 +1,33 @@
+"""Exceptions a graph author or caller can catch."""
+
+
+class LockstepError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class GraphBuildError(LockstepError, ValueError):
+    """The graph as described cannot be compiled (unknown node, dangling edge...)."""
+
+
+class InvalidUpdateError(LockstepError, ValueError):
+    """A write cannot be applied: two writers to a plain key, an unknown as_node..."""
+
+
+class GraphRecursionError(LockstepError, RecursionError):
+    """The run took more supersteps than its recursion_limit allows."""
+
+
+class EmptyInputError(LockstepError, ValueError):
+    """There is nothing to run: no input and no checkpoint to continue from."""
+
+
+class CheckpointNotFound(LockstepError, LookupError):
+    """A config names a checkpoint the thread does not have."""
+
+
+class GraphInterrupt(LockstepError):
+    """Raised inside a node to pause it; the runtime turns it into an Interrupt."""
+
+    def __init__(self, interrupts: tuple = ()) -> None:
+        super().__init__(interrupts)
+        self.interrupts = tuple(interrupts)

@@ -1,0 +1,229 @@
+"""Channels: where state lives between supersteps, one small class per rule.
+
+A channel folds the writes of one step into its value. Each can say what to
+store for that step (a `Blob`): the whole value, or only the step's writes when
+replaying them onto the previous value is cheaper to keep than a full copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from lockstep.checkpoint.base import Blob
+from lockstep.errors import InvalidUpdateError
+
+MISSING: Any = object()
+
+Write = tuple[str, Any]  # (writer node name, value)
+
+
+class Channel:
+    """A named slot with an update rule. Subclasses override what differs."""
+
+    __slots__ = ("key", "value")
+    stores_value = True  # False: availability is all there is, the version says it
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.value: Any = MISSING
+
+    def fresh(self) -> Channel:
+        """An empty channel with the same rule (one per run)."""
+        clone = object.__new__(type(self))
+        for slot in _slots(type(self)):
+            setattr(clone, slot, getattr(self, slot))
+        clone.value = MISSING
+        return clone
+
+    def available(self) -> bool:
+        return self.value is not MISSING
+
+    def get(self) -> Any:
+        return self.value
+
+    def update(self, writes: Sequence[Write]) -> bool:
+        raise NotImplementedError
+
+    def consume(self) -> bool:
+        """Called after a node triggered by this channel ran; True if that changed it."""
+        return False
+
+    def clear_if_unwritten(self) -> bool:
+        """Called at a step's end on channels nobody wrote; True if that changed it."""
+        return False
+
+    def blob(self, writes: Sequence[Write]) -> Blob:
+        """What to store for this step's change."""
+        if self.value is MISSING:
+            return Blob("empty")
+        return Blob("full", self.value)
+
+    def restore(self, chain: Sequence[Blob]) -> None:
+        """Rebuild the value from a full blob followed by deltas."""
+        value = MISSING
+        for blob in chain:
+            if blob.kind == "full":
+                value = blob.value
+            elif blob.kind == "empty":
+                value = MISSING
+            else:
+                value = self._fold(value, blob.value)
+        self.value = value
+
+    def _fold(self, value: Any, writes: Sequence[Any]) -> Any:
+        raise NotImplementedError
+
+
+def _slots(cls: type) -> list[str]:
+    out: list[str] = []
+    for klass in cls.__mro__:
+        out.extend(getattr(klass, "__slots__", ()))
+    return out
+
+
+class LastValue(Channel):
+    """A plain state key: keeps the last value; two writers in one step is an error."""
+
+    __slots__ = ()
+
+    def update(self, writes: Sequence[Write]) -> bool:
+        if not writes:
+            return False
+        if len(writes) > 1:
+            names = ", ".join(repr(w[0]) for w in writes)
+            raise InvalidUpdateError(
+                f"At key {self.key!r}: can receive only one value per step, got writes "
+                f"from {names}. Declare it Annotated[..., reducer] to combine values."
+            )
+        self.value = writes[0][1]
+        return True
+
+
+class Reducer(Channel):
+    """An Annotated[T, reducer] key: folds every write into the value, in order."""
+
+    __slots__ = ("reducer", "initial", "since_full")
+
+    def __init__(self, key: str, reducer: Callable[[Any, Any], Any], initial: Any = MISSING):
+        super().__init__(key)
+        self.reducer = reducer
+        self.initial = initial
+        self.since_full = 0
+
+    def fresh(self) -> Reducer:
+        clone = super().fresh()
+        clone.since_full = 0
+        if self.initial is not MISSING:
+            clone.value = self.initial()
+        return clone
+
+    def update(self, writes: Sequence[Write]) -> bool:
+        if not writes:
+            return False
+        self.value = self._fold(self.value, [w[1] for w in writes])
+        return True
+
+    def _fold(self, value: Any, writes: Sequence[Any]) -> Any:
+        for write in writes:
+            value = write if value is MISSING else self.reducer(value, write)
+        return value
+
+    def blob(self, writes: Sequence[Write]) -> Blob:
+        # Keep the writes alone until they add up to the size of the value:
+        # full copies then land at geometric intervals, so storage grows with
+        # what was written, not with steps x state size.
+        self.since_full += len(writes)
+        try:
+            size = len(self.value)
+        except TypeError:
+            size = 1
+        if self.since_full < size:
+            return Blob("delta", [w[1] for w in writes])
+        self.since_full = 0
+        return Blob("full", self.value)
+
+    def restore(self, chain: Sequence[Blob]) -> None:
+        super().restore(chain)
+        self.since_full = sum(len(b.value) for b in chain if b.kind == "delta")
+
+
+class Ephemeral(Channel):
+    """Holds a value for the one step after it was written (the run's input)."""
+
+    __slots__ = ()
+
+    def update(self, writes: Sequence[Write]) -> bool:
+        if not writes:
+            return False
+        self.value = writes[-1][1]
+        return True
+
+    def clear_if_unwritten(self) -> bool:
+        if self.value is MISSING:
+            return False
+        self.value = MISSING
+        return True
+
+
+class Trigger(Channel):
+    """Wakes one node; a newer version than the node has seen means 'run'."""
+
+    __slots__ = ()
+    stores_value = False
+
+    def update(self, writes: Sequence[Write]) -> bool:
+        if not writes:
+            return False
+        self.value = True
+        return True
+
+
+class Barrier(Channel):
+    """Wakes a node once every named source has written (edges from a list)."""
+
+    __slots__ = ("names",)
+
+    def __init__(self, key: str, names: Sequence[str]) -> None:
+        super().__init__(key)
+        self.names = frozenset(names)
+
+    def fresh(self) -> Barrier:
+        clone = super().fresh()
+        clone.value = frozenset()
+        return clone
+
+    def available(self) -> bool:
+        return self.value is not MISSING and self.value >= self.names
+
+    def update(self, writes: Sequence[Write]) -> bool:
+        seen = self.value if self.value is not MISSING else frozenset()
+        new = seen | {w[1] for w in writes}
+        if new == seen:
+            return False
+        self.value = new
+        return True
+
+    def consume(self) -> bool:
+        if self.value:
+            self.value = frozenset()
+            return True
+        return False
+
+
+class Topic(Channel):
+    """Collects every write of a step as a list; cleared when the next step takes it."""
+
+    __slots__ = ()
+
+    def update(self, writes: Sequence[Write]) -> bool:
+        if not writes:
+            return False
+        self.value = [w[1] for w in writes]
+        return True
+
+    def clear_if_unwritten(self) -> bool:
+        if self.value is MISSING:
+            return False
+        self.value = MISSING
+        return True

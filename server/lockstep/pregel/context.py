@@ -1,0 +1,67 @@
+"""What a running node can reach without being passed it: interrupt() and its writer."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any
+
+from lockstep.errors import GraphInterrupt
+from lockstep.types import Interrupt
+
+_current: ContextVar[TaskContext] = ContextVar("lockstep_task")
+
+
+class TaskContext:
+    """The per-task scratchpad: resume values given so far and the custom-event writer."""
+
+    __slots__ = ("task_id", "resume", "null_resume", "calls", "writer", "used_null")
+
+    def __init__(
+        self,
+        task_id: str,
+        resume: list[Any],
+        null_resume: list[Any],
+        writer: Callable[[Any], None],
+    ) -> None:
+        self.task_id = task_id
+        self.resume = resume  # answers to this task's interrupt() calls, in order
+        self.null_resume = null_resume  # a one-element box: a resume for whoever asks first
+        self.calls = 0
+        self.writer = writer
+        self.used_null = False
+
+    def interrupt(self, value: Any) -> Any:
+        index = self.calls
+        self.calls += 1
+        if index < len(self.resume):
+            return self.resume[index]
+        if self.null_resume:
+            answer = self.null_resume.pop()
+            self.resume.append(answer)
+            self.used_null = True
+            return answer
+        raise GraphInterrupt((Interrupt(value=value, id=interrupt_id(self.task_id, index)),))
+
+
+def interrupt_id(task_id: str, index: int) -> str:
+    """Stable across re-runs of the task, so a resume can name the interrupt it answers."""
+    return hashlib.blake2b(f"{task_id}:{index}".encode(), digest_size=16).hexdigest()
+
+
+def current_task() -> TaskContext:
+    try:
+        return _current.get()
+    except LookupError:
+        raise RuntimeError(
+            "interrupt() and get_stream_writer() can only be called inside a running node"
+        ) from None
+
+
+def enter(ctx: TaskContext):
+    return _current.set(ctx)
+
+
+def leave(token) -> None:
+    _current.reset(token)

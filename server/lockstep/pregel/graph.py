@@ -1,0 +1,447 @@
+"""CompiledGraph: run a graph on a thread, read it, edit it, travel back in it."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from typing import Any
+
+from lockstep.checkpoint.base import BaseSaver, Blob, CheckpointTuple, Config, thread_id_of
+from lockstep.constants import END, SENDS, START, branch_channel
+from lockstep.errors import InvalidUpdateError
+from lockstep.graph.channels import MISSING, Channel, Ephemeral, LastValue, Topic
+from lockstep.graph.node import Branch, NodeSpec
+from lockstep.graph.schema import dataclass_defaults, is_dataclass_schema
+from lockstep.pregel import runner, snapshot
+from lockstep.pregel.loop import Loop, Save
+from lockstep.pregel.tasks import Task, output_writes, update_writes
+from lockstep.types import Send, StateSnapshot
+
+DEFAULT_RECURSION_LIMIT = 25
+
+
+class CompiledGraph:
+    """What `StateGraph.compile()` returns; the same surface as LangGraph's compiled graph."""
+
+    def __init__(
+        self,
+        *,
+        builder: Any,
+        nodes: dict[str, NodeSpec],
+        channels: dict[str, Channel],
+        checkpointer: BaseSaver | None,
+        interrupt_before: tuple[str, ...],
+        interrupt_after: tuple[str, ...],
+        name: str,
+    ) -> None:
+        self.builder = builder
+        self.nodes = nodes
+        self.state_keys = {k: c for k, c in builder.channels.items()}
+        self.channels = {**channels, START: Ephemeral(START), SENDS: Topic(SENDS)}
+        self.clearable = (START, SENDS)
+        self.checkpointer = checkpointer
+        self.interrupt_before = interrupt_before
+        self.interrupt_after = interrupt_after
+        self.name = name
+        self.schema = builder.schema
+        self._dataclass = is_dataclass_schema(builder.schema)
+        self._defaults = dataclass_defaults(builder.schema) if self._dataclass else {}
+        self.stream_mode = "values"
+
+    # -- channels ------------------------------------------------------------
+
+    def fresh_channels(self) -> dict[str, Channel]:
+        return {k: c.fresh() for k, c in self.channels.items()}
+
+    def restore_channels(self, channels: dict[str, Channel], blobs: Mapping[str, list[Blob]]) -> None:
+        for key, chain in blobs.items():
+            channel = channels.get(key)
+            if channel is not None:
+                channel.restore(chain)
+
+    def restore_triggers(self, channels: dict[str, Channel], versions: Mapping[str, str]) -> None:
+        """Channels that store no value are set by their version alone."""
+        for key in versions:
+            channel = channels.get(key)
+            if channel is not None and not channel.stores_value:
+                channel.value = True
+
+    def read_output(self, channels: Mapping[str, Channel]) -> dict[str, Any] | None:
+        out = {k: channels[k].value for k in self.state_keys if channels[k].value is not MISSING}
+        return out if out or not self.state_keys else None
+
+    def read_state(self, channels: Mapping[str, Channel]) -> Any:
+        values = {k: channels[k].value for k in self.state_keys if channels[k].value is not MISSING}
+        if self._dataclass:
+            return self.schema(**{**self._defaults, **values})
+        return values
+
+    # -- writes --------------------------------------------------------------
+
+    def input_writes(self, value: Any) -> list[tuple[str, Any]]:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        if not isinstance(value, dict):
+            raise InvalidUpdateError(
+                f"the input must be a dict of state keys, got {type(value).__name__}"
+            )
+        return [(k, v) for k, v in value.items() if k in self.state_keys]
+
+    def output_writes(self, name: str, output: Any) -> tuple[list, list]:
+        return output_writes(name, output, self.state_keys)
+
+    def update_view(self, output: Any, state_writes: list[tuple[str, Any]]) -> Any:
+        """What `updates` mode shows for a node's return: its state writes as a dict."""
+        return dict(state_writes) if state_writes or isinstance(output, dict) else None
+
+    def branch_writes(
+        self,
+        spec: NodeSpec,
+        channels: Mapping[str, Channel],
+        state_writes: list[tuple[str, Any]],
+        config: Config | None,
+    ) -> list[tuple[str, Any]]:
+        if not spec.branches:
+            return []
+        local = self._local_state(channels, state_writes)
+        out: list[tuple[str, Any]] = []
+        for branch in spec.branches:
+            out += self._follow(spec.name, branch, local, config)
+        return out
+
+    def _local_state(self, channels: Mapping[str, Channel], writes: list[tuple[str, Any]]) -> Any:
+        """The state as the node just left it: its own writes applied, no one else's."""
+        if not writes:
+            return self.read_state(channels)
+        copies = {k: self.state_keys[k].fresh() for k, _ in writes}
+        grouped: dict[str, list] = {}
+        for k, v in writes:
+            grouped.setdefault(k, []).append((k, v))
+        for k, copy in copies.items():
+            copy.value = channels[k].value
+            if isinstance(copy, LastValue):
+                copy.value = grouped[k][-1][1]
+            else:
+                copy.update(grouped[k])
+        merged = {**{k: c for k, c in channels.items() if k in self.state_keys}, **copies}
+        return self.read_state(merged)
+
+    def _follow(self, name: str, branch: Branch, state: Any, config: Config | None) -> list:
+        result = branch.path.fn(state, **branch.path.kwargs(config, None))
+        if asyncio.iscoroutine(result):
+            result = asyncio.run(result)
+        items = result if isinstance(result, list | tuple) else [result]
+        out: list[tuple[str, Any]] = []
+        for item in items:
+            if isinstance(item, Send):
+                out.append((SENDS, item))
+                continue
+            target = item
+            if branch.path_map is not None:
+                try:
+                    target = branch.path_map[item]
+                except (KeyError, TypeError):
+                    raise InvalidUpdateError(
+                        f"conditional edge from {name!r} returned {item!r}, which its path_map lacks"
+                    ) from None
+            if target == END or target is None:
+                continue
+            if target not in self.nodes:
+                raise InvalidUpdateError(f"conditional edge from {name!r} leads to unknown node {target!r}")
+            out.append((branch_channel(target), None))
+        return out
+
+    # -- running -------------------------------------------------------------
+
+    def _loop(self, config: Config | None, saved: CheckpointTuple | None, stream_mode, kw) -> Loop:
+        modes = _modes(stream_mode if stream_mode is not None else self.stream_mode)
+        config = config or {}
+        thread_id = (config.get("configurable") or {}).get("thread_id")
+        if self.checkpointer is not None and thread_id is None:
+            raise ValueError(
+                'this graph has a checkpointer: pass config={"configurable": {"thread_id": ...}}'
+            )
+        before = kw.get("interrupt_before")
+        after = kw.get("interrupt_after")
+        loop = Loop(
+            self,
+            str(thread_id) if thread_id is not None else "",
+            saved,
+            modes=frozenset(modes),
+            interrupt_before=tuple(before) if before is not None else self.interrupt_before,
+            interrupt_after=tuple(after) if after is not None else self.interrupt_after,
+            recursion_limit=config.get("recursion_limit", DEFAULT_RECURSION_LIMIT),
+        )
+        if saved is not None:
+            self.restore_triggers(loop.channels, saved.checkpoint.channel_versions)
+        return loop
+
+    def stream(
+        self,
+        input: Any,
+        config: Config | None = None,
+        *,
+        stream_mode: str | Sequence[str] | None = None,
+        **kw: Any,
+    ) -> Iterator[Any]:
+        saved = self._saved(config)
+        loop = self._loop(config, saved, stream_mode, kw)
+        single = _single(stream_mode if stream_mode is not None else self.stream_mode)
+        run_config = config or {}
+        loop.start(input)
+        yield from self._drain(loop, single)
+        while (tasks := loop.tick()) is not None:
+            yield from self._drain(loop, single)
+            for task in tasks:
+                runner.run_sync(self, loop, task, run_config)
+                loop.task_finished(task)
+                yield from self._drain(loop, single)
+            self._raise_failed(loop, tasks)
+            loop.after_tick()
+            yield from self._drain(loop, single)
+        yield from self._drain(loop, single)
+
+    async def astream(
+        self,
+        input: Any,
+        config: Config | None = None,
+        *,
+        stream_mode: str | Sequence[str] | None = None,
+        **kw: Any,
+    ) -> AsyncIterator[Any]:
+        saved = await self._asaved(config)
+        loop = self._loop(config, saved, stream_mode, kw)
+        single = _single(stream_mode if stream_mode is not None else self.stream_mode)
+        run_config = config or {}
+        loop.start(input)
+        for item in await self._adrain(loop, single):
+            yield item
+        while (tasks := loop.tick()) is not None:
+            for item in await self._adrain(loop, single):
+                yield item
+            pending = {
+                asyncio.ensure_future(runner.run_async(self, loop, t, run_config)): t for t in tasks
+            }
+            try:
+                while pending:
+                    done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                    for future in done:
+                        future.result()
+                        loop.task_finished(pending.pop(future))
+                    for item in await self._adrain(loop, single):
+                        yield item
+            finally:
+                for future in pending:
+                    future.cancel()
+            self._raise_failed(loop, tasks)
+            loop.after_tick()
+            for item in await self._adrain(loop, single):
+                yield item
+        for item in await self._adrain(loop, single):
+            yield item
+
+    def invoke(self, input: Any, config: Config | None = None, *, stream_mode="values", **kw):
+        last = None
+        chunks = []
+        for chunk in self.stream(input, config, stream_mode=stream_mode, **kw):
+            last = chunk
+            chunks.append(chunk)
+        return last if stream_mode == "values" else chunks
+
+    async def ainvoke(self, input: Any, config: Config | None = None, *, stream_mode="values", **kw):
+        last = None
+        chunks = []
+        async for chunk in self.astream(input, config, stream_mode=stream_mode, **kw):
+            last = chunk
+            chunks.append(chunk)
+        return last if stream_mode == "values" else chunks
+
+    def _raise_failed(self, loop: Loop, tasks: list[Task]) -> None:
+        for task in tasks:
+            if task.error is not None:
+                loop.status = "error"
+                self._flush(loop)
+                error = task.error
+                if not getattr(error, "__lockstep_noted__", False):
+                    error.add_note(f"During task with name {task.name!r} and id {task.id!r}")
+                    error.__lockstep_noted__ = True
+                raise error
+
+    def _drain(self, loop: Loop, single: bool) -> Iterator[Any]:
+        self._flush(loop)
+        events = loop.events
+        while events:
+            mode, chunk = events.popleft()
+            yield chunk if single else (mode, chunk)
+
+    async def _adrain(self, loop: Loop, single: bool) -> list[Any]:
+        if loop.saves:
+            saver = self.checkpointer
+            if saver is None or not getattr(saver, "blocking", True):
+                self._flush(loop)
+            else:
+                saves, loop.saves = loop.saves, []
+                await asyncio.to_thread(_apply_saves, saver, saves)
+        events = loop.events
+        out = []
+        while events:
+            mode, chunk = events.popleft()
+            out.append(chunk if single else (mode, chunk))
+        return out
+
+    def _flush(self, loop: Loop) -> None:
+        if loop.saves:
+            saves, loop.saves = loop.saves, []
+            if self.checkpointer is not None:
+                _apply_saves(self.checkpointer, saves)
+
+    # -- reading and editing a thread ---------------------------------------
+
+    def _require_saver(self) -> BaseSaver:
+        if self.checkpointer is None:
+            raise ValueError("no checkpointer set: compile(checkpointer=MemorySaver()) to keep state")
+        return self.checkpointer
+
+    def _saved(self, config: Config | None) -> CheckpointTuple | None:
+        if self.checkpointer is None or not config:
+            return None
+        return snapshot.load(self.checkpointer, config)
+
+    async def _asaved(self, config: Config | None) -> CheckpointTuple | None:
+        if self.checkpointer is None or not config:
+            return None
+        if not getattr(self.checkpointer, "blocking", True):
+            return snapshot.load(self.checkpointer, config)
+        return await asyncio.to_thread(snapshot.load, self.checkpointer, config)
+
+    def get_state(self, config: Config) -> StateSnapshot:
+        saver = self._require_saver()
+        return snapshot.state(self, saver, config)
+
+    async def aget_state(self, config: Config) -> StateSnapshot:
+        saver = self._require_saver()
+        if not getattr(saver, "blocking", True):
+            return snapshot.state(self, saver, config)
+        return await asyncio.to_thread(snapshot.state, self, saver, config)
+
+    def get_state_history(
+        self,
+        config: Config,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: Config | None = None,
+        limit: int | None = None,
+    ) -> Iterator[StateSnapshot]:
+        saver = self._require_saver()
+        thread_id_of(config)
+        count = 0
+        for saved in saver.list(config, before=before):
+            if filter and any(saved.metadata.get(k) != v for k, v in filter.items()):
+                continue
+            if limit is not None and count >= limit:
+                return
+            count += 1
+            yield snapshot.from_saved(self, saved)
+
+    async def aget_state_history(self, config: Config, **kw: Any) -> AsyncIterator[StateSnapshot]:
+        items = await asyncio.to_thread(lambda: list(self.get_state_history(config, **kw)))
+        for item in items:
+            yield item
+
+    def update_state(self, config: Config, values: Any, as_node: str | None = None) -> Config:
+        saver = self._require_saver()
+        saved = snapshot.load(saver, config)
+        return self._update(saver, config, saved, values, as_node)
+
+    async def aupdate_state(self, config: Config, values: Any, as_node: str | None = None) -> Config:
+        return await asyncio.to_thread(self.update_state, config, values, as_node)
+
+    def _update(self, saver, config, saved, values, as_node) -> Config:
+        loop = self._loop(config, saved, "values", {})
+        as_node = self._resolve_as_node(saved, as_node)
+        spec = self.nodes[as_node]
+        # The node the update stands for no longer waits to run.
+        from lockstep.pregel.tasks import prepare
+
+        pending = prepare(self.nodes, loop.checkpoint, loop.channels, None)
+        for task in pending:
+            if task.name == as_node:
+                loop._mark_seen(task)
+        if as_node == START:
+            state = self.input_writes(values) if values is not None else []
+        else:
+            state = update_writes(as_node, values, self.state_keys) if values is not None else []
+        writes = state + spec.edge_writes + self.branch_writes(spec, loop.channels, state, config)
+        task = Task("update", as_node, ("__update__",), None, (), writes)
+        for channel, value in writes:
+            loop._check_channel(channel, as_node, value)
+        grouped: dict[str, list] = {}
+        for channel, value in writes:
+            grouped.setdefault(channel, []).append((as_node, value))
+        changed = set(loop._consumed)
+        loop._consumed.clear()
+        for channel, ws in grouped.items():
+            if loop.channels[channel].update(ws):
+                changed.add(channel)
+        if loop.channels[SENDS].available() and SENDS not in grouped:
+            pass  # sends still pending stay pending
+        loop.step += 1
+        loop._put_checkpoint(grouped, changed, "update")
+        del task
+        self._flush(loop)
+        return loop.config
+
+    def _resolve_as_node(self, saved: CheckpointTuple | None, as_node: str | None) -> str:
+        if as_node is not None:
+            if as_node not in self.nodes:
+                raise InvalidUpdateError(
+                    f"as_node {as_node!r} is not a node of this graph; nodes are "
+                    + ", ".join(repr(n) for n in self.nodes if n != START)
+                )
+            return as_node
+        if saved is None:
+            return START
+        seen = saved.checkpoint.versions_seen
+        latest: dict[str, str] = {
+            node: max(versions.values()) for node, versions in seen.items() if node in self.nodes and versions
+        }
+        if not latest:
+            return START
+        top = max(latest.values())
+        names = [n for n, v in latest.items() if v == top]
+        if len(names) > 1:
+            raise InvalidUpdateError(
+                f"ambiguous update: nodes {', '.join(map(repr, sorted(names)))} ran last; "
+                "pass as_node to say which one the update stands for"
+            )
+        return names[0]
+
+    # -- describing ----------------------------------------------------------
+
+    def get_graph(self, *_: Any, **__: Any):
+        from lockstep.graph.drawing import describe
+
+        return describe(self.builder)
+
+
+def _apply_saves(saver: BaseSaver, saves: list[Save]) -> None:
+    for save in saves:
+        if save.checkpoint is not None:
+            saver.put(save.config, save.checkpoint, save.metadata or {}, save.blobs or {})
+        elif save.writes:
+            saver.put_writes(save.config, save.writes)
+
+
+def _modes(mode: str | Sequence[str]) -> list[str]:
+    modes = [mode] if isinstance(mode, str) else list(mode)
+    for m in modes:
+        if m not in ("values", "updates", "debug", "custom"):
+            raise ValueError(
+                f"unknown stream_mode {m!r}; choose from 'values', 'updates', 'debug', 'custom'"
+            )
+    return modes
+
+
+def _single(mode: str | Sequence[str]) -> bool:
+    return isinstance(mode, str)

@@ -1,0 +1,413 @@
+"""The superstep loop, as a state machine the sync and async drivers both step.
+
+Each step: plan the tasks from channel versions, run them (the driver's job),
+apply their writes through the channels at once, save one checkpoint. The loop
+never touches the store itself: it queues saves, which the driver flushes with
+the sync or async store methods, so one loop serves `stream` and `astream`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lockstep.checkpoint.base import (
+    Blob,
+    Checkpoint,
+    CheckpointTuple,
+    Config,
+    PendingWrite,
+    checkpoint_config,
+)
+from lockstep.checkpoint.ids import new_checkpoint_id
+from lockstep.constants import ERROR, INTERRUPT, RESUME, RETURN, SENDS, START
+from lockstep.errors import EmptyInputError, GraphRecursionError, InvalidUpdateError
+from lockstep.graph.channels import Channel
+from lockstep.pregel.tasks import Task, apply_order, goto_writes, prepare, update_writes
+from lockstep.types import Command, Interrupt
+
+NULL_TASK = "00000000-0000-0000-0000-000000000000"
+
+
+@dataclass(slots=True)
+class Save:
+    """A store call the driver must make: a checkpoint (put) or a task's writes."""
+
+    config: Config
+    checkpoint: Checkpoint | None = None
+    metadata: dict[str, Any] | None = None
+    blobs: dict[str, Blob] | None = None
+    writes: list[PendingWrite] | None = None
+
+
+def now_iso() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat()
+
+
+class Loop:
+    def __init__(
+        self,
+        graph: Any,  # CompiledGraph: nodes, channels, state keys, input mapping
+        thread_id: str,
+        saved: CheckpointTuple | None,
+        *,
+        modes: frozenset[str],
+        interrupt_before: tuple[str, ...],
+        interrupt_after: tuple[str, ...],
+        recursion_limit: int,
+        checkpoint_ns: str = "",
+    ) -> None:
+        self.graph = graph
+        self.thread_id = thread_id
+        self.modes = modes
+        self.interrupt_before = interrupt_before
+        self.interrupt_after = interrupt_after
+        self.events: deque[tuple[str, Any]] = deque()
+        self.saves: list[Save] = []
+        self.status = "running"  # -> done | interrupted | error
+        self.interrupts: tuple[Interrupt, ...] = ()
+        self.channels: dict[str, Channel] = graph.fresh_channels()
+        self.provisional: set[str] = set()  # versions set between checkpoints (Command input)
+        self.null_resume: list[Any] = []
+        if saved is None:
+            self.checkpoint = Checkpoint(new_checkpoint_id(), now_iso(), {}, {})
+            self.config: Config | None = None
+            self.step = -2
+            self.pending: list[PendingWrite] = []
+        else:
+            self.checkpoint = saved.checkpoint
+            self.config = saved.config
+            self.step = saved.metadata.get("step", -1)
+            self.pending = list(saved.pending_writes)
+            graph.restore_channels(self.channels, saved.blobs)
+        self.recursion_limit = recursion_limit
+        self.stop_step = self.step + recursion_limit + 1
+        self.tasks: list[Task] = []
+        self._consumed: set[str] = set()
+
+    # -- starting -----------------------------------------------------------
+
+    def start(self, input: Any) -> None:
+        if isinstance(input, Command):
+            self._start_command(input)
+        elif input is not None:
+            self._start_input(input)
+        elif self.config is None:
+            raise EmptyInputError(
+                "there is nothing to resume on this thread: give an input to start it"
+            )
+        else:
+            self._apply_null_writes()
+            self._emit_values()
+
+    def _start_input(self, input: Any) -> None:
+        # Tasks left unfinished by an earlier run are dropped: the new input wins.
+        for task in prepare(self.graph.nodes, self.checkpoint, self.channels, None):
+            self._mark_seen(task)
+        changed = self._consumed | {START}
+        self._consumed = set()
+        if self.channels[SENDS].clear_if_unwritten():
+            changed.add(SENDS)
+        self.channels[START].update([(START, input)])
+        self.step += 1
+        self._put_checkpoint({START: [(START, input)]}, changed, "input")
+
+    def _start_command(self, command: Command) -> None:
+        if self.config is None and command.resume is not None:
+            raise EmptyInputError("Command(resume=...) needs a thread paused on an interrupt")
+        writes: list[PendingWrite] = []
+        if command.resume is not None:
+            writes += self._resume_writes(command.resume)
+        if command.update is not None:
+            for key, value in update_writes("Command", command.update, self.graph.state_keys):
+                writes.append(PendingWrite(NULL_TASK, key, value))
+        for channel, value in goto_writes("Command", command.goto):
+            self._check_channel(channel, "Command", value)
+            writes.append(PendingWrite(NULL_TASK, channel, value))
+        if writes and self.config is not None:
+            self.pending += writes
+            self.saves.append(Save(self.config, writes=writes))
+        self._apply_null_writes()
+        self._emit_values()
+
+    def _resume_writes(self, resume: Any) -> list[PendingWrite]:
+        pending = self._pending_interrupts()
+        by_id = {i.id: task for task, items in pending.items() for i in items}
+        if isinstance(resume, dict) and resume and all(k in by_id for k in resume):
+            answers: dict[str, list[Any]] = {}
+            for interrupt_id, value in resume.items():
+                answers.setdefault(by_id[interrupt_id], []).append(value)
+            out = []
+            for task, values in answers.items():
+                given = self._resume_values(task)
+                out.append(PendingWrite(task, RESUME, given + values))
+            return out
+        if len(by_id) > 1:
+            raise InvalidUpdateError(
+                "several interrupts are pending; resume them by id: "
+                "Command(resume={interrupt_id: value, ...}) with ids "
+                + ", ".join(sorted(by_id))
+            )
+        return [PendingWrite(NULL_TASK, RESUME, resume)]
+
+    def _pending_interrupts(self) -> dict[str, list[Interrupt]]:
+        out: dict[str, list[Interrupt]] = {}
+        for w in self.pending:
+            if w.channel == INTERRUPT:
+                out.setdefault(w.task_id, []).extend(w.value)
+        return out
+
+    def _resume_values(self, task_id: str) -> list[Any]:
+        values: list[Any] = []
+        for w in self.pending:
+            if w.task_id == task_id and w.channel == RESUME:
+                values = list(w.value)
+        return values
+
+    def _apply_null_writes(self) -> None:
+        grouped: dict[str, list[tuple[str, Any]]] = {}
+        for w in self.pending:
+            if w.task_id != NULL_TASK:
+                continue
+            if w.channel == RESUME:
+                self.null_resume = [w.value]
+            else:
+                grouped.setdefault(w.channel, []).append(("Command", w.value))
+        if not grouped:
+            return
+        version = new_checkpoint_id()
+        for channel, writes in grouped.items():
+            if self.channels[channel].update(writes):
+                self.checkpoint.channel_versions[channel] = version
+                self.provisional.add(channel)
+
+    # -- stepping -----------------------------------------------------------
+
+    def tick(self) -> list[Task] | None:
+        """The tasks to run now, or None when the run is over (done or paused before)."""
+        if self.status != "running":
+            return None
+        tasks = prepare(self.graph.nodes, self.checkpoint, self.channels, self._state_input())
+        if not tasks:
+            self.status = "done"
+            return None
+        if self.step + 1 >= self.stop_step:
+            self.status = "error"
+            raise GraphRecursionError(
+                f"recursion limit of {self.recursion_limit} steps reached without hitting a stop condition; raise config['recursion_limit'] "
+                "if the graph is meant to run longer"
+            )
+        if self.interrupt_before and self._should_interrupt(tasks, self.interrupt_before):
+            self._pause_static()
+            return None
+        self._attach_pending(tasks)
+        self.tasks = tasks
+        self._emit_debug_tasks(tasks)
+        return [t for t in tasks if not t.done]
+
+    def _state_input(self) -> dict[str, Any]:
+        return self.graph.read_state(self.channels)
+
+    def _attach_pending(self, tasks: list[Task]) -> None:
+        by_task: dict[str, list[PendingWrite]] = {}
+        for w in self.pending:
+            by_task.setdefault(w.task_id, []).append(w)
+        for task in tasks:
+            for w in by_task.get(task.id, ()):
+                if w.channel == RETURN:
+                    task.done = True
+                    task.update = w.value
+                elif w.channel == RESUME:
+                    task.resume = list(w.value)
+                elif w.channel not in (ERROR, INTERRUPT):
+                    task.writes.append((w.channel, w.value))
+            if not task.done:
+                task.writes.clear()
+
+    def task_finished(self, task: Task) -> None:
+        """Record a task's outcome as pending writes, before the step completes."""
+        if self.config is None:
+            return
+        if task.error is not None:
+            writes = [PendingWrite(task.id, ERROR, f"{type(task.error).__name__}: {task.error}")]
+        elif task.interrupts:
+            writes = [PendingWrite(task.id, INTERRUPT, task.interrupts)]
+            if task.resume:
+                writes.append(PendingWrite(task.id, RESUME, list(task.resume)))
+        else:
+            writes = [PendingWrite(task.id, ch, v) for ch, v in task.writes]
+            writes.append(PendingWrite(task.id, RETURN, task.update))
+        self.pending += writes
+        self.saves.append(Save(self.config, writes=writes))
+        if task.error is None and not task.interrupts:
+            if "updates" in self.modes and task.name != START:
+                self.events.append(("updates", {task.name: task.update}))
+        if "debug" in self.modes and task.name != START:
+            self._debug(
+                "task_result",
+                {
+                    "id": task.id,
+                    "name": task.name,
+                    "error": None if task.error is None else repr(task.error),
+                    "result": task.update,
+                    "interrupts": [{"value": i.value, "id": i.id} for i in task.interrupts],
+                },
+            )
+
+    def after_tick(self) -> None:
+        """Complete the step: apply every write, save the checkpoint, or pause."""
+        tasks = self.tasks
+        interrupted = tuple(i for t in tasks for i in t.interrupts)
+        if interrupted:
+            self.status = "interrupted"
+            self.interrupts = interrupted
+            self._emit_interrupt(interrupted)
+            return
+        for task in tasks:
+            for channel, value in task.writes:
+                self._check_channel(channel, task.name, value)
+        ordered = sorted(tasks, key=apply_order)
+        for task in ordered:
+            self._mark_seen(task)
+        grouped: dict[str, list[tuple[str, Any]]] = {}
+        for task in ordered:
+            for channel, value in task.writes:
+                grouped.setdefault(channel, []).append((task.name, value))
+        changed = {c for c in self._consumed}
+        self._consumed.clear()
+        for channel, writes in grouped.items():
+            if self.channels[channel].update(writes):
+                changed.add(channel)
+        for name in self.graph.clearable:
+            if name not in grouped and self.channels[name].clear_if_unwritten():
+                changed.add(name)
+        self.step += 1
+        self._put_checkpoint(grouped, changed, "loop")
+        if changed & self.graph.state_keys.keys():
+            self._emit_values()
+        if self.interrupt_after and self._should_interrupt(tasks, self.interrupt_after):
+            self._pause_static()
+
+    def _mark_seen(self, task: Task) -> None:
+        if not task.triggers:
+            return
+        seen = self.checkpoint.versions_seen.setdefault(task.name, {})
+        for channel in task.triggers:
+            seen[channel] = self.checkpoint.channel_versions[channel]
+            if self.channels[channel].consume():
+                self._consumed.add(channel)
+
+    def _check_channel(self, channel: str, writer: str, value: Any = None) -> None:
+        if channel == SENDS and value.node not in self.graph.nodes:
+            raise InvalidUpdateError(f"{writer!r} sends to unknown node {value.node!r}")
+        if channel not in self.channels:
+            target = channel.removeprefix("branch:to:")
+            raise InvalidUpdateError(f"{writer!r} routes to unknown node {target!r}")
+
+    # -- checkpoints --------------------------------------------------------
+
+    def _put_checkpoint(
+        self, grouped: Mapping[str, list[tuple[str, Any]]], changed: set[str], source: str
+    ) -> None:
+        old = self.checkpoint
+        new_id = new_checkpoint_id()
+        versions = dict(old.channel_versions)
+        blobs: dict[str, Blob] = {}
+        for name in changed | self.provisional:
+            channel = self.channels[name]
+            if name in changed:
+                base = versions.get(name)
+                versions[name] = new_id
+            else:
+                base = None
+            if not channel.stores_value:
+                continue
+            if name in self.provisional:
+                blob = Blob("full", channel.get()) if channel.available() else Blob("empty")
+            else:
+                blob = channel.blob(grouped.get(name, ()))
+                if blob.kind == "delta":
+                    blob = Blob("delta", blob.value, base)
+            if name in changed or name in self.provisional:
+                blobs[name] = blob
+        # A provisional channel not written again keeps its version; its blob lands there.
+        self.provisional.clear()
+        seen = {node: dict(s) for node, s in old.versions_seen.items()}
+        self.checkpoint = Checkpoint(new_id, now_iso(), versions, seen)
+        metadata = {"source": source, "step": self.step, "parents": {}}
+        parent = self.config or {"configurable": {"thread_id": self.thread_id}}
+        self.saves.append(Save(parent, self.checkpoint, metadata, blobs))
+        self.config = checkpoint_config(self.thread_id, new_id)
+        self.pending = []
+        if "debug" in self.modes:
+            self._debug_checkpoint(parent if parent.get("configurable", {}).get("checkpoint_id") else None, metadata)
+
+    def _should_interrupt(self, tasks: list[Task], names: tuple[str, ...]) -> bool:
+        seen = self.checkpoint.versions_seen.get(INTERRUPT, {})
+        updated = any(v > seen.get(c, "") for c, v in self.checkpoint.channel_versions.items())
+        return updated and any("*" in names or t.name in names for t in tasks)
+
+    def _pause_static(self) -> None:
+        self.checkpoint.versions_seen[INTERRUPT] = dict(self.checkpoint.channel_versions)
+        self.status = "interrupted"
+        self.interrupts = ()
+        if "updates" in self.modes:
+            self.events.append(("updates", {"__interrupt__": ()}))
+
+    # -- events -------------------------------------------------------------
+
+    def _emit_values(self) -> None:
+        if "values" in self.modes:
+            values = self.graph.read_output(self.channels)
+            if values is not None:
+                self.events.append(("values", values))
+
+    def _emit_interrupt(self, interrupts: tuple[Interrupt, ...]) -> None:
+        if "values" in self.modes:
+            values = self.graph.read_output(self.channels) or {}
+            self.events.append(("values", {**values, "__interrupt__": interrupts}))
+        if "updates" in self.modes:
+            self.events.append(("updates", {"__interrupt__": interrupts}))
+
+    def _debug(self, kind: str, payload: Any) -> None:
+        self.events.append(
+            ("debug", {"step": self.step + 1, "timestamp": now_iso(), "type": kind, "payload": payload})
+        )
+
+    def _emit_debug_tasks(self, tasks: list[Task]) -> None:
+        if "debug" not in self.modes:
+            return
+        for task in tasks:
+            if task.name == START or task.done:
+                continue
+            self._debug(
+                "task",
+                {"id": task.id, "name": task.name, "input": task.input, "triggers": task.triggers},
+            )
+
+    def _debug_checkpoint(self, parent: Config | None, metadata: dict[str, Any]) -> None:
+        nxt = prepare(self.graph.nodes, self.checkpoint, self.channels, None)
+        self.events.append(
+            (
+                "debug",
+                {
+                    "step": self.step,
+                    "timestamp": self.checkpoint.ts,
+                    "type": "checkpoint",
+                    "payload": {
+                        "config": self.config,
+                        "parent_config": parent,
+                        "values": self.graph.read_output(self.channels) or {},
+                        "metadata": metadata,
+                        "next": [t.name for t in nxt],
+                        "tasks": [
+                            {"id": t.id, "name": t.name, "interrupts": (), "state": None}
+                            for t in nxt
+                        ],
+                    },
+                },
+            )
+        )

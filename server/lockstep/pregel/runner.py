@@ -1,0 +1,130 @@
+"""Running one task: call the node (with retries), then turn its return into writes."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from typing import Any
+
+from lockstep.constants import START
+from lockstep.errors import GraphInterrupt
+from lockstep.graph.node import NodeSpec
+from lockstep.pregel.context import TaskContext, enter, interrupt_id, leave
+from lockstep.pregel.tasks import Task
+from lockstep.types import Interrupt, RetryPolicy
+
+
+def run_sync(graph: Any, loop: Any, task: Task, config: dict) -> None:
+    spec = graph.nodes[task.name]
+    if spec.callee is None:
+        _finish(graph, loop, spec, task, None)
+        return
+    ctx = _context(loop, task)
+    token = enter(ctx)
+    try:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                kw = spec.callee.kwargs(config, ctx.writer)
+                output = spec.callee.fn(task.input, **kw)
+                if asyncio.iscoroutine(output):
+                    output = asyncio.run(output)
+                break
+            except GraphInterrupt as exc:
+                _interrupted(task, ctx, exc)
+                return
+            except Exception as exc:
+                delay = _retry_delay(spec.retry, exc, attempt)
+                if delay is None:
+                    task.error = exc
+                    return
+                time.sleep(delay)
+        _finish(graph, loop, spec, task, output, config)
+    except Exception as exc:  # the return value itself was bad, or a path function failed
+        task.error = exc
+    finally:
+        leave(token)
+
+
+async def run_async(graph: Any, loop: Any, task: Task, config: dict) -> None:
+    spec = graph.nodes[task.name]
+    if spec.callee is None or not spec.callee.is_async:
+        if spec.callee is None:
+            try:
+                _finish(graph, loop, spec, task, None)
+            except Exception as exc:
+                task.error = exc
+        else:
+            # Sync user code runs off the event loop so other runs keep streaming.
+            await asyncio.to_thread(run_sync, graph, loop, task, config)
+        return
+    ctx = _context(loop, task)
+    token = enter(ctx)
+    try:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                output = await spec.callee.fn(task.input, **spec.callee.kwargs(config, ctx.writer))
+                break
+            except GraphInterrupt as exc:
+                _interrupted(task, ctx, exc)
+                return
+            except Exception as exc:
+                delay = _retry_delay(spec.retry, exc, attempt)
+                if delay is None:
+                    task.error = exc
+                    return
+                await asyncio.sleep(delay)
+        _finish(graph, loop, spec, task, output, config)
+    except Exception as exc:
+        task.error = exc
+    finally:
+        leave(token)
+
+
+def _context(loop: Any, task: Task) -> TaskContext:
+    events = loop.events
+
+    def writer(value: Any) -> None:
+        if "custom" in loop.modes:
+            events.append(("custom", value))
+
+    return TaskContext(task.id, task.resume, loop.null_resume, writer)
+
+
+def _interrupted(task: Task, ctx: TaskContext, exc: GraphInterrupt) -> None:
+    items = []
+    for item in exc.interrupts:
+        if not item.id:  # NodeInterrupt: give it a real, stable id
+            item = Interrupt(value=item.value, id=interrupt_id(task.id, ctx.calls))
+        items.append(item)
+    task.interrupts = tuple(items)
+    task.resume = ctx.resume
+
+
+def _finish(graph: Any, loop: Any, spec: NodeSpec, task: Task, output: Any, config=None) -> None:
+    if spec.name == START:
+        state, control = graph.input_writes(task.input), []
+        task.update = dict(state)
+    else:
+        state, control = graph.output_writes(spec.name, output)
+        task.update = None if output is None else graph.update_view(output, state)
+    task.writes = state + control + spec.edge_writes + graph.branch_writes(
+        spec, loop.channels, state, config
+    )
+
+
+def _retry_delay(policies: tuple[RetryPolicy, ...], exc: Exception, attempt: int) -> float | None:
+    for policy in policies:
+        if policy.should_retry(exc):
+            if attempt >= policy.max_attempts:
+                return None
+            delay = min(
+                policy.initial_interval * policy.backoff_factor ** (attempt - 1),
+                policy.max_interval,
+            )
+            return delay + (random.uniform(0, 1) if policy.jitter else 0)
+    return None

@@ -1,0 +1,136 @@
+"""Tasks: which nodes run in the next superstep, and what their return values write."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from lockstep.checkpoint.base import Checkpoint
+from lockstep.constants import END, SENDS, START, branch_channel
+from lockstep.errors import InvalidUpdateError
+from lockstep.graph.channels import Channel
+from lockstep.graph.node import NodeSpec
+from lockstep.types import Command, Interrupt, Send
+
+PULL = "__pregel_pull"
+PUSH = "__pregel_push"
+
+
+@dataclass(slots=True)
+class Task:
+    id: str
+    name: str
+    path: tuple
+    input: Any
+    triggers: tuple[str, ...]
+    writes: list[tuple[str, Any]] = field(default_factory=list)
+    update: Any = None  # what the node returned, as `updates` mode shows it
+    interrupts: tuple[Interrupt, ...] = ()
+    error: BaseException | None = None
+    resume: list[Any] = field(default_factory=list)
+    done: bool = False  # finished in an earlier attempt at this step: writes reused
+
+
+def task_id(checkpoint_id: str, name: str, path: tuple) -> str:
+    """Deterministic, so a resumed step finds the pending writes of the same tasks."""
+    digest = hashlib.blake2b(f"{checkpoint_id}|{name}|{path}".encode(), digest_size=16).digest()
+    return str(uuid.UUID(bytes=digest))
+
+
+def triggered(spec: NodeSpec, checkpoint: Checkpoint, channels: Mapping[str, Channel]) -> tuple:
+    versions = checkpoint.channel_versions
+    seen = checkpoint.versions_seen.get(spec.name, {})
+    hits = []
+    for channel in spec.triggers:
+        version = versions.get(channel)
+        if version is not None and version > seen.get(channel, "") and channels[channel].available():
+            hits.append(channel)
+    return tuple(hits)
+
+
+def prepare(
+    nodes: Mapping[str, NodeSpec],
+    checkpoint: Checkpoint,
+    channels: Mapping[str, Channel],
+    state_input: Any,
+) -> list[Task]:
+    """The tasks of the next step: one per pending Send, then one per triggered node."""
+    tasks: list[Task] = []
+    sends = channels[SENDS]
+    if sends.available():
+        for index, packet in enumerate(sends.get()):
+            path = (PUSH, index)
+            tid = task_id(checkpoint.id, packet.node, path)
+            tasks.append(Task(tid, packet.node, path, packet.arg, ()))
+    for name, spec in nodes.items():
+        hits = triggered(spec, checkpoint, channels)
+        if hits:
+            path = (PULL, name)
+            value = channels[START].get() if name == START else state_input
+            tasks.append(Task(task_id(checkpoint.id, name, path), name, path, value, hits))
+    return tasks
+
+
+def apply_order(task: Task) -> tuple:
+    """Writes apply pull tasks first (by node name), then sends in the order made."""
+    return (0, task.name, 0) if task.path[0] == PULL else (1, "", task.path[1])
+
+
+def output_writes(
+    name: str, output: Any, state_keys: Mapping[str, Channel]
+) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]]:
+    """(state writes, control writes) for what node `name` returned."""
+    if output is None:
+        return [], []
+    if isinstance(output, Command):
+        return _command_writes(name, output, state_keys)
+    if isinstance(output, list | tuple) and output and all(isinstance(o, Command) for o in output):
+        state: list[tuple[str, Any]] = []
+        control: list[tuple[str, Any]] = []
+        for command in output:
+            s, c = _command_writes(name, command, state_keys)
+            state += s
+            control += c
+        return state, control
+    return update_writes(name, output, state_keys), []
+
+
+def update_writes(name: str, update: Any, state_keys: Mapping[str, Channel]) -> list:
+    if isinstance(update, dict):
+        return [(k, v) for k, v in update.items() if k in state_keys]
+    if dataclasses.is_dataclass(update) and not isinstance(update, type):
+        return [(f.name, getattr(update, f.name)) for f in dataclasses.fields(update)]
+    if isinstance(update, list | tuple) and all(
+        isinstance(pair, tuple) and len(pair) == 2 for pair in update
+    ):
+        return [(k, v) for k, v in update if k in state_keys]
+    raise InvalidUpdateError(
+        f"node {name!r} returned {type(update).__name__} {update!r:.80}; "
+        "a node must return a dict of state keys to update, a Command, or None"
+    )
+
+
+def _command_writes(name: str, command: Command, state_keys) -> tuple[list, list]:
+    if command.graph == Command.PARENT:
+        raise InvalidUpdateError(f"node {name!r}: Command(graph=PARENT) needs a parent graph")
+    state = update_writes(name, command.update, state_keys) if command.update is not None else []
+    return state, goto_writes(name, command.goto)
+
+
+def goto_writes(name: str, goto: Any) -> list[tuple[str, Any]]:
+    targets = goto if isinstance(goto, list | tuple) else [goto]
+    out: list[tuple[str, Any]] = []
+    for target in targets:
+        if isinstance(target, Send):
+            out.append((SENDS, target))
+        elif target == END or target is None or target == ():
+            continue
+        elif isinstance(target, str):
+            out.append((branch_channel(target), None))
+        else:
+            raise InvalidUpdateError(f"node {name!r}: cannot go to {target!r}")
+    return out

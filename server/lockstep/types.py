@@ -1,0 +1,119 @@
+"""The values graph authors and callers handle: interrupts, commands, sends, snapshots."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+from lockstep.errors import GraphInterrupt
+
+Config = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Interrupt:
+    """Why a task paused, and the id a `Command(resume={id: value})` answers."""
+
+    value: Any
+    id: str = ""
+
+
+class NodeInterrupt(GraphInterrupt):
+    """Raise inside a node to stop the run there; resuming re-runs the node."""
+
+    def __init__(self, value: Any, id: str | None = None) -> None:
+        super().__init__((Interrupt(value=value, id=id or ""),))
+        self.value = value
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Run `node` in the next step with `arg` as its whole input (map-reduce)."""
+
+    node: str
+    arg: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A node's return value or a run's input that updates state and/or moves on.
+
+    `resume` answers pending `interrupt()` calls: a single value for the one
+    pending interrupt, or a dict of interrupt id -> value.
+    """
+
+    update: Any = None
+    goto: str | Send | Sequence[str | Send] = ()
+    resume: Any = None
+    graph: str | None = None
+
+    PARENT: ClassVar[str] = "__parent__"
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How often and how patiently a failing node is tried again."""
+
+    max_attempts: int = 3
+    initial_interval: float = 0.5
+    backoff_factor: float = 2.0
+    max_interval: float = 128.0
+    jitter: bool = True
+    retry_on: type[BaseException] | tuple[type[BaseException], ...] | Callable[
+        [BaseException], bool
+    ] = Exception
+
+    def should_retry(self, exc: BaseException) -> bool:
+        if isinstance(self.retry_on, type | tuple):
+            return isinstance(exc, self.retry_on)
+        return bool(self.retry_on(exc))
+
+
+@dataclass(frozen=True, slots=True)
+class PregelTask:
+    """A task as `get_state` shows it: what will run next, or what paused or failed."""
+
+    id: str
+    name: str
+    path: tuple = ()
+    error: BaseException | None = None
+    interrupts: tuple[Interrupt, ...] = ()
+    state: Any = None
+    result: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class StateSnapshot:
+    """A thread as it stood at one checkpoint."""
+
+    values: dict[str, Any]
+    next: tuple[str, ...]
+    config: Config
+    metadata: dict[str, Any] | None
+    created_at: str | None
+    parent_config: Config | None
+    tasks: tuple[PregelTask, ...]
+    interrupts: tuple[Interrupt, ...] = field(default=())
+
+
+StreamMode = Literal["values", "updates", "debug", "custom"]
+
+
+def interrupt(value: Any) -> Any:
+    """Pause the running node and surface `value`; returns the resume value later.
+
+    The first call in a node raises; once the caller resumes with
+    `Command(resume=x)`, the node runs again from the top and this call returns x.
+    Several calls in one node are matched to resume values in order.
+    """
+    from lockstep.pregel.context import current_task
+
+    return current_task().interrupt(value)
+
+
+def get_stream_writer() -> Callable[[Any], None]:
+    """The writer of the running node: what it is given goes out in `custom` mode."""
+    from lockstep.pregel.context import current_task
+
+    return current_task().writer
