@@ -18,6 +18,11 @@ class Interrupt:
     value: Any
     id: str = ""
 
+    @property
+    def when(self) -> str:
+        """Always 'during': the node paused itself (LangGraph 0.2's field, read-only here)."""
+        return "during"
+
 
 class NodeInterrupt(GraphInterrupt):
     """Raise inside a node to stop the run there; resuming re-runs the node."""
