@@ -47,7 +47,7 @@ class CompiledGraph:
         self.schema = builder.schema
         self._dataclass = is_dataclass_schema(builder.schema)
         self._defaults = dataclass_defaults(builder.schema) if self._dataclass else {}
-        self.stream_mode = "values"
+        self.stream_mode = "updates"  # as LangGraph: stream() defaults to updates, invoke() to values
 
     # -- channels ------------------------------------------------------------
 

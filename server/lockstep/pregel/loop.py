@@ -190,7 +190,14 @@ class Loop:
         """The tasks to run now, or None when the run is over (done or paused before)."""
         if self.status != "running":
             return None
-        tasks = prepare(self.graph.nodes, self.checkpoint, self.channels, self._state_input())
+        tasks = prepare(self.graph.nodes, self.checkpoint, self.channels, None)
+        # Read the state only when a node will see it: before the input is applied a
+        # dataclass schema with required fields cannot be built yet.
+        pulls = [t for t in tasks if t.triggers and t.name != START]
+        if pulls:
+            state = self._state_input()
+            for t in pulls:
+                t.input = state
         if not tasks:
             self.status = "done"
             return None
