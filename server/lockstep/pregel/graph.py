@@ -266,6 +266,7 @@ class CompiledGraph:
                 if not getattr(error, "__lockstep_noted__", False):
                     error.add_note(f"During task with name {task.name!r} and id {task.id!r}")
                     error.__lockstep_noted__ = True
+                    error.lockstep_node = task.name  # lets a server name the node that failed
                 raise error
 
     def _drain(self, loop: Loop, single: bool) -> Iterator[Any]:

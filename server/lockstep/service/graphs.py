@@ -1,0 +1,59 @@
+"""lockstep.v1.Graphs: what graphs this server hosts, and their shape."""
+
+from __future__ import annotations
+
+from lockstep.graph.schema import reducer_name
+from lockstep.registry import HostedGraph
+from lockstep.service.errors import abort, not_found
+from lockstep_client.api.lockstep.v1 import (
+    graphs_service_pb2 as pb,
+)
+from lockstep_client.api.lockstep.v1 import (
+    graphs_service_pb2_grpc,
+    message_pb2,
+)
+
+
+def describe(hosted: HostedGraph) -> message_pb2.Graph:
+    compiled = hosted.graph
+    drawing = compiled.get_graph()
+    return message_pb2.Graph(
+        graph_id=hosted.graph_id,
+        description=hosted.description,
+        nodes=[message_pb2.GraphNode(name=n) for n in drawing.nodes],
+        edges=[
+            message_pb2.Edge(
+                source=e.source, target=e.target, conditional=e.conditional, label=e.label or ""
+            )
+            for e in drawing.edges
+        ],
+        state_keys=[
+            message_pb2.StateKey(name=k, reducer=reducer_name(c), type=type(c).__name__)
+            for k, c in compiled.state_keys.items()
+        ],
+        interrupt_before=list(compiled.interrupt_before),
+        interrupt_after=list(compiled.interrupt_after),
+        mermaid=drawing.draw_mermaid(),
+    )
+
+
+class GraphsService(graphs_service_pb2_grpc.GraphsServicer):
+    def __init__(self, graphs: dict[str, HostedGraph]) -> None:
+        self.graphs = graphs
+
+    async def ListGraphs(self, request, context):
+        return pb.ListGraphsResponse(
+            graphs=[
+                message_pb2.GraphSummary(graph_id=g.graph_id, description=g.description)
+                for g in self.graphs.values()
+            ]
+        )
+
+    async def GetGraph(self, request, context):
+        hosted = self.graphs.get(request.graph_id)
+        if hosted is None:
+            await abort(context, not_found("graph", request.graph_id))
+        return pb.GetGraphResponse(graph=describe(hosted))
+
+
+__all__ = ["GraphsService", "describe"]

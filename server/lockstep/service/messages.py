@@ -1,0 +1,185 @@
+"""Engine objects -> protobuf messages (and run requests -> engine arguments)."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime
+import math
+from typing import Any
+
+from google.protobuf import struct_pb2, timestamp_pb2
+
+from lockstep.store.threads import ThreadRecord
+from lockstep.types import Interrupt, StateSnapshot
+from lockstep_client import convert
+from lockstep_client.api.lockstep.v1 import enums_pb2, message_pb2
+
+SOURCES = {
+    "input": enums_pb2.CHECKPOINT_SOURCE_INPUT,
+    "loop": enums_pb2.CHECKPOINT_SOURCE_LOOP,
+    "update": enums_pb2.CHECKPOINT_SOURCE_UPDATE,
+    "fork": enums_pb2.CHECKPOINT_SOURCE_FORK,
+}
+MODES = {
+    enums_pb2.STREAM_MODE_VALUES: "values",
+    enums_pb2.STREAM_MODE_UPDATES: "updates",
+    enums_pb2.STREAM_MODE_DEBUG: "debug",
+    enums_pb2.STREAM_MODE_CUSTOM: "custom",
+}
+THREAD_STATUS = {
+    "idle": enums_pb2.THREAD_STATUS_IDLE,
+    "busy": enums_pb2.THREAD_STATUS_BUSY,
+    "interrupted": enums_pb2.THREAD_STATUS_INTERRUPTED,
+    "error": enums_pb2.THREAD_STATUS_ERROR,
+}
+THREAD_STATUS_NAME = {v: k for k, v in THREAD_STATUS.items()}
+
+
+def jsonable(value: Any) -> Any:
+    """A JSON-shaped copy of what graph code produced (tuples, dataclasses, objects)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Interrupt):
+        return {"value": jsonable(value.value), "id": value.id}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if hasattr(value, "model_dump"):
+        return jsonable(value.model_dump())
+    return repr(value)
+
+
+def struct(value: Any) -> struct_pb2.Struct:
+    data = jsonable(value)
+    if not isinstance(data, dict):
+        data = {"value": data}
+    return convert.to_struct(data)
+
+
+def value(v: Any) -> struct_pb2.Value:
+    return convert.to_value(jsonable(v))
+
+
+def timestamp(iso: str | datetime.datetime | None) -> timestamp_pb2.Timestamp | None:
+    if iso is None:
+        return None
+    ts = timestamp_pb2.Timestamp()
+    moment = iso if isinstance(iso, datetime.datetime) else datetime.datetime.fromisoformat(iso)
+    ts.FromDatetime(moment)
+    return ts
+
+
+def checkpoint_ref(config: dict | None) -> message_pb2.CheckpointRef | None:
+    if not config:
+        return None
+    conf = config.get("configurable", {})
+    return message_pb2.CheckpointRef(
+        thread_id=str(conf.get("thread_id", "")),
+        checkpoint_id=conf.get("checkpoint_id") or "",
+        checkpoint_ns=conf.get("checkpoint_ns") or "",
+    )
+
+
+def interrupt(item: Interrupt, node: str = "", task_id: str = "", when: str = "during"):
+    return message_pb2.Interrupt(
+        id=item.id,
+        value=value(item.value),
+        node=node,
+        task_id=task_id,
+        when={
+            "during": enums_pb2.INTERRUPT_WHEN_DURING,
+            "before": enums_pb2.INTERRUPT_WHEN_BEFORE,
+            "after": enums_pb2.INTERRUPT_WHEN_AFTER,
+        }[when],
+    )
+
+
+def snapshot_interrupts(snap: StateSnapshot) -> list[message_pb2.Interrupt]:
+    return [interrupt(i, t.name, t.id) for t in snap.tasks for i in t.interrupts]
+
+
+def snapshot(snap: StateSnapshot) -> message_pb2.StateSnapshot:
+    meta = snap.metadata or {}
+    extra = {k: v for k, v in meta.items() if k not in ("source", "step", "parents")}
+    msg = message_pb2.StateSnapshot(
+        values=struct(snap.values),
+        next=list(snap.next),
+        tasks=[
+            message_pb2.Task(
+                id=t.id,
+                name=t.name,
+                error="" if t.error is None else str(t.error),
+                interrupts=[interrupt(i, t.name, t.id) for i in t.interrupts],
+                result=value(t.result) if t.result is not None else None,
+            )
+            for t in snap.tasks
+        ],
+        interrupts=snapshot_interrupts(snap),
+    )
+    ref = checkpoint_ref(snap.config)
+    if ref is not None:
+        msg.checkpoint.CopyFrom(ref)
+    parent = checkpoint_ref(snap.parent_config)
+    if parent is not None:
+        msg.parent_checkpoint.CopyFrom(parent)
+    if snap.metadata is not None:
+        msg.metadata.CopyFrom(
+            message_pb2.CheckpointMetadata(
+                source=SOURCES.get(meta.get("source", ""), enums_pb2.CHECKPOINT_SOURCE_UNSPECIFIED),
+                step=int(meta.get("step", 0)),
+                extra=struct(extra) if extra else None,
+            )
+        )
+    created = timestamp(snap.created_at)
+    if created is not None:
+        msg.created_at.CopyFrom(created)
+    return msg
+
+
+def thread(record: ThreadRecord, snap: StateSnapshot | None = None) -> message_pb2.Thread:
+    msg = message_pb2.Thread(
+        thread_id=record.thread_id,
+        graph_id=record.graph_id,
+        status=THREAD_STATUS[record.status],
+        created_at=timestamp(record.created_at),
+        updated_at=timestamp(record.updated_at),
+        metadata=struct(record.metadata),
+    )
+    if snap is not None:
+        msg.values.CopyFrom(struct(snap.values))
+        msg.interrupts.extend(snapshot_interrupts(snap))
+    return msg
+
+
+def page_token(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
+
+
+def page_offset(token: str) -> int:
+    if not token:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(token.encode()).decode()
+        kind, _, number = text.partition(":")
+        offset = int(number)
+        if kind != "o" or offset < 0:
+            raise ValueError
+        return offset
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError(f"page_token {token!r} is not one this server issued") from None
+
+
+def page_size(size: int, default: int = 50, most: int = 1000) -> int:
+    if size < 0:
+        raise ValueError(f"page_size must not be negative, got {size}")
+    return min(size or default, most)

@@ -1,0 +1,446 @@
+"""lockstep.v1.Runs and the run manager: one run per thread at a time, streamed as it happens.
+
+A run is an asyncio task that drives the engine's `astream` and appends each
+event to the run's log; `StreamRun` and `JoinRun` read that log, so a stream
+and a background run are the same thing seen from different calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+
+from lockstep.errors import EmptyInputError, InvalidUpdateError
+from lockstep.service import messages
+from lockstep.service.errors import ServiceError, abort, from_exception, invalid, not_found
+from lockstep.service.hosting import Hosting
+from lockstep.store.threads import BUSY, ERROR, IDLE, INTERRUPTED, ThreadRecord
+from lockstep.types import Command
+from lockstep_client import convert
+from lockstep_client.api.lockstep.v1 import enums_pb2, message_pb2, runs_service_pb2_grpc
+from lockstep_client.api.lockstep.v1 import runs_service_pb2 as pb
+
+RS = enums_pb2
+FINAL_THREAD_STATUS = {
+    RS.RUN_STATUS_SUCCESS: IDLE,
+    RS.RUN_STATUS_INTERRUPTED: INTERRUPTED,
+    RS.RUN_STATUS_ERROR: ERROR,
+    RS.RUN_STATUS_CANCELLED: IDLE,
+}
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+@dataclass
+class Run:
+    run_id: str
+    thread_id: str
+    graph_id: str
+    multitask_strategy: int
+    metadata: dict[str, Any]
+    status: int = RS.RUN_STATUS_PENDING
+    created_at: datetime.datetime = field(default_factory=_now)
+    updated_at: datetime.datetime = field(default_factory=_now)
+    error: message_pb2.RunError | None = None
+    events: list[message_pb2.RunEvent] = field(default_factory=list)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task | None = None
+    done: bool = False
+
+    def emit(self, event: message_pb2.RunEvent) -> None:
+        self.events.append(event)
+        self.changed.set()
+
+    def message(self) -> message_pb2.Run:
+        return message_pb2.Run(
+            run_id=self.run_id,
+            thread_id=self.thread_id,
+            graph_id=self.graph_id,
+            status=self.status,
+            created_at=messages.timestamp(self.created_at),
+            updated_at=messages.timestamp(self.updated_at),
+            metadata=messages.struct(self.metadata),
+            multitask_strategy=self.multitask_strategy,
+            error=self.error,
+        )
+
+    async def follow(self, start: int = 0) -> AsyncIterator[message_pb2.RunEvent]:
+        """Every event from `start` on, waiting for new ones until the run is over."""
+        index = start
+        while True:
+            while index < len(self.events):
+                yield self.events[index]
+                index += 1
+            if self.done:
+                return
+            self.changed.clear()
+            if index < len(self.events) or self.done:
+                continue
+            await self.changed.wait()
+
+
+class RunManager:
+    """Starts runs, keeps at most one active per thread, remembers finished ones."""
+
+    def __init__(self, hosting: Hosting, keep_finished: int = 10_000) -> None:
+        self.hosting = hosting
+        self.runs: dict[str, Run] = {}
+        self.active: dict[str, Run] = {}  # thread_id -> run
+        self.keep_finished = keep_finished
+        self.draining = False
+        self._editing: set[str] = set()
+
+    def require_idle(self, thread_id: str) -> None:
+        run = self.active.get(thread_id)
+        if run is not None or thread_id in self._editing:
+            raise ServiceError(
+                grpc.StatusCode.FAILED_PRECONDITION,
+                f"thread {thread_id!r} has an active run"
+                + (f" ({run.run_id})" if run else "")
+                + "; wait for it or cancel it first",
+                "THREAD_BUSY",
+            )
+
+    @contextlib.asynccontextmanager
+    async def editing(self, thread_id: str):
+        """Hold the thread for a state edit, so no run starts halfway through it."""
+        self.require_idle(thread_id)
+        self._editing.add(thread_id)
+        try:
+            yield
+        finally:
+            self._editing.discard(thread_id)
+
+    def get(self, run_id: str) -> Run:
+        run = self.runs.get(run_id)
+        if run is None:
+            raise not_found("run", run_id)
+        return run
+
+    async def start(self, request) -> Run:
+        """Validate a run request and start it; every caller mistake is a status here."""
+        if self.draining:
+            raise ServiceError(
+                grpc.StatusCode.UNAVAILABLE, "the server is shutting down; retry on another", "DRAINING"
+            )
+        hosted = self.hosting.graph(request.graph_id)
+        graph = hosted.graph
+        modes = _modes(request.stream_modes)
+        for label, names in (("interrupt_before", request.interrupt_before), ("interrupt_after", request.interrupt_after)):
+            for name in names:
+                if name != "*" and name not in graph.nodes:
+                    raise invalid(f"{label} names unknown node {name!r}", "UNKNOWN_NODE")
+        if request.multitask_strategy not in (RS.MULTITASK_STRATEGY_UNSPECIFIED, RS.MULTITASK_STRATEGY_REJECT):
+            raise ServiceError(
+                grpc.StatusCode.UNIMPLEMENTED,
+                "only multitask_strategy REJECT is implemented so far",
+                "NOT_IMPLEMENTED",
+            )
+        run_input = _input(request)
+        config_extra = convert.from_struct(request.config) if request.HasField("config") else {}
+        thread_id = request.thread_id or str(uuid.uuid4())
+        record = self.hosting.store.threads.get(thread_id)
+        if record is None:
+            if run_input is None:
+                raise ServiceError(
+                    grpc.StatusCode.FAILED_PRECONDITION,
+                    f"thread {thread_id!r} does not exist yet, so there is nothing to resume: "
+                    "start it with an input",
+                    "NOTHING_TO_RESUME",
+                )
+            record = self.hosting.store.threads.put(ThreadRecord(thread_id, hosted.graph_id))
+        elif record.graph_id and record.graph_id != hosted.graph_id:
+            raise invalid(
+                f"thread {thread_id!r} runs graph {record.graph_id!r}, not {hosted.graph_id!r}",
+                "GRAPH_MISMATCH",
+            )
+        self.require_idle(thread_id)
+        checkpoint_id = request.checkpoint_id if request.HasField("checkpoint_id") else ""
+        if checkpoint_id:
+            await self.hosting.require_checkpoint(thread_id, checkpoint_id)
+        config = {**config_extra, **self.hosting.config(thread_id, checkpoint_id)}
+        kwargs: dict[str, Any] = {}
+        if request.interrupt_before:
+            kwargs["interrupt_before"] = list(request.interrupt_before)
+        if request.interrupt_after:
+            kwargs["interrupt_after"] = list(request.interrupt_after)
+        run = Run(
+            run_id=str(uuid.uuid4()),
+            thread_id=thread_id,
+            graph_id=hosted.graph_id,
+            multitask_strategy=request.multitask_strategy or RS.MULTITASK_STRATEGY_REJECT,
+            metadata=convert.from_struct(request.metadata) if request.HasField("metadata") else {},
+        )
+        stream = graph.astream(run_input, config, stream_mode=modes, **kwargs)
+        # Take the first event here, so a request the engine refuses (a resume
+        # with nothing to resume, an ambiguous Command) is a status, not a run.
+        self.active[thread_id] = run
+        try:
+            first = await stream.__anext__()
+        except StopAsyncIteration:
+            first = None
+        except (InvalidUpdateError, EmptyInputError, ValueError, TypeError) as exc:
+            if getattr(exc, "lockstep_node", None) not in (None, "__start__"):
+                first = exc
+            else:
+                del self.active[thread_id]
+                await stream.aclose()
+                raise from_exception(exc) from exc
+        except BaseException as exc:
+            first = exc
+        if not record.graph_id:
+            record = self.hosting.store.threads.update(thread_id, graph_id=hosted.graph_id) or record
+        self.hosting.store.threads.update(thread_id, status=BUSY)
+        run.status = RS.RUN_STATUS_RUNNING
+        self.runs[run.run_id] = run
+        self._forget_old()
+        run.emit(
+            message_pb2.RunEvent(
+                metadata=message_pb2.RunMetadata(
+                    run_id=run.run_id, thread_id=thread_id, graph_id=hosted.graph_id
+                )
+            )
+        )
+        run.task = asyncio.create_task(self._execute(run, graph, stream, first, kwargs))
+        return run
+
+    async def _execute(self, run: Run, graph, stream, first, kwargs) -> None:
+        status = RS.RUN_STATUS_SUCCESS
+        last_config = None
+        try:
+            if isinstance(first, BaseException):
+                raise first
+            if first is not None:
+                _emit_chunk(run, first)
+            async for item in stream:
+                _emit_chunk(run, item)
+            snap = await graph.aget_state(self.hosting.config(run.thread_id))
+            last_config = snap.config
+            dynamic = messages.snapshot_interrupts(snap)
+            if dynamic:
+                status = RS.RUN_STATUS_INTERRUPTED
+                for item in dynamic:
+                    run.emit(message_pb2.RunEvent(interrupt=item))
+            elif snap.next:
+                status = RS.RUN_STATUS_INTERRUPTED
+                before = set(kwargs.get("interrupt_before", graph.interrupt_before))
+                for name in snap.next:
+                    when = "before" if name in before or "*" in before else "after"
+                    run.emit(
+                        message_pb2.RunEvent(
+                            interrupt=messages.interrupt(_static(), node=name, when=when)
+                        )
+                    )
+        except asyncio.CancelledError:
+            status = RS.RUN_STATUS_CANCELLED
+        except Exception as exc:
+            status = RS.RUN_STATUS_ERROR
+            node = getattr(exc, "lockstep_node", "") or ""
+            code = from_exception(exc).code if not node else grpc.StatusCode.UNKNOWN
+            run.error = message_pb2.RunError(
+                message=f"{type(exc).__name__}: {exc}",
+                node=node,
+                code=code.value[0],
+                error_type=type(exc).__name__,
+            )
+            run.emit(message_pb2.RunEvent(error=run.error))
+        finally:
+            with contextlib.suppress(BaseException):
+                await stream.aclose()
+            run.status = status
+            run.updated_at = _now()
+            self.hosting.store.threads.update(run.thread_id, status=FINAL_THREAD_STATUS[status])
+            if self.active.get(run.thread_id) is run:
+                del self.active[run.thread_id]
+            end = message_pb2.RunEnd(status=status)
+            ref = messages.checkpoint_ref(last_config)
+            if ref is not None:
+                end.checkpoint.CopyFrom(ref)
+            run.emit(message_pb2.RunEvent(end=end))
+            run.done = True
+            run.changed.set()
+
+    async def cancel(self, run_id: str, wait: bool) -> Run:
+        run = self.get(run_id)
+        if not run.done and run.task is not None:
+            run.task.cancel()
+            if wait:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.shield(run.task)
+        return run
+
+    async def drain(self, grace: float) -> None:
+        """Stop taking runs; give active ones `grace` seconds, then cancel them at a step edge."""
+        self.draining = True
+        tasks = [r.task for r in self.active.values() if r.task is not None]
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=grace)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=5)
+
+    def _forget_old(self) -> None:
+        if len(self.runs) <= self.keep_finished:
+            return
+        for run_id in [r.run_id for r in self.runs.values() if r.done][: len(self.runs) - self.keep_finished]:
+            del self.runs[run_id]
+
+
+def _static():
+    from lockstep.types import Interrupt
+
+    return Interrupt(value=None, id="")
+
+
+def _modes(values) -> list[str]:
+    if not values:
+        return ["values"]
+    out = []
+    for v in values:
+        if v not in messages.MODES:
+            raise invalid(
+                f"unknown stream mode {v}; use VALUES, UPDATES, DEBUG or CUSTOM", "UNKNOWN_STREAM_MODE"
+            )
+        out.append(messages.MODES[v])
+    return out
+
+
+def _input(request) -> Any:
+    if request.HasField("command"):
+        cmd = request.command
+        if request.HasField("input"):
+            raise invalid("give either input or command, not both")
+        resume: Any = None
+        if cmd.HasField("resume"):
+            resume = convert.from_value(cmd.resume)
+        if cmd.resume_by_id:
+            if cmd.HasField("resume"):
+                raise invalid("give either command.resume or command.resume_by_id, not both")
+            resume = {k: convert.from_value(v) for k, v in cmd.resume_by_id.items()}
+        update = convert.from_struct(cmd.update) if cmd.HasField("update") else None
+        goto = list(cmd.goto)
+        if resume is None and not cmd.HasField("resume") and update is None and not goto:
+            raise invalid("command is empty: set resume, resume_by_id, update or goto")
+        return Command(resume=resume, update=update, goto=goto)
+    if request.HasField("input"):
+        return convert.from_struct(request.input)
+    return None
+
+
+def _emit_chunk(run: Run, item: tuple[str, Any]) -> None:
+    mode, chunk = item
+    if mode == "values":
+        if isinstance(chunk, dict) and "__interrupt__" in chunk:
+            return  # the interrupt events after the run say it plainly
+        run.emit(message_pb2.RunEvent(values=messages.struct(chunk)))
+    elif mode == "updates":
+        for node, update in chunk.items():
+            if node == "__interrupt__":
+                continue
+            msg = message_pb2.NodeUpdate(node=node)
+            if update is not None:
+                msg.values.CopyFrom(messages.struct(update))
+            run.emit(message_pb2.RunEvent(updates=msg))
+    elif mode == "custom":
+        run.emit(message_pb2.RunEvent(custom=messages.value(chunk)))
+    elif mode == "debug":
+        run.emit(message_pb2.RunEvent(debug=messages.struct(chunk)))
+
+
+class RunsService(runs_service_pb2_grpc.RunsServicer):
+    def __init__(self, manager: RunManager) -> None:
+        self.manager = manager
+
+    async def StreamRun(self, request, context):
+        try:
+            run = await self.manager.start(request)
+        except Exception as exc:
+            await abort(context, exc)
+            return
+        cancel_on_leave = request.on_disconnect != RS.ON_DISCONNECT_CONTINUE
+        try:
+            async for event in run.follow():
+                yield pb.StreamRunResponse(event=event)
+        finally:
+            if cancel_on_leave and not run.done and run.task is not None:
+                run.task.cancel()
+
+    async def WaitRun(self, request, context):
+        try:
+            run = await self.manager.start(request)
+        except Exception as exc:
+            await abort(context, exc)
+            return
+        cancel_on_leave = request.on_disconnect != RS.ON_DISCONNECT_CONTINUE
+        values = None
+        interrupts = []
+        try:
+            async for event in run.follow():
+                kind = event.WhichOneof("event")
+                if kind == "values":
+                    values = event.values
+                elif kind == "interrupt":
+                    interrupts.append(event.interrupt)
+        finally:
+            if cancel_on_leave and not run.done and run.task is not None:
+                run.task.cancel()
+        response = pb.WaitRunResponse(
+            run_id=run.run_id, thread_id=run.thread_id, status=run.status, interrupts=interrupts
+        )
+        if values is not None:
+            response.values.CopyFrom(values)
+        if run.error is not None:
+            response.error.CopyFrom(run.error)
+        end = run.events[-1].end if run.events and run.events[-1].HasField("end") else None
+        if end is not None and end.HasField("checkpoint"):
+            response.checkpoint.CopyFrom(end.checkpoint)
+        return response
+
+    async def CreateRun(self, request, context):
+        try:
+            run = await self.manager.start(request)
+            return pb.CreateRunResponse(run=run.message())
+        except Exception as exc:
+            await abort(context, exc)
+
+    async def JoinRun(self, request, context):
+        try:
+            run = self.manager.get(request.run_id)
+        except Exception as exc:
+            await abort(context, exc)
+            return
+        async for event in run.follow():
+            yield pb.JoinRunResponse(event=event)
+
+    async def CancelRun(self, request, context):
+        try:
+            run = await self.manager.cancel(request.run_id, request.wait)
+            return pb.CancelRunResponse(run=run.message())
+        except Exception as exc:
+            await abort(context, exc)
+
+    async def ListRuns(self, request, context):
+        try:
+            size = messages.page_size(request.page_size)
+            offset = messages.page_offset(request.page_token)
+            runs = [
+                r
+                for r in reversed(self.manager.runs.values())
+                if (not request.thread_id or r.thread_id == request.thread_id)
+                and (not request.status or r.status == request.status)
+            ]
+            page = runs[offset : offset + size]
+            token = messages.page_token(offset + size) if offset + size < len(runs) else ""
+            return pb.ListRunsResponse(runs=[r.message() for r in page], next_page_token=token)
+        except Exception as exc:
+            await abort(context, exc)

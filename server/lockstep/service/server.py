@@ -1,0 +1,108 @@
+"""Building and running the gRPC server: services, reflection, health, clean shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from lockstep import registry
+from lockstep.service.graphs import GraphsService
+from lockstep.service.hosting import Hosting
+from lockstep.service.runs import RunManager, RunsService
+from lockstep.service.threads import ThreadsService
+from lockstep.store.open import open_store
+from lockstep_client.api.lockstep.v1 import (
+    graphs_service_pb2,
+    graphs_service_pb2_grpc,
+    runs_service_pb2,
+    runs_service_pb2_grpc,
+    threads_service_pb2,
+    threads_service_pb2_grpc,
+)
+
+log = logging.getLogger("lockstep")
+
+SERVICES = (
+    graphs_service_pb2.DESCRIPTOR.services_by_name["Graphs"].full_name,
+    threads_service_pb2.DESCRIPTOR.services_by_name["Threads"].full_name,
+    runs_service_pb2.DESCRIPTOR.services_by_name["Runs"].full_name,
+)
+
+
+@dataclass
+class Settings:
+    address: str = "127.0.0.1:50051"
+    graphs: tuple[str, ...] = ()
+    store: str = "sqlite:///.lockstep/lockstep.db"
+    grace: float = 30.0
+    max_message_bytes: int = 16 * 1024 * 1024
+
+
+class Server:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = open_store(settings.store)
+        self.hosting = Hosting(registry.load(list(settings.graphs), self.store.saver), self.store)
+        self.runs = RunManager(self.hosting)
+        self.health = health.aio.HealthServicer() if hasattr(health, "aio") else health.HealthServicer()
+        options = [
+            ("grpc.max_receive_message_length", settings.max_message_bytes),
+            ("grpc.max_send_message_length", settings.max_message_bytes),
+        ]
+        self.grpc = grpc.aio.server(options=options)
+        graphs_service_pb2_grpc.add_GraphsServicer_to_server(
+            GraphsService(self.hosting.graphs), self.grpc
+        )
+        threads_service_pb2_grpc.add_ThreadsServicer_to_server(
+            ThreadsService(self.hosting, self.runs), self.grpc
+        )
+        runs_service_pb2_grpc.add_RunsServicer_to_server(RunsService(self.runs), self.grpc)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc)
+        reflection.enable_server_reflection(
+            (*SERVICES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),
+            self.grpc,
+        )
+        self.port = self.grpc.add_insecure_port(settings.address)
+        if self.port == 0:
+            raise OSError(f"cannot listen on {settings.address}")
+
+    async def _set_health(self, status) -> None:
+        for name in ("", *SERVICES):
+            result = self.health.set(name, status)
+            if asyncio.iscoroutine(result):
+                await result
+
+    async def start(self) -> None:
+        await self.grpc.start()
+        await self._set_health(health_pb2.HealthCheckResponse.SERVING)
+
+    async def stop(self) -> None:
+        """Refuse new runs, let active ones reach a checkpoint, then close."""
+        await self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
+        await self.runs.drain(self.settings.grace)
+        await self.grpc.stop(5)
+
+
+async def serve(settings: Settings) -> None:
+    server = Server(settings)
+    await server.start()
+    host = settings.address.rsplit(":", 1)[0]
+    print(
+        f"lockstep serving {', '.join(server.hosting.graphs) or 'no graphs'} "
+        f"on {host}:{server.port} (store {settings.store})",
+        flush=True,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    print("lockstep: shutting down, letting active runs reach a checkpoint", flush=True)
+    await server.stop()
+    print("lockstep: stopped", flush=True)

@@ -1,0 +1,185 @@
+"""lockstep.v1.Threads: create, read, edit and travel back in threads."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import grpc
+
+from lockstep.service import messages
+from lockstep.service.errors import ServiceError, abort, invalid
+from lockstep.service.hosting import Hosting
+from lockstep.service.runs import RunManager
+from lockstep.store.threads import ThreadRecord
+from lockstep_client import convert
+from lockstep_client.api.lockstep.v1 import enums_pb2, threads_service_pb2_grpc
+from lockstep_client.api.lockstep.v1 import threads_service_pb2 as pb
+
+
+class ThreadsService(threads_service_pb2_grpc.ThreadsServicer):
+    def __init__(self, hosting: Hosting, runs: RunManager) -> None:
+        self.hosting = hosting
+        self.runs = runs
+
+    async def CreateThread(self, request, context):
+        try:
+            thread_id = request.thread_id or str(uuid.uuid4())
+            if request.graph_id:
+                self.hosting.graph(request.graph_id)
+            existing = self.hosting.store.threads.get(thread_id)
+            if existing is not None:
+                if request.if_exists == enums_pb2.IF_EXISTS_DO_NOTHING:
+                    return pb.CreateThreadResponse(thread=messages.thread(existing))
+                raise ServiceError(
+                    grpc.StatusCode.ALREADY_EXISTS,
+                    f"thread {thread_id!r} already exists",
+                    "THREAD_EXISTS",
+                )
+            metadata = convert.from_struct(request.metadata) if request.HasField("metadata") else {}
+            record = self.hosting.store.threads.put(
+                ThreadRecord(thread_id, request.graph_id, metadata=metadata)
+            )
+            return pb.CreateThreadResponse(thread=messages.thread(record))
+        except Exception as exc:
+            await abort(context, exc)
+
+    async def GetThread(self, request, context):
+        try:
+            record = self.hosting.thread(request.thread_id)
+            snap = await self._snapshot(record, "")
+            return pb.GetThreadResponse(thread=messages.thread(record, snap))
+        except Exception as exc:
+            await abort(context, exc)
+
+    async def ListThreads(self, request, context):
+        try:
+            size = messages.page_size(request.page_size)
+            offset = messages.page_offset(request.page_token)
+            status = ""
+            if request.status:
+                if request.status not in messages.THREAD_STATUS_NAME:
+                    raise invalid(f"unknown thread status {request.status}")
+                status = messages.THREAD_STATUS_NAME[request.status]
+            records = self.hosting.store.threads.list(request.graph_id, status)
+            wanted = convert.from_struct(request.metadata) if request.HasField("metadata") else {}
+            if wanted:
+                records = [
+                    r for r in records if all(r.metadata.get(k) == v for k, v in wanted.items())
+                ]
+            page = records[offset : offset + size]
+            token = messages.page_token(offset + size) if offset + size < len(records) else ""
+            return pb.ListThreadsResponse(
+                threads=[messages.thread(r) for r in page], next_page_token=token
+            )
+        except Exception as exc:
+            await abort(context, exc)
+
+    async def DeleteThread(self, request, context):
+        try:
+            record = self.hosting.thread(request.thread_id)
+            self.runs.require_idle(record.thread_id)
+            await asyncio.to_thread(self.hosting.store.saver.delete_thread, record.thread_id)
+            self.hosting.store.threads.delete(record.thread_id)
+            return pb.DeleteThreadResponse()
+        except Exception as exc:
+            await abort(context, exc)
+
+    async def GetState(self, request, context):
+        try:
+            record = self.hosting.thread(request.thread_id)
+            checkpoint_id = request.checkpoint_id if request.HasField("checkpoint_id") else ""
+            if checkpoint_id:
+                await self.hosting.require_checkpoint(record.thread_id, checkpoint_id)
+            hosted = self.hosting.graph_of(record, request.graph_id)
+            if hosted is None:
+                return pb.GetStateResponse(state=messages.snapshot(_empty(record.thread_id)))
+            snap = await hosted.graph.aget_state(self.hosting.config(record.thread_id, checkpoint_id))
+            return pb.GetStateResponse(state=messages.snapshot(snap))
+        except Exception as exc:
+            await abort(context, exc)
+
+    async def UpdateState(self, request, context):
+        try:
+            record = self.hosting.thread(request.thread_id)
+            hosted = self.hosting.graph_of(record, request.graph_id)
+            if hosted is None:
+                raise invalid(
+                    f"thread {record.thread_id!r} has no graph yet: pass graph_id",
+                    "GRAPH_REQUIRED",
+                )
+            checkpoint_id = request.checkpoint_id if request.HasField("checkpoint_id") else ""
+            if checkpoint_id:
+                await self.hosting.require_checkpoint(record.thread_id, checkpoint_id)
+            values = convert.from_struct(request.values) if request.HasField("values") else None
+            as_node = request.as_node or None
+            config = self.hosting.config(record.thread_id, checkpoint_id)
+            async with self.runs.editing(record.thread_id):
+                new = await hosted.graph.aupdate_state(config, values, as_node=as_node)
+            if not record.graph_id:
+                self.hosting.store.threads.update(record.thread_id, graph_id=hosted.graph_id)
+            return pb.UpdateStateResponse(checkpoint=messages.checkpoint_ref(new))
+        except Exception as exc:
+            await abort(context, exc)
+
+    async def GetStateHistory(self, request, context):
+        try:
+            record = self.hosting.thread(request.thread_id)
+            size = messages.page_size(request.page_size)
+            before = request.page_token and _token_checkpoint(request.page_token)
+            if not before and request.HasField("before"):
+                before = request.before
+                await self.hosting.require_checkpoint(record.thread_id, before)
+            hosted = self.hosting.graph_of(record, request.graph_id)
+            if hosted is None:
+                return pb.GetStateHistoryResponse()
+            filt = convert.from_struct(request.filter) if request.HasField("filter") else None
+            config = self.hosting.config(record.thread_id)
+            before_config = self.hosting.config(record.thread_id, before) if before else None
+            graph = hosted.graph
+
+            def page():
+                return list(
+                    graph.get_state_history(config, filter=filt, before=before_config, limit=size + 1)
+                )
+
+            snaps = await asyncio.to_thread(page)
+            token = ""
+            if len(snaps) > size:
+                snaps = snaps[:size]
+                token = _checkpoint_token(snaps[-1].config["configurable"]["checkpoint_id"])
+            return pb.GetStateHistoryResponse(
+                states=[messages.snapshot(s) for s in snaps], next_page_token=token
+            )
+        except Exception as exc:
+            await abort(context, exc)
+
+    async def _snapshot(self, record: ThreadRecord, graph_id: str):
+        hosted = self.hosting.graph_of(record, graph_id)
+        if hosted is None:
+            return None
+        return await hosted.graph.aget_state(self.hosting.config(record.thread_id))
+
+
+def _empty(thread_id: str):
+    from lockstep.types import StateSnapshot
+
+    return StateSnapshot({}, (), {"configurable": {"thread_id": thread_id}}, None, None, None, ())
+
+
+def _checkpoint_token(checkpoint_id: str) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(f"c:{checkpoint_id}".encode()).decode()
+
+
+def _token_checkpoint(token: str) -> str:
+    import base64
+
+    try:
+        kind, _, checkpoint_id = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
+        if kind != "c" or not checkpoint_id:
+            raise ValueError
+        return checkpoint_id
+    except (ValueError, UnicodeDecodeError):
+        raise invalid(f"page_token {token!r} is not one this server issued") from None

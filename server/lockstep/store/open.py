@@ -1,0 +1,34 @@
+"""Opening the server's store from a URL: memory:// or sqlite:///PATH."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from lockstep.checkpoint.base import BaseSaver
+from lockstep.checkpoint.memory import MemorySaver
+from lockstep.store.threads import SqliteThreadStore, ThreadStore
+
+DEFAULT_STORE = "sqlite:///.lockstep/lockstep.db"
+
+
+@dataclass
+class Store:
+    url: str
+    saver: BaseSaver
+    threads: ThreadStore
+
+
+def open_store(url: str = DEFAULT_STORE) -> Store:
+    if url in ("memory://", "memory"):
+        return Store(url, MemorySaver(), ThreadStore())
+    if url.startswith("sqlite:///"):
+        from lockstep.checkpoint.sqlite import SqliteSaver
+
+        path = url.removeprefix("sqlite:///")
+        if not path:
+            raise ValueError("sqlite:/// needs a file path, e.g. sqlite:///.lockstep/lockstep.db")
+        folder = os.path.dirname(os.path.abspath(path))
+        os.makedirs(folder, exist_ok=True)
+        return Store(url, SqliteSaver(path), SqliteThreadStore(path))
+    raise ValueError(f"unknown store {url!r}: use memory:// or sqlite:///PATH")

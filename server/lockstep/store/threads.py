@@ -1,0 +1,122 @@
+"""Thread records: which graph a thread runs, its status, its metadata."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+IDLE, BUSY, INTERRUPTED, ERROR = "idle", "busy", "interrupted", "error"
+
+
+def now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadRecord:
+    thread_id: str
+    graph_id: str = ""
+    status: str = IDLE
+    created_at: datetime.datetime = field(default_factory=now)
+    updated_at: datetime.datetime = field(default_factory=now)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+class ThreadStore:
+    """In memory; the SQLite subclass keeps the same records in the server's database file."""
+
+    def __init__(self) -> None:
+        self._records: dict[str, ThreadRecord] = {}
+        self._lock = threading.Lock()
+
+    def get(self, thread_id: str) -> ThreadRecord | None:
+        with self._lock:
+            return self._records.get(thread_id)
+
+    def put(self, record: ThreadRecord) -> ThreadRecord:
+        with self._lock:
+            self._records[record.thread_id] = record
+        return record
+
+    def update(self, thread_id: str, **changes: Any) -> ThreadRecord | None:
+        with self._lock:
+            record = self._records.get(thread_id)
+            if record is None:
+                return None
+            record = replace(record, updated_at=now(), **changes)
+            self._records[thread_id] = record
+        self._saved(record)
+        return record
+
+    def delete(self, thread_id: str) -> bool:
+        with self._lock:
+            return self._records.pop(thread_id, None) is not None
+
+    def list(self, graph_id: str = "", status: str = "") -> list[ThreadRecord]:
+        """Newest first, then by id, so pages are stable."""
+        with self._lock:
+            records = list(self._records.values())
+        records = [
+            r
+            for r in records
+            if (not graph_id or r.graph_id == graph_id) and (not status or r.status == status)
+        ]
+        records.sort(key=lambda r: (-r.created_at.timestamp(), r.thread_id))
+        return records
+
+    def _saved(self, record: ThreadRecord) -> None:
+        """Hook for stores that persist."""
+
+
+class SqliteThreadStore(ThreadStore):
+    """Keeps records in a table of the server's SQLite file, and a copy in memory for reads."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS threads (thread_id TEXT PRIMARY KEY, graph_id TEXT, "
+            "status TEXT, created_at TEXT, updated_at TEXT, metadata TEXT)"
+        )
+        self._db_lock = threading.Lock()
+        for row in self._db.execute("SELECT * FROM threads"):
+            record = ThreadRecord(
+                thread_id=row[0],
+                graph_id=row[1],
+                status=row[2],
+                created_at=datetime.datetime.fromisoformat(row[3]),
+                updated_at=datetime.datetime.fromisoformat(row[4]),
+                metadata=json.loads(row[5]),
+            )
+            self._records[record.thread_id] = record
+
+    def put(self, record: ThreadRecord) -> ThreadRecord:
+        super().put(record)
+        self._saved(record)
+        return record
+
+    def delete(self, thread_id: str) -> bool:
+        found = super().delete(thread_id)
+        with self._db_lock:
+            self._db.execute("DELETE FROM threads WHERE thread_id = ?", (thread_id,))
+        return found
+
+    def _saved(self, record: ThreadRecord) -> None:
+        with self._db_lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO threads VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    record.thread_id,
+                    record.graph_id,
+                    record.status,
+                    record.created_at.isoformat(),
+                    record.updated_at.isoformat(),
+                    json.dumps(record.metadata),
+                ),
+            )
