@@ -1,0 +1,370 @@
+"""Request building shared by Client and AsyncClient: one place that turns arguments into protos.
+
+Everything here is pure (no I/O), so argument mistakes raise before any call is made.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+from google.protobuf.message import Message
+
+from lockstep_client.api.lockstep.v1 import (
+    enums_pb2,
+    message_pb2,
+    runs_service_pb2,
+    threads_service_pb2,
+)
+from lockstep_client.convert import fill_struct, fill_value, from_struct
+from lockstep_client.errors import RunFailedError, status_code_from_number
+from lockstep_client.types import (
+    RunResult,
+    config_from_ref,
+    interrupt_from_proto,
+    run_error_from_proto,
+    run_status_name,
+)
+
+STREAM_MODES: dict[str, int] = {
+    "values": enums_pb2.STREAM_MODE_VALUES,
+    "updates": enums_pb2.STREAM_MODE_UPDATES,
+    "debug": enums_pb2.STREAM_MODE_DEBUG,
+    "custom": enums_pb2.STREAM_MODE_CUSTOM,
+}
+
+MULTITASK_STRATEGIES: dict[str, int] = {
+    "reject": enums_pb2.MULTITASK_STRATEGY_REJECT,
+    "enqueue": enums_pb2.MULTITASK_STRATEGY_ENQUEUE,
+    "interrupt": enums_pb2.MULTITASK_STRATEGY_INTERRUPT,
+    "rollback": enums_pb2.MULTITASK_STRATEGY_ROLLBACK,
+}
+
+ON_DISCONNECT: dict[str, int] = {
+    "cancel": enums_pb2.ON_DISCONNECT_CANCEL,
+    "continue": enums_pb2.ON_DISCONNECT_CONTINUE,
+}
+
+THREAD_STATUSES: dict[str, int] = {
+    "idle": enums_pb2.THREAD_STATUS_IDLE,
+    "busy": enums_pb2.THREAD_STATUS_BUSY,
+    "interrupted": enums_pb2.THREAD_STATUS_INTERRUPTED,
+    "error": enums_pb2.THREAD_STATUS_ERROR,
+}
+
+RUN_STATUSES: dict[str, int] = {
+    "pending": enums_pb2.RUN_STATUS_PENDING,
+    "running": enums_pb2.RUN_STATUS_RUNNING,
+    "success": enums_pb2.RUN_STATUS_SUCCESS,
+    "interrupted": enums_pb2.RUN_STATUS_INTERRUPTED,
+    "error": enums_pb2.RUN_STATUS_ERROR,
+    "cancelled": enums_pb2.RUN_STATUS_CANCELLED,
+    "timeout": enums_pb2.RUN_STATUS_TIMEOUT,
+}
+
+#: Interrupt ids are 32 lowercase hex digits (a 128-bit digest), as the engine and LangGraph make them.
+INTERRUPT_ID = re.compile(r"[0-9a-f]{32}")
+
+#: The RunnableConfig keys that can travel as JSON; the rest (callbacks, ...) stay behind.
+_CONFIG_KEYS = ("recursion_limit", "tags", "metadata", "run_name", "max_concurrency")
+_CONFIGURABLE_ON_THE_REQUEST = ("thread_id", "checkpoint_id", "checkpoint_ns")
+
+R = TypeVar("R", bound=Message)
+
+
+def choice(table: Mapping[str, int], value: str | None, what: str) -> int:
+    """A name from `table` -> its enum number (0 = unspecified for None)."""
+    if value is None:
+        return 0
+    try:
+        return table[value]
+    except KeyError:
+        allowed = ", ".join(repr(k) for k in table)
+        raise ValueError(f"unknown {what} {value!r}; expected one of {allowed}") from None
+
+
+def stream_modes(stream_mode: str | Sequence[str]) -> list[str]:
+    """Validate stream_mode (one name or several); ValueError before any call for unknown ones."""
+    modes = [stream_mode] if isinstance(stream_mode, str) else list(stream_mode)
+    if not modes:
+        raise ValueError("stream_mode must name at least one mode")
+    for mode in modes:
+        if mode not in STREAM_MODES:
+            allowed = ", ".join(repr(k) for k in STREAM_MODES)
+            raise ValueError(f"unknown stream_mode {mode!r}; expected one of {allowed}")
+    return list(dict.fromkeys(modes))
+
+
+def is_command_like(obj: Any) -> bool:
+    """True for lockstep's or LangGraph's Command (duck-typed: neither is imported)."""
+    return (
+        not isinstance(obj, Mapping)
+        and hasattr(obj, "resume")
+        and hasattr(obj, "update")
+        and hasattr(obj, "goto")
+    )
+
+
+def looks_like_resume_by_id(resume: Any) -> bool:
+    """A resume dict whose keys are all interrupt ids answers those interrupts one by one."""
+    return (
+        isinstance(resume, Mapping)
+        and len(resume) > 0
+        and all(isinstance(k, str) and INTERRUPT_ID.fullmatch(k) for k in resume)
+    )
+
+
+def command_to_proto(command: Any, path: str = "command") -> message_pb2.Command:
+    """A dict ({'resume', 'resume_by_id', 'update', 'goto'}) or Command-like object -> Command.
+
+    `resume=None` means "no resume value", as in LangGraph's Command. A resume dict
+    whose keys are all 32-hex interrupt ids goes out as `resume_by_id`; any other
+    value (including other dicts) is the single resume value. Pass `resume_by_id`
+    explicitly to be unambiguous.
+    """
+    if isinstance(command, Mapping):
+        unknown = set(command) - {"resume", "resume_by_id", "update", "goto"}
+        if unknown:
+            raise ValueError(
+                f"{path}: unknown key(s) {sorted(unknown)}; expected resume, "
+                "resume_by_id, update, goto"
+            )
+        resume = command.get("resume")
+        by_id = command.get("resume_by_id")
+        update = command.get("update")
+        goto = command.get("goto")
+    elif is_command_like(command):
+        if getattr(command, "graph", None) is not None:
+            raise ValueError(f"{path}: Command(graph=...) cannot be sent to a server")
+        resume, update, goto = command.resume, command.update, command.goto
+        by_id = getattr(command, "resume_by_id", None)
+    else:
+        raise TypeError(f"{path}: expected a dict or a Command, got {type(command).__name__}")
+    if by_id is None and looks_like_resume_by_id(resume):
+        by_id, resume = resume, None
+    if by_id is not None and resume is not None:
+        raise ValueError(f"{path}: set resume or resume_by_id, not both")
+    msg = message_pb2.Command()
+    if resume is not None:
+        fill_value(msg.resume, resume, f"{path}.resume")
+    if by_id is not None:
+        if not isinstance(by_id, Mapping):
+            raise TypeError(f"{path}.resume_by_id: expected a dict of interrupt id -> value")
+        for key, value in by_id.items():
+            if not isinstance(key, str):
+                raise TypeError(f"{path}.resume_by_id: key {key!r} is not an interrupt id")
+            fill_value(msg.resume_by_id[key], value, f"{path}.resume_by_id[{key!r}]")
+    if update is not None:
+        if isinstance(update, list | tuple):  # LangGraph also takes [(key, value), ...]
+            try:
+                update = dict(update)
+            except (TypeError, ValueError):
+                raise TypeError(
+                    f"{path}.update: expected a dict or a list of (key, value) pairs"
+                ) from None
+        fill_struct(msg.update, update, f"{path}.update")
+    if goto:
+        targets = [goto] if isinstance(goto, str) else list(goto)
+        for target in targets:
+            if not isinstance(target, str):
+                raise TypeError(
+                    f"{path}.goto: only node names can be sent to a server, got "
+                    f"{type(target).__name__}"
+                )
+        msg.goto.extend(targets)
+    return msg
+
+
+def run_config(config: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The JSON-able part of a RunnableConfig, minus what the request carries in its own fields."""
+    if not config:
+        return None
+    out = {k: config[k] for k in _CONFIG_KEYS if config.get(k) is not None}
+    configurable = {
+        k: v
+        for k, v in (config.get("configurable") or {}).items()
+        if k not in _CONFIGURABLE_ON_THE_REQUEST and not k.startswith("__")
+    }
+    if configurable:
+        out["configurable"] = configurable
+    return out or None
+
+
+def run_request(
+    cls: type[R],
+    *,
+    thread_id: str | None,
+    graph_id: str,
+    input: Any = None,
+    command: Any = None,
+    stream_mode: str | Sequence[str] = "values",
+    interrupt_before: Sequence[str] | str | None = None,
+    interrupt_after: Sequence[str] | str | None = None,
+    checkpoint_id: str | None = None,
+    multitask_strategy: str | None = None,
+    on_disconnect: str | None = None,
+    config: Mapping[str, Any] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> R:
+    """A StreamRunRequest, WaitRunRequest or CreateRunRequest (they share their fields)."""
+    modes = stream_modes(stream_mode)
+    req: Any = cls(
+        thread_id=thread_id or "",
+        graph_id=graph_id,
+        stream_modes=[STREAM_MODES[m] for m in modes],
+        multitask_strategy=choice(MULTITASK_STRATEGIES, multitask_strategy, "multitask_strategy"),
+        on_disconnect=choice(ON_DISCONNECT, on_disconnect, "on_disconnect"),
+    )
+    if input is not None:
+        fill_struct(req.input, input, "input")
+    if command is not None:
+        req.command.CopyFrom(command_to_proto(command))
+    if interrupt_before:
+        req.interrupt_before.extend(
+            [interrupt_before] if isinstance(interrupt_before, str) else interrupt_before
+        )
+    if interrupt_after:
+        req.interrupt_after.extend(
+            [interrupt_after] if isinstance(interrupt_after, str) else interrupt_after
+        )
+    if checkpoint_id:
+        req.checkpoint_id = checkpoint_id
+    cfg = run_config(config)
+    if cfg:
+        fill_struct(req.config, cfg, "config")
+    if metadata:
+        fill_struct(req.metadata, metadata, "metadata")
+    return req
+
+
+def thread_and_checkpoint(config: Mapping[str, Any] | None) -> tuple[str, str | None, str]:
+    """(thread_id, checkpoint_id, checkpoint_ns) from a LangGraph-style config."""
+    configurable = (config or {}).get("configurable") or {}
+    return (
+        configurable.get("thread_id") or "",
+        configurable.get("checkpoint_id") or None,
+        configurable.get("checkpoint_ns") or "",
+    )
+
+
+def result_from_wait(resp: runs_service_pb2.WaitRunResponse, raise_error: bool) -> RunResult:
+    """WaitRunResponse -> RunResult; an errored run raises RunFailedError if asked to."""
+    error = run_error_from_proto(resp.error) if resp.HasField("error") else None
+    if error is not None and raise_error:
+        raise RunFailedError(
+            error.message,
+            status_code_from_number(error.code),
+            node=error.node,
+            error_type=error.error_type,
+            run_id=resp.run_id,
+            thread_id=resp.thread_id,
+        )
+    return RunResult(
+        run_id=resp.run_id,
+        thread_id=resp.thread_id,
+        status=run_status_name(resp.status),
+        values=from_struct(resp.values) if resp.HasField("values") else {},
+        interrupts=tuple(interrupt_from_proto(i) for i in resp.interrupts),
+        error=error,
+        checkpoint=config_from_ref(resp.checkpoint) if resp.HasField("checkpoint") else None,
+    )
+
+
+def history_request(
+    thread_id: str,
+    page_size: int,
+    page_token: str,
+    before: str | Mapping[str, Any] | None,
+    checkpoint_ns: str,
+    filter: Mapping[str, Any] | None,
+    graph_id: str | None,
+) -> threads_service_pb2.GetStateHistoryRequest:
+    req = threads_service_pb2.GetStateHistoryRequest(
+        thread_id=thread_id,
+        page_size=page_size,
+        page_token=page_token,
+        checkpoint_ns=checkpoint_ns,
+        graph_id=graph_id or "",
+    )
+    if isinstance(before, Mapping):  # a LangGraph config, as RemoteGraph callers pass it
+        before = thread_and_checkpoint(before)[1]
+    if before:
+        req.before = before
+    if filter:
+        fill_struct(req.filter, filter, "filter")
+    return req
+
+
+def update_state_request(
+    thread_id: str,
+    values: Any,
+    as_node: str | None,
+    checkpoint_id: str | None,
+    checkpoint_ns: str = "",
+    graph_id: str | None = None,
+) -> threads_service_pb2.UpdateStateRequest:
+    req = threads_service_pb2.UpdateStateRequest(
+        thread_id=thread_id,
+        as_node=as_node or "",
+        checkpoint_ns=checkpoint_ns,
+        graph_id=graph_id or "",
+    )
+    if values is not None:
+        fill_struct(req.values, values, "values")
+    if checkpoint_id:
+        req.checkpoint_id = checkpoint_id
+    return req
+
+
+def get_state_request(
+    thread_id: str, checkpoint_id: str | None, checkpoint_ns: str = "", graph_id: str | None = None
+) -> threads_service_pb2.GetStateRequest:
+    req = threads_service_pb2.GetStateRequest(
+        thread_id=thread_id, checkpoint_ns=checkpoint_ns, graph_id=graph_id or ""
+    )
+    if checkpoint_id:
+        req.checkpoint_id = checkpoint_id
+    return req
+
+
+def list_threads_request(
+    graph_id: str | None,
+    status: str | None,
+    metadata: Mapping[str, Any] | None,
+    page_size: int,
+    page_token: str,
+) -> threads_service_pb2.ListThreadsRequest:
+    req = threads_service_pb2.ListThreadsRequest(
+        graph_id=graph_id or "",
+        status=choice(THREAD_STATUSES, status, "thread status"),
+        page_size=page_size,
+        page_token=page_token,
+    )
+    if metadata:
+        fill_struct(req.metadata, metadata, "metadata")
+    return req
+
+
+def create_thread_request(
+    thread_id: str | None,
+    graph_id: str | None,
+    metadata: Mapping[str, Any] | None,
+    if_exists: str | None,
+) -> threads_service_pb2.CreateThreadRequest:
+    req = threads_service_pb2.CreateThreadRequest(
+        thread_id=thread_id or "",
+        graph_id=graph_id or "",
+        if_exists=choice(
+            {"raise": enums_pb2.IF_EXISTS_RAISE, "do_nothing": enums_pb2.IF_EXISTS_DO_NOTHING},
+            if_exists,
+            "if_exists",
+        ),
+    )
+    if metadata:
+        fill_struct(req.metadata, metadata, "metadata")
+    return req
+
+
+def page_size_for(limit: int | None, page_size: int) -> int:
+    return min(limit, page_size) if limit else page_size

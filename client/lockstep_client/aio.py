@@ -1,0 +1,400 @@
+"""The asyncio client: `AsyncClient` has `Client`'s surface, with awaitables and async iterators.
+
+Requests are built by the same functions as the sync client's (`_requests`), so both
+refuse the same arguments with the same messages, before any call is made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import grpc
+import grpc.aio
+
+from lockstep_client import _requests as rq
+from lockstep_client.api.lockstep.v1 import (
+    graphs_service_pb2,
+    graphs_service_pb2_grpc,
+    message_pb2,
+    runs_service_pb2,
+    runs_service_pb2_grpc,
+    threads_service_pb2,
+    threads_service_pb2_grpc,
+)
+from lockstep_client.errors import from_rpc_error
+from lockstep_client.types import (
+    Config,
+    GraphInfo,
+    Run,
+    RunResult,
+    StateSnapshot,
+    StreamPart,
+    Thread,
+    config_from_ref,
+    event_from_proto,
+    graph_from_proto,
+    graph_summary_from_proto,
+    run_from_proto,
+    snapshot_from_proto,
+    thread_from_proto,
+)
+
+if TYPE_CHECKING:
+    from lockstep_client.remote import AsyncRemoteGraph
+
+__all__ = ["AsyncClient", "AsyncGraphsClient", "AsyncRunsClient", "AsyncThreadsClient"]
+
+T = TypeVar("T")
+
+_DEFAULT_PAGE = 100
+
+
+class _AsyncTransport:
+    """The aio channel plus the bearer token and default deadline every call carries."""
+
+    def __init__(self, channel: grpc.aio.Channel, token: str | None, timeout: float | None) -> None:
+        self.channel = channel
+        self.metadata: tuple[tuple[str, str], ...] = (
+            (("authorization", f"Bearer {token}"),) if token else ()
+        )
+        self.timeout = timeout
+
+    async def unary(self, method: Callable[..., Awaitable[T]], request: Any) -> T:
+        try:
+            return await method(request, timeout=self.timeout, metadata=self.metadata)
+        except grpc.RpcError as err:
+            raise from_rpc_error(err) from None
+
+    async def stream(self, method: Callable[..., Any], request: Any) -> AsyncIterator[Any]:
+        """Yield the stream's responses; leaving early cancels the call (and so the run)."""
+        call = method(request, timeout=self.timeout, metadata=self.metadata)
+        try:
+            async for resp in call:
+                yield resp
+        except grpc.RpcError as err:
+            raise from_rpc_error(err) from None
+        finally:
+            call.cancel()
+
+
+async def _events(parts: AsyncIterator[Any]) -> AsyncIterator[StreamPart]:
+    async for resp in parts:
+        yield event_from_proto(resp.event)
+
+
+class AsyncGraphsClient:
+    """The graphs the server hosts."""
+
+    def __init__(self, transport: _AsyncTransport) -> None:
+        self._t = transport
+        self._stub = graphs_service_pb2_grpc.GraphsStub(transport.channel)
+
+    async def list(self) -> list[GraphInfo]:
+        resp = await self._t.unary(self._stub.ListGraphs, graphs_service_pb2.ListGraphsRequest())
+        return [graph_summary_from_proto(g) for g in resp.graphs]
+
+    async def get(self, graph_id: str) -> GraphInfo:
+        resp = await self._t.unary(
+            self._stub.GetGraph, graphs_service_pb2.GetGraphRequest(graph_id=graph_id)
+        )
+        return graph_from_proto(resp.graph)
+
+
+class AsyncThreadsClient:
+    """Threads and their checkpointed state (see ThreadsClient)."""
+
+    def __init__(self, transport: _AsyncTransport) -> None:
+        self._t = transport
+        self._stub = threads_service_pb2_grpc.ThreadsStub(transport.channel)
+
+    async def create(
+        self,
+        thread_id: str | None = None,
+        graph_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        if_exists: str | None = None,
+    ) -> Thread:
+        req = rq.create_thread_request(thread_id, graph_id, metadata, if_exists)
+        return thread_from_proto((await self._t.unary(self._stub.CreateThread, req)).thread)
+
+    async def get(self, thread_id: str) -> Thread:
+        req = threads_service_pb2.GetThreadRequest(thread_id=thread_id)
+        return thread_from_proto((await self._t.unary(self._stub.GetThread, req)).thread)
+
+    async def list(
+        self,
+        graph_id: str | None = None,
+        status: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        page_size: int = _DEFAULT_PAGE,
+        limit: int | None = None,
+    ) -> list[Thread]:
+        out: list[Thread] = []
+        token = ""
+        while True:
+            size = rq.page_size_for(limit and limit - len(out), page_size)
+            req = rq.list_threads_request(graph_id, status, metadata, size, token)
+            resp = await self._t.unary(self._stub.ListThreads, req)
+            out.extend(thread_from_proto(t) for t in resp.threads)
+            token = resp.next_page_token
+            if not token or (limit and len(out) >= limit):
+                return out[:limit] if limit else out
+
+    async def delete(self, thread_id: str) -> None:
+        await self._t.unary(
+            self._stub.DeleteThread, threads_service_pb2.DeleteThreadRequest(thread_id=thread_id)
+        )
+
+    async def get_state(
+        self,
+        thread_id: str,
+        checkpoint_id: str | None = None,
+        *,
+        checkpoint_ns: str = "",
+        graph_id: str | None = None,
+    ) -> StateSnapshot:
+        req = rq.get_state_request(thread_id, checkpoint_id, checkpoint_ns, graph_id)
+        return snapshot_from_proto((await self._t.unary(self._stub.GetState, req)).state)
+
+    async def update_state(
+        self,
+        thread_id: str,
+        values: Any,
+        as_node: str | None = None,
+        checkpoint_id: str | None = None,
+        *,
+        checkpoint_ns: str = "",
+        graph_id: str | None = None,
+    ) -> Config:
+        req = rq.update_state_request(
+            thread_id, values, as_node, checkpoint_id, checkpoint_ns, graph_id
+        )
+        return config_from_ref((await self._t.unary(self._stub.UpdateState, req)).checkpoint)
+
+    async def iter_history(
+        self,
+        thread_id: str,
+        limit: int | None = None,
+        before: str | Mapping[str, Any] | None = None,
+        *,
+        checkpoint_ns: str = "",
+        filter: Mapping[str, Any] | None = None,
+        graph_id: str | None = None,
+        page_size: int = _DEFAULT_PAGE,
+    ) -> AsyncIterator[StateSnapshot]:
+        seen = 0
+        token = ""
+        while True:
+            size = rq.page_size_for(limit and limit - seen, page_size)
+            req = rq.history_request(
+                thread_id, size, token, before, checkpoint_ns, filter, graph_id
+            )
+            resp = await self._t.unary(self._stub.GetStateHistory, req)
+            for state in resp.states:
+                yield snapshot_from_proto(state)
+                seen += 1
+                if limit and seen >= limit:
+                    return
+            token = resp.next_page_token
+            if not token:
+                return
+
+    async def get_history(
+        self,
+        thread_id: str,
+        limit: int | None = None,
+        before: str | Mapping[str, Any] | None = None,
+        *,
+        checkpoint_ns: str = "",
+        filter: Mapping[str, Any] | None = None,
+        graph_id: str | None = None,
+    ) -> list[StateSnapshot]:
+        return [
+            s
+            async for s in self.iter_history(
+                thread_id,
+                limit,
+                before,
+                checkpoint_ns=checkpoint_ns,
+                filter=filter,
+                graph_id=graph_id,
+            )
+        ]
+
+
+class AsyncRunsClient:
+    """Runs (see RunsClient)."""
+
+    def __init__(self, transport: _AsyncTransport) -> None:
+        self._t = transport
+        self._stub = runs_service_pb2_grpc.RunsStub(transport.channel)
+
+    async def stream_events(
+        self, request: runs_service_pb2.StreamRunRequest
+    ) -> AsyncIterator[message_pb2.RunEvent]:
+        async for resp in self._t.stream(self._stub.StreamRun, request):
+            yield resp.event
+
+    def stream(
+        self,
+        thread_id: str | None,
+        graph_id: str,
+        input: Mapping[str, Any] | None = None,
+        command: Any = None,
+        stream_mode: str | Sequence[str] = "values",
+        interrupt_before: Sequence[str] | str | None = None,
+        interrupt_after: Sequence[str] | str | None = None,
+        checkpoint_id: str | None = None,
+        multitask_strategy: str | None = None,
+        config: Mapping[str, Any] | None = None,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        on_disconnect: str | None = None,
+    ) -> AsyncIterator[StreamPart]:
+        """`async for part in client.runs.stream(...)`; bad arguments raise here, at once."""
+        req = rq.run_request(
+            runs_service_pb2.StreamRunRequest,
+            thread_id=thread_id,
+            graph_id=graph_id,
+            input=input,
+            command=command,
+            stream_mode=stream_mode,
+            interrupt_before=interrupt_before,
+            interrupt_after=interrupt_after,
+            checkpoint_id=checkpoint_id,
+            multitask_strategy=multitask_strategy,
+            on_disconnect=on_disconnect,
+            config=config,
+            metadata=metadata,
+        )
+        return _events(self._t.stream(self._stub.StreamRun, req))
+
+    async def wait(
+        self,
+        thread_id: str | None,
+        graph_id: str,
+        input: Mapping[str, Any] | None = None,
+        command: Any = None,
+        interrupt_before: Sequence[str] | str | None = None,
+        interrupt_after: Sequence[str] | str | None = None,
+        checkpoint_id: str | None = None,
+        multitask_strategy: str | None = None,
+        config: Mapping[str, Any] | None = None,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        raise_error: bool = True,
+    ) -> RunResult:
+        req = rq.run_request(
+            runs_service_pb2.WaitRunRequest,
+            thread_id=thread_id,
+            graph_id=graph_id,
+            input=input,
+            command=command,
+            interrupt_before=interrupt_before,
+            interrupt_after=interrupt_after,
+            checkpoint_id=checkpoint_id,
+            multitask_strategy=multitask_strategy,
+            config=config,
+            metadata=metadata,
+        )
+        return rq.result_from_wait(await self._t.unary(self._stub.WaitRun, req), raise_error)
+
+    async def create(
+        self,
+        thread_id: str | None,
+        graph_id: str,
+        input: Mapping[str, Any] | None = None,
+        command: Any = None,
+        stream_mode: str | Sequence[str] = "values",
+        interrupt_before: Sequence[str] | str | None = None,
+        interrupt_after: Sequence[str] | str | None = None,
+        checkpoint_id: str | None = None,
+        multitask_strategy: str | None = None,
+        config: Mapping[str, Any] | None = None,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Run:
+        req = rq.run_request(
+            runs_service_pb2.CreateRunRequest,
+            thread_id=thread_id,
+            graph_id=graph_id,
+            input=input,
+            command=command,
+            stream_mode=stream_mode,
+            interrupt_before=interrupt_before,
+            interrupt_after=interrupt_after,
+            checkpoint_id=checkpoint_id,
+            multitask_strategy=multitask_strategy,
+            config=config,
+            metadata=metadata,
+        )
+        return run_from_proto((await self._t.unary(self._stub.CreateRun, req)).run)
+
+    def join(self, run_id: str) -> AsyncIterator[StreamPart]:
+        req = runs_service_pb2.JoinRunRequest(run_id=run_id)
+        return _events(self._t.stream(self._stub.JoinRun, req))
+
+    async def cancel(self, run_id: str, wait: bool = False) -> Run:
+        req = runs_service_pb2.CancelRunRequest(run_id=run_id, wait=wait)
+        return run_from_proto((await self._t.unary(self._stub.CancelRun, req)).run)
+
+    async def list(
+        self,
+        thread_id: str | None = None,
+        status: str | None = None,
+        page_size: int = _DEFAULT_PAGE,
+        limit: int | None = None,
+    ) -> list[Run]:
+        out: list[Run] = []
+        token = ""
+        while True:
+            req = runs_service_pb2.ListRunsRequest(
+                thread_id=thread_id or "",
+                status=rq.choice(rq.RUN_STATUSES, status, "run status"),
+                page_size=rq.page_size_for(limit and limit - len(out), page_size),
+                page_token=token,
+            )
+            resp = await self._t.unary(self._stub.ListRuns, req)
+            out.extend(run_from_proto(r) for r in resp.runs)
+            token = resp.next_page_token
+            if not token or (limit and len(out) >= limit):
+                return out[:limit] if limit else out
+
+
+class AsyncClient:
+    """Client for asyncio (grpc.aio). Create it inside the event loop that will use it."""
+
+    def __init__(
+        self,
+        target: str,
+        token: str | None = None,
+        timeout: float | None = None,
+        *,
+        credentials: grpc.ChannelCredentials | None = None,
+        options: Sequence[tuple[str, Any]] | None = None,
+    ) -> None:
+        self.target = target
+        if credentials is not None:
+            channel = grpc.aio.secure_channel(target, credentials, options=options)
+        else:
+            channel = grpc.aio.insecure_channel(target, options=options)
+        self._transport = _AsyncTransport(channel, token, timeout)
+        self.graphs = AsyncGraphsClient(self._transport)
+        self.threads = AsyncThreadsClient(self._transport)
+        self.runs = AsyncRunsClient(self._transport)
+
+    def graph(self, graph_id: str) -> AsyncRemoteGraph:
+        """A LangGraph-like handle (ainvoke/astream/aget_state/...) on one hosted graph."""
+        from lockstep_client.remote import AsyncRemoteGraph
+
+        return AsyncRemoteGraph(self, graph_id)
+
+    async def close(self) -> None:
+        await self._transport.channel.close()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

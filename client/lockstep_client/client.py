@@ -1,0 +1,417 @@
+"""The synchronous client: `Client(target).graphs / .threads / .runs`, shaped like the LangGraph SDK.
+
+Each resource is a thin layer: build the request (`_requests`), make one call with
+the client's token and default deadline, convert the response (`types`), and turn
+a grpc.RpcError into the SDK exception that keeps its status code (`errors`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import grpc
+
+from lockstep_client import _requests as rq
+from lockstep_client.api.lockstep.v1 import (
+    graphs_service_pb2,
+    graphs_service_pb2_grpc,
+    runs_service_pb2,
+    runs_service_pb2_grpc,
+    threads_service_pb2,
+    threads_service_pb2_grpc,
+)
+from lockstep_client.errors import from_rpc_error
+from lockstep_client.types import (
+    Config,
+    GraphInfo,
+    Run,
+    RunResult,
+    StateSnapshot,
+    StreamPart,
+    Thread,
+    config_from_ref,
+    event_from_proto,
+    graph_from_proto,
+    graph_summary_from_proto,
+    run_from_proto,
+    snapshot_from_proto,
+    thread_from_proto,
+)
+
+if TYPE_CHECKING:
+    from lockstep_client.remote import RemoteGraph
+
+__all__ = ["Client", "GraphsClient", "RunsClient", "ThreadsClient"]
+
+T = TypeVar("T")
+
+_DEFAULT_PAGE = 100
+
+
+class _Transport:
+    """The channel plus what every call carries: the bearer token and the default deadline."""
+
+    def __init__(self, channel: grpc.Channel, token: str | None, timeout: float | None) -> None:
+        self.channel = channel
+        self.metadata: tuple[tuple[str, str], ...] = (
+            (("authorization", f"Bearer {token}"),) if token else ()
+        )
+        self.timeout = timeout
+
+    def unary(self, method: Callable[..., T], request: Any) -> T:
+        try:
+            return method(request, timeout=self.timeout, metadata=self.metadata)
+        except grpc.RpcError as err:
+            raise from_rpc_error(err) from None
+
+    def stream(self, method: Callable[..., Any], request: Any) -> Iterator[Any]:
+        """Yield the stream's responses; leaving early cancels the call (and so the run)."""
+        call = method(request, timeout=self.timeout, metadata=self.metadata)
+        try:
+            yield from call
+        except grpc.RpcError as err:
+            raise from_rpc_error(err) from None
+        finally:
+            call.cancel()
+
+
+class GraphsClient:
+    """The graphs the server hosts."""
+
+    def __init__(self, transport: _Transport) -> None:
+        self._t = transport
+        self._stub = graphs_service_pb2_grpc.GraphsStub(transport.channel)
+
+    def list(self) -> list[GraphInfo]:
+        """Every hosted graph (id, description, metadata), sorted by id."""
+        resp = self._t.unary(self._stub.ListGraphs, graphs_service_pb2.ListGraphsRequest())
+        return [graph_summary_from_proto(g) for g in resp.graphs]
+
+    def get(self, graph_id: str) -> GraphInfo:
+        """One graph in full: nodes, edges, state keys, breakpoints, Mermaid text."""
+        resp = self._t.unary(
+            self._stub.GetGraph, graphs_service_pb2.GetGraphRequest(graph_id=graph_id)
+        )
+        return graph_from_proto(resp.graph)
+
+
+class ThreadsClient:
+    """Threads and their checkpointed state: inspect, edit, travel back."""
+
+    def __init__(self, transport: _Transport) -> None:
+        self._t = transport
+        self._stub = threads_service_pb2_grpc.ThreadsStub(transport.channel)
+
+    def create(
+        self,
+        thread_id: str | None = None,
+        graph_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        if_exists: str | None = None,
+    ) -> Thread:
+        """Create a thread (server-picked id if None); if_exists: 'raise' or 'do_nothing'."""
+        req = rq.create_thread_request(thread_id, graph_id, metadata, if_exists)
+        return thread_from_proto(self._t.unary(self._stub.CreateThread, req).thread)
+
+    def get(self, thread_id: str) -> Thread:
+        req = threads_service_pb2.GetThreadRequest(thread_id=thread_id)
+        return thread_from_proto(self._t.unary(self._stub.GetThread, req).thread)
+
+    def list(
+        self,
+        graph_id: str | None = None,
+        status: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        page_size: int = _DEFAULT_PAGE,
+        limit: int | None = None,
+    ) -> list[Thread]:
+        """Threads, most recently updated first, paging transparently up to `limit`."""
+        out: list[Thread] = []
+        token = ""
+        while True:
+            req = rq.list_threads_request(
+                graph_id,
+                status,
+                metadata,
+                rq.page_size_for(limit and limit - len(out), page_size),
+                token,
+            )
+            resp = self._t.unary(self._stub.ListThreads, req)
+            out.extend(thread_from_proto(t) for t in resp.threads)
+            token = resp.next_page_token
+            if not token or (limit and len(out) >= limit):
+                return out[:limit] if limit else out
+
+    def delete(self, thread_id: str) -> None:
+        self._t.unary(
+            self._stub.DeleteThread, threads_service_pb2.DeleteThreadRequest(thread_id=thread_id)
+        )
+
+    def get_state(
+        self,
+        thread_id: str,
+        checkpoint_id: str | None = None,
+        *,
+        checkpoint_ns: str = "",
+        graph_id: str | None = None,
+    ) -> StateSnapshot:
+        """The thread's state at its latest checkpoint, or at `checkpoint_id`."""
+        req = rq.get_state_request(thread_id, checkpoint_id, checkpoint_ns, graph_id)
+        return snapshot_from_proto(self._t.unary(self._stub.GetState, req).state)
+
+    def update_state(
+        self,
+        thread_id: str,
+        values: Any,
+        as_node: str | None = None,
+        checkpoint_id: str | None = None,
+        *,
+        checkpoint_ns: str = "",
+        graph_id: str | None = None,
+    ) -> Config:
+        """Write values as if `as_node` returned them; returns the new checkpoint's config."""
+        req = rq.update_state_request(
+            thread_id, values, as_node, checkpoint_id, checkpoint_ns, graph_id
+        )
+        return config_from_ref(self._t.unary(self._stub.UpdateState, req).checkpoint)
+
+    def iter_history(
+        self,
+        thread_id: str,
+        limit: int | None = None,
+        before: str | Mapping[str, Any] | None = None,
+        *,
+        checkpoint_ns: str = "",
+        filter: Mapping[str, Any] | None = None,
+        graph_id: str | None = None,
+        page_size: int = _DEFAULT_PAGE,
+    ) -> Iterator[StateSnapshot]:
+        """Snapshots newest first, fetching pages only as they are consumed."""
+        seen = 0
+        token = ""
+        while True:
+            size = rq.page_size_for(limit and limit - seen, page_size)
+            req = rq.history_request(
+                thread_id, size, token, before, checkpoint_ns, filter, graph_id
+            )
+            resp = self._t.unary(self._stub.GetStateHistory, req)
+            for state in resp.states:
+                yield snapshot_from_proto(state)
+                seen += 1
+                if limit and seen >= limit:
+                    return
+            token = resp.next_page_token
+            if not token:
+                return
+
+    def get_history(
+        self,
+        thread_id: str,
+        limit: int | None = None,
+        before: str | Mapping[str, Any] | None = None,
+        *,
+        checkpoint_ns: str = "",
+        filter: Mapping[str, Any] | None = None,
+        graph_id: str | None = None,
+    ) -> list[StateSnapshot]:
+        """The thread's checkpoints, newest first (all of them unless `limit`)."""
+        return list(
+            self.iter_history(
+                thread_id,
+                limit,
+                before,
+                checkpoint_ns=checkpoint_ns,
+                filter=filter,
+                graph_id=graph_id,
+            )
+        )
+
+
+class RunsClient:
+    """Runs: stream one, wait for one, start one in the background, join, cancel, list."""
+
+    def __init__(self, transport: _Transport) -> None:
+        self._t = transport
+        self._stub = runs_service_pb2_grpc.RunsStub(transport.channel)
+
+    def stream_events(self, request: runs_service_pb2.StreamRunRequest) -> Iterator[Any]:
+        """The raw RunEvent protos of a StreamRun (RemoteGraph rebuilds chunks from them)."""
+        for resp in self._t.stream(self._stub.StreamRun, request):
+            yield resp.event
+
+    def stream(
+        self,
+        thread_id: str | None,
+        graph_id: str,
+        input: Mapping[str, Any] | None = None,
+        command: Any = None,
+        stream_mode: str | Sequence[str] = "values",
+        interrupt_before: Sequence[str] | str | None = None,
+        interrupt_after: Sequence[str] | str | None = None,
+        checkpoint_id: str | None = None,
+        multitask_strategy: str | None = None,
+        config: Mapping[str, Any] | None = None,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        on_disconnect: str | None = None,
+    ) -> Iterator[StreamPart]:
+        """Start a run and yield its events (metadata first, end last) as StreamParts.
+
+        An `error` event is yielded, not raised: the caller sees the whole run.
+        """
+        req = rq.run_request(
+            runs_service_pb2.StreamRunRequest,
+            thread_id=thread_id,
+            graph_id=graph_id,
+            input=input,
+            command=command,
+            stream_mode=stream_mode,
+            interrupt_before=interrupt_before,
+            interrupt_after=interrupt_after,
+            checkpoint_id=checkpoint_id,
+            multitask_strategy=multitask_strategy,
+            on_disconnect=on_disconnect,
+            config=config,
+            metadata=metadata,
+        )
+        return (event_from_proto(e) for e in self.stream_events(req))
+
+    def wait(
+        self,
+        thread_id: str | None,
+        graph_id: str,
+        input: Mapping[str, Any] | None = None,
+        command: Any = None,
+        interrupt_before: Sequence[str] | str | None = None,
+        interrupt_after: Sequence[str] | str | None = None,
+        checkpoint_id: str | None = None,
+        multitask_strategy: str | None = None,
+        config: Mapping[str, Any] | None = None,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        raise_error: bool = True,
+    ) -> RunResult:
+        """Run to the end (or an interrupt); a failed node raises RunFailedError unless raise_error=False."""
+        req = rq.run_request(
+            runs_service_pb2.WaitRunRequest,
+            thread_id=thread_id,
+            graph_id=graph_id,
+            input=input,
+            command=command,
+            interrupt_before=interrupt_before,
+            interrupt_after=interrupt_after,
+            checkpoint_id=checkpoint_id,
+            multitask_strategy=multitask_strategy,
+            config=config,
+            metadata=metadata,
+        )
+        return rq.result_from_wait(self._t.unary(self._stub.WaitRun, req), raise_error)
+
+    def create(
+        self,
+        thread_id: str | None,
+        graph_id: str,
+        input: Mapping[str, Any] | None = None,
+        command: Any = None,
+        stream_mode: str | Sequence[str] = "values",
+        interrupt_before: Sequence[str] | str | None = None,
+        interrupt_after: Sequence[str] | str | None = None,
+        checkpoint_id: str | None = None,
+        multitask_strategy: str | None = None,
+        config: Mapping[str, Any] | None = None,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Run:
+        """Start a run in the background; `stream_mode` is what a later `join` streams."""
+        req = rq.run_request(
+            runs_service_pb2.CreateRunRequest,
+            thread_id=thread_id,
+            graph_id=graph_id,
+            input=input,
+            command=command,
+            stream_mode=stream_mode,
+            interrupt_before=interrupt_before,
+            interrupt_after=interrupt_after,
+            checkpoint_id=checkpoint_id,
+            multitask_strategy=multitask_strategy,
+            config=config,
+            metadata=metadata,
+        )
+        return run_from_proto(self._t.unary(self._stub.CreateRun, req).run)
+
+    def join(self, run_id: str) -> Iterator[StreamPart]:
+        """Stream a background run's events from now on (a finished run: final values, end)."""
+        req = runs_service_pb2.JoinRunRequest(run_id=run_id)
+        return (event_from_proto(r.event) for r in self._t.stream(self._stub.JoinRun, req))
+
+    def cancel(self, run_id: str, wait: bool = False) -> Run:
+        """Cancel a run; with wait=True, return once it has stopped."""
+        req = runs_service_pb2.CancelRunRequest(run_id=run_id, wait=wait)
+        return run_from_proto(self._t.unary(self._stub.CancelRun, req).run)
+
+    def list(
+        self,
+        thread_id: str | None = None,
+        status: str | None = None,
+        page_size: int = _DEFAULT_PAGE,
+        limit: int | None = None,
+    ) -> list[Run]:
+        """Runs, newest first, paging transparently up to `limit`."""
+        out: list[Run] = []
+        token = ""
+        while True:
+            req = runs_service_pb2.ListRunsRequest(
+                thread_id=thread_id or "",
+                status=rq.choice(rq.RUN_STATUSES, status, "run status"),
+                page_size=rq.page_size_for(limit and limit - len(out), page_size),
+                page_token=token,
+            )
+            resp = self._t.unary(self._stub.ListRuns, req)
+            out.extend(run_from_proto(r) for r in resp.runs)
+            token = resp.next_page_token
+            if not token or (limit and len(out) >= limit):
+                return out[:limit] if limit else out
+
+
+class Client:
+    """A connection to a Lockstep server.
+
+    `token` goes out as `authorization: Bearer <token>` on every call; `timeout`
+    (seconds) is every call's default deadline, streams included. Pass
+    `credentials` for TLS; `options` are grpc channel options.
+    """
+
+    def __init__(
+        self,
+        target: str,
+        token: str | None = None,
+        timeout: float | None = None,
+        *,
+        credentials: grpc.ChannelCredentials | None = None,
+        options: Sequence[tuple[str, Any]] | None = None,
+    ) -> None:
+        self.target = target
+        if credentials is not None:
+            channel = grpc.secure_channel(target, credentials, options=options)
+        else:
+            channel = grpc.insecure_channel(target, options=options)
+        self._transport = _Transport(channel, token, timeout)
+        self.graphs = GraphsClient(self._transport)
+        self.threads = ThreadsClient(self._transport)
+        self.runs = RunsClient(self._transport)
+
+    def graph(self, graph_id: str) -> RemoteGraph:
+        """A LangGraph-like handle (invoke/stream/get_state/...) on one hosted graph."""
+        from lockstep_client.remote import RemoteGraph
+
+        return RemoteGraph(self, graph_id)
+
+    def close(self) -> None:
+        self._transport.channel.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

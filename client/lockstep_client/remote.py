@@ -1,0 +1,362 @@
+"""RemoteGraph: a hosted graph behind LangGraph's own interface, so LangGraph code runs unchanged.
+
+The server sends interrupts as their own events, after the last values; LangGraph
+1.x folds them into the chunks instead. `ChunkAssembler` rebuilds LangGraph's form:
+
+- values mode, after a dynamic (during) interrupt: `{**last_values, "__interrupt__": (Interrupt, ...)}`;
+  static breakpoints add nothing.
+- updates mode: `{"__interrupt__": (Interrupt, ...)}`, or `{"__interrupt__": ()}` for a breakpoint.
+- several modes: `(mode, chunk)` tuples, the updates interrupt chunk before the values one.
+- an `error` event raises RunFailedError naming the node, once the stream has ended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from lockstep_client import _requests as rq
+from lockstep_client.api.lockstep.v1 import message_pb2, runs_service_pb2
+from lockstep_client.convert import from_struct, from_value
+from lockstep_client.errors import RunFailedError, status_code_from_number
+from lockstep_client.types import (
+    Config,
+    Interrupt,
+    RunError,
+    StateSnapshot,
+    interrupt_from_proto,
+    run_error_from_proto,
+)
+
+if TYPE_CHECKING:
+    from lockstep_client.aio import AsyncClient
+    from lockstep_client.client import Client
+
+__all__ = ["AsyncRemoteGraph", "ChunkAssembler", "RemoteGraph"]
+
+INTERRUPT_KEY = "__interrupt__"
+
+
+class ChunkAssembler:
+    """Turns RunEvent protos into the chunks LangGraph's `stream()` yields (pure; no I/O)."""
+
+    def __init__(self, stream_mode: str | Sequence[str]) -> None:
+        self.modes = rq.stream_modes(stream_mode)
+        self.tuples = not isinstance(stream_mode, str)
+        self.last_values: dict[str, Any] | None = None
+        self.interrupts: list[Interrupt] = []
+        self.error: RunError | None = None
+        self.run_id = ""
+        self.thread_id = ""
+        self.finished = False
+
+    def _out(self, mode: str, chunk: Any) -> Any:
+        return (mode, chunk) if self.tuples else chunk
+
+    def feed(self, event: message_pb2.RunEvent) -> list[Any]:
+        """The chunks this event yields (often one, sometimes none)."""
+        kind = event.WhichOneof("event")
+        if kind == "values":
+            self.last_values = from_struct(event.values)
+            if "values" in self.modes:
+                return [self._out("values", self.last_values)]
+        elif kind == "updates":
+            upd = event.updates
+            if "updates" in self.modes:
+                values = from_struct(upd.values) if upd.HasField("values") else None
+                return [self._out("updates", {upd.node: values})]
+        elif kind == "interrupt":
+            self.interrupts.append(interrupt_from_proto(event.interrupt))
+        elif kind == "custom":
+            if "custom" in self.modes:
+                return [self._out("custom", from_value(event.custom))]
+        elif kind == "debug":
+            if "debug" in self.modes:
+                return [self._out("debug", from_struct(event.debug))]
+        elif kind == "metadata":
+            self.run_id = event.metadata.run_id
+            self.thread_id = event.metadata.thread_id
+        elif kind == "error":
+            self.error = run_error_from_proto(event.error)
+        elif kind == "end":
+            return self.finish()
+        return []
+
+    def finish(self) -> list[Any]:
+        """The interrupt chunks, once (at `end`, or when the stream stops without one)."""
+        if self.finished:
+            return []
+        self.finished = True
+        if not self.interrupts:
+            return []
+        during = tuple(
+            Interrupt(value=i.value, id=i.id, node=i.node, when=i.when)
+            for i in self.interrupts
+            if i.when == "during"
+        )
+        out = []
+        if "updates" in self.modes:
+            out.append(self._out("updates", {INTERRUPT_KEY: during}))
+        if "values" in self.modes and during:
+            out.append(self._out("values", {**(self.last_values or {}), INTERRUPT_KEY: during}))
+        return out
+
+    def raise_if_failed(self) -> None:
+        """Raise RunFailedError if the run ended with an error event."""
+        if self.error is not None:
+            err = self.error
+            raise RunFailedError(
+                err.message,
+                status_code_from_number(err.code),
+                node=err.node,
+                error_type=err.error_type,
+                run_id=self.run_id,
+                thread_id=self.thread_id,
+            )
+
+
+def _split_input(input: Any) -> tuple[Any, Any]:
+    """LangGraph passes a Command where the input goes: (input, command)."""
+    if input is None or isinstance(input, Mapping):
+        return input, None
+    if rq.is_command_like(input):
+        return None, input
+    raise TypeError(f"input: expected a dict, None or a Command, got {type(input).__name__}")
+
+
+def _stream_request(
+    graph_id: str,
+    input: Any,
+    config: Mapping[str, Any] | None,
+    stream_mode: str | Sequence[str],
+    interrupt_before: Sequence[str] | str | None,
+    interrupt_after: Sequence[str] | str | None,
+    subgraphs: bool,
+) -> runs_service_pb2.StreamRunRequest:
+    if subgraphs:
+        raise ValueError("subgraphs=True is not supported by RemoteGraph yet")
+    run_input, command = _split_input(input)
+    thread_id, checkpoint_id, _ = rq.thread_and_checkpoint(config)
+    return rq.run_request(
+        runs_service_pb2.StreamRunRequest,
+        thread_id=thread_id,
+        graph_id=graph_id,
+        input=run_input,
+        command=command,
+        stream_mode=stream_mode,
+        interrupt_before=interrupt_before,
+        interrupt_after=interrupt_after,
+        checkpoint_id=checkpoint_id,
+        config=config,
+    )
+
+
+def _invoke_result(latest: Any) -> Any:
+    """LangGraph's invoke hands interrupts back as a list under __interrupt__."""
+    if isinstance(latest, dict) and INTERRUPT_KEY in latest:
+        return {**latest, INTERRUPT_KEY: list(latest[INTERRUPT_KEY])}
+    return latest
+
+
+def _thread_id(config: Mapping[str, Any] | None, what: str) -> str:
+    thread_id = rq.thread_and_checkpoint(config)[0]
+    if not thread_id:
+        raise ValueError(f"{what} needs config={{'configurable': {{'thread_id': ...}}}}")
+    return thread_id
+
+
+class RemoteGraph:
+    """A graph hosted by a Lockstep server, driven like a compiled LangGraph graph.
+
+    Configs are LangGraph's: `{"configurable": {"thread_id": ..., "checkpoint_id": ...}}`;
+    a checkpoint_id replays or forks from that checkpoint.
+    """
+
+    def __init__(self, client: Client, graph_id: str) -> None:
+        self.client = client
+        self.graph_id = graph_id
+
+    def stream(
+        self,
+        input: Any,
+        config: Mapping[str, Any] | None = None,
+        stream_mode: str | Sequence[str] = "values",
+        *,
+        interrupt_before: Sequence[str] | str | None = None,
+        interrupt_after: Sequence[str] | str | None = None,
+        subgraphs: bool = False,
+        **_: Any,
+    ) -> Iterator[Any]:
+        """Yield what LangGraph's `stream()` yields for the same graph, input and modes."""
+        req = _stream_request(
+            self.graph_id, input, config, stream_mode, interrupt_before, interrupt_after, subgraphs
+        )
+        return self._stream(req, ChunkAssembler(stream_mode))
+
+    def _stream(self, req: runs_service_pb2.StreamRunRequest, asm: ChunkAssembler) -> Iterator[Any]:
+        for event in self.client.runs.stream_events(req):
+            yield from asm.feed(event)
+        yield from asm.finish()
+        asm.raise_if_failed()
+
+    def invoke(
+        self,
+        input: Any,
+        config: Mapping[str, Any] | None = None,
+        *,
+        interrupt_before: Sequence[str] | str | None = None,
+        interrupt_after: Sequence[str] | str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """The last values chunk (with `__interrupt__` as a list if the run paused)."""
+        latest = None
+        for chunk in self.stream(
+            input,
+            config,
+            "values",
+            interrupt_before=interrupt_before,
+            interrupt_after=interrupt_after,
+            **kwargs,
+        ):
+            latest = chunk
+        return _invoke_result(latest)
+
+    def get_state(self, config: Mapping[str, Any], *, subgraphs: bool = False) -> StateSnapshot:
+        thread_id, checkpoint_id, ns = rq.thread_and_checkpoint(config)
+        return self.client.threads.get_state(
+            _thread_id(config, "get_state"),
+            checkpoint_id,
+            checkpoint_ns=ns,
+            graph_id=self.graph_id,
+        )
+
+    def update_state(
+        self, config: Mapping[str, Any], values: Any, as_node: str | None = None, **_: Any
+    ) -> Config:
+        """Write values as `as_node`'s output; returns the config of the new checkpoint."""
+        _, checkpoint_id, ns = rq.thread_and_checkpoint(config)
+        return self.client.threads.update_state(
+            _thread_id(config, "update_state"),
+            values,
+            as_node,
+            checkpoint_id,
+            checkpoint_ns=ns,
+            graph_id=self.graph_id,
+        )
+
+    def get_state_history(
+        self,
+        config: Mapping[str, Any],
+        *,
+        filter: Mapping[str, Any] | None = None,
+        before: Mapping[str, Any] | str | None = None,
+        limit: int | None = None,
+    ) -> Iterator[StateSnapshot]:
+        """Snapshots newest first; pages are fetched as the iterator is consumed."""
+        _, _, ns = rq.thread_and_checkpoint(config)
+        return self.client.threads.iter_history(
+            _thread_id(config, "get_state_history"),
+            limit,
+            before,
+            checkpoint_ns=ns,
+            filter=filter,
+            graph_id=self.graph_id,
+        )
+
+
+class AsyncRemoteGraph:
+    """RemoteGraph for asyncio: `ainvoke`, `astream`, `aget_state`, `aupdate_state`, `aget_state_history`."""
+
+    def __init__(self, client: AsyncClient, graph_id: str) -> None:
+        self.client = client
+        self.graph_id = graph_id
+
+    def astream(
+        self,
+        input: Any,
+        config: Mapping[str, Any] | None = None,
+        stream_mode: str | Sequence[str] = "values",
+        *,
+        interrupt_before: Sequence[str] | str | None = None,
+        interrupt_after: Sequence[str] | str | None = None,
+        subgraphs: bool = False,
+        **_: Any,
+    ) -> AsyncIterator[Any]:
+        """Async twin of RemoteGraph.stream (argument errors raise here, before any call)."""
+        req = _stream_request(
+            self.graph_id, input, config, stream_mode, interrupt_before, interrupt_after, subgraphs
+        )
+        return self._astream(req, ChunkAssembler(stream_mode))
+
+    async def _astream(
+        self, req: runs_service_pb2.StreamRunRequest, asm: ChunkAssembler
+    ) -> AsyncIterator[Any]:
+        async for event in self.client.runs.stream_events(req):
+            for chunk in asm.feed(event):
+                yield chunk
+        for chunk in asm.finish():
+            yield chunk
+        asm.raise_if_failed()
+
+    async def ainvoke(
+        self,
+        input: Any,
+        config: Mapping[str, Any] | None = None,
+        *,
+        interrupt_before: Sequence[str] | str | None = None,
+        interrupt_after: Sequence[str] | str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        latest = None
+        async for chunk in self.astream(
+            input,
+            config,
+            "values",
+            interrupt_before=interrupt_before,
+            interrupt_after=interrupt_after,
+            **kwargs,
+        ):
+            latest = chunk
+        return _invoke_result(latest)
+
+    async def aget_state(
+        self, config: Mapping[str, Any], *, subgraphs: bool = False
+    ) -> StateSnapshot:
+        _, checkpoint_id, ns = rq.thread_and_checkpoint(config)
+        return await self.client.threads.get_state(
+            _thread_id(config, "aget_state"),
+            checkpoint_id,
+            checkpoint_ns=ns,
+            graph_id=self.graph_id,
+        )
+
+    async def aupdate_state(
+        self, config: Mapping[str, Any], values: Any, as_node: str | None = None, **_: Any
+    ) -> Config:
+        _, checkpoint_id, ns = rq.thread_and_checkpoint(config)
+        return await self.client.threads.update_state(
+            _thread_id(config, "aupdate_state"),
+            values,
+            as_node,
+            checkpoint_id,
+            checkpoint_ns=ns,
+            graph_id=self.graph_id,
+        )
+
+    def aget_state_history(
+        self,
+        config: Mapping[str, Any],
+        *,
+        filter: Mapping[str, Any] | None = None,
+        before: Mapping[str, Any] | str | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[StateSnapshot]:
+        _, _, ns = rq.thread_and_checkpoint(config)
+        return self.client.threads.iter_history(
+            _thread_id(config, "aget_state_history"),
+            limit,
+            before,
+            checkpoint_ns=ns,
+            filter=filter,
+            graph_id=self.graph_id,
+        )

@@ -1,0 +1,358 @@
+"""What the SDK hands back: plain dataclasses shaped like the engine's (and LangGraph's).
+
+They mirror `lockstep.types` field for field, so code written against the engine
+(`snapshot.next`, `task.interrupts[0].value`, `interrupt.when`) reads a remote
+thread unchanged; the SDK never imports the engine. Each `*_from_proto` turns one
+wire message into one of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from lockstep_client.api.lockstep.v1 import enums_pb2, message_pb2
+from lockstep_client.convert import from_struct, from_value
+
+__all__ = [
+    "Edge",
+    "GraphInfo",
+    "GraphNode",
+    "Interrupt",
+    "PregelTask",
+    "Run",
+    "RunEnd",
+    "RunError",
+    "RunResult",
+    "StateKey",
+    "StateSnapshot",
+    "StreamPart",
+    "Thread",
+]
+
+Config = dict[str, Any]
+
+
+def _enum_name(enum: Any, number: int, prefix: str) -> str:
+    """'RUN_STATUS_SUCCESS' -> 'success'; '' for UNSPECIFIED, the number as text if unknown."""
+    try:
+        name = enum.Name(number)
+    except ValueError:
+        return str(number)
+    short = name.removeprefix(prefix).lower()
+    return "" if short == "unspecified" else short
+
+
+def _iso(ts: Timestamp) -> str | None:
+    """ISO-8601 in UTC like the engine's created_at ('2024-01-01T00:00:00.000000+00:00')."""
+    if not ts.seconds and not ts.nanos:
+        return None
+    return ts.ToDatetime().isoformat(timespec="microseconds") + "+00:00"
+
+
+@dataclass(frozen=True, slots=True)
+class Interrupt:
+    """Why a run paused; answer it with `Command(resume=...)` (or `resume_by_id={id: ...}`).
+
+    Printed and compared like LangGraph 1.x's `Interrupt(value, id)`; `node` and
+    `when` ('during', 'before', 'after') say where it happened.
+    """
+
+    value: Any
+    id: str = ""
+    node: str = field(default="", repr=False, compare=False)
+    when: str = field(default="during", repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PregelTask:
+    """A task of the next superstep, as `get_state` shows it. `error` is the failure as text."""
+
+    id: str
+    name: str
+    path: tuple[Any, ...] = ()
+    error: str | None = None
+    interrupts: tuple[Interrupt, ...] = ()
+    state: Any = None
+    result: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class StateSnapshot:
+    """A thread as it stood at one checkpoint (the engine's StateSnapshot, field for field)."""
+
+    values: dict[str, Any]
+    next: tuple[str, ...]
+    config: Config
+    metadata: dict[str, Any] | None
+    created_at: str | None
+    parent_config: Config | None
+    tasks: tuple[PregelTask, ...]
+    interrupts: tuple[Interrupt, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    """A thread's summary: its status ('idle', 'busy', 'interrupted', 'error') and latest values."""
+
+    thread_id: str
+    graph_id: str
+    status: str
+    created_at: str | None
+    updated_at: str | None
+    metadata: dict[str, Any]
+    values: dict[str, Any] | None
+    interrupts: tuple[Interrupt, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RunError:
+    """Why a run ended in error: the node that failed and the exception's type and text."""
+
+    message: str
+    node: str = ""
+    code: int = 2
+    error_type: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """A run's record; status is 'pending', 'running', 'success', 'interrupted', 'error', ..."""
+
+    run_id: str
+    thread_id: str
+    graph_id: str
+    status: str
+    created_at: str | None
+    updated_at: str | None
+    metadata: dict[str, Any]
+    multitask_strategy: str
+    error: RunError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunEnd:
+    """The `end` event's data: the run's final status and the config of its last checkpoint."""
+
+    status: str
+    checkpoint: Config | None
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """What `runs.wait` returns: the final values and whatever stopped the run."""
+
+    run_id: str
+    thread_id: str
+    status: str
+    values: dict[str, Any]
+    interrupts: tuple[Interrupt, ...] = ()
+    error: RunError | None = None
+    checkpoint: Config | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GraphNode:
+    """A node of a hosted graph."""
+
+    name: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """An edge; `conditional` ones are taken when a routing function picks `label`."""
+
+    source: str
+    target: str
+    conditional: bool = False
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StateKey:
+    """A state key (channel), its reducer ('' = last value wins) and declared type."""
+
+    name: str
+    reducer: str = ""
+    type: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class GraphInfo:
+    """A hosted graph. `graphs.list()` fills only id, description and metadata."""
+
+    graph_id: str
+    description: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+    nodes: tuple[GraphNode, ...] = ()
+    edges: tuple[Edge, ...] = ()
+    state_keys: tuple[StateKey, ...] = ()
+    interrupt_before: tuple[str, ...] = ()
+    interrupt_after: tuple[str, ...] = ()
+    mermaid: str = ""
+    state_schema: dict[str, Any] | None = None
+
+
+class StreamPart(NamedTuple):
+    """One event of `runs.stream`, like the LangGraph SDK's: `.event` names it, `.data` holds it.
+
+    event -> data: 'metadata' -> {'run_id', 'thread_id', 'graph_id'}; 'values' -> dict;
+    'updates' -> {node: dict | None}; 'interrupt' -> Interrupt; 'custom' -> any value;
+    'debug' -> dict; 'error' -> RunError; 'end' -> RunEnd.
+    """
+
+    event: str
+    data: Any
+
+
+# ---------------------------------------------------------------------------- from proto
+
+
+def config_from_ref(ref: message_pb2.CheckpointRef) -> Config:
+    """CheckpointRef -> LangGraph's {'configurable': {thread_id, checkpoint_ns, checkpoint_id}}."""
+    return {
+        "configurable": {
+            "thread_id": ref.thread_id,
+            "checkpoint_ns": ref.checkpoint_ns,
+            "checkpoint_id": ref.checkpoint_id,
+        }
+    }
+
+
+def interrupt_from_proto(msg: message_pb2.Interrupt) -> Interrupt:
+    return Interrupt(
+        value=from_value(msg.value) if msg.HasField("value") else None,
+        id=msg.id,
+        node=msg.node,
+        when=_enum_name(enums_pb2.InterruptWhen, msg.when, "INTERRUPT_WHEN_") or "during",
+    )
+
+
+def task_from_proto(msg: message_pb2.Task) -> PregelTask:
+    return PregelTask(
+        id=msg.id,
+        name=msg.name,
+        error=msg.error or None,
+        interrupts=tuple(interrupt_from_proto(i) for i in msg.interrupts),
+        result=from_value(msg.result) if msg.HasField("result") else None,
+    )
+
+
+def metadata_from_proto(msg: message_pb2.CheckpointMetadata) -> dict[str, Any]:
+    """{'source', 'step', 'parents'} as LangGraph has them, plus any extra keys the server kept."""
+    out = from_struct(msg.extra) if msg.HasField("extra") else {}
+    out["source"] = _enum_name(enums_pb2.CheckpointSource, msg.source, "CHECKPOINT_SOURCE_")
+    out["step"] = msg.step
+    out["parents"] = dict(msg.parents)
+    return out
+
+
+def snapshot_from_proto(msg: message_pb2.StateSnapshot) -> StateSnapshot:
+    return StateSnapshot(
+        values=from_struct(msg.values),
+        next=tuple(msg.next),
+        config=config_from_ref(msg.checkpoint),
+        metadata=metadata_from_proto(msg.metadata) if msg.HasField("metadata") else None,
+        created_at=_iso(msg.created_at),
+        parent_config=(
+            config_from_ref(msg.parent_checkpoint) if msg.HasField("parent_checkpoint") else None
+        ),
+        tasks=tuple(task_from_proto(t) for t in msg.tasks),
+        interrupts=tuple(interrupt_from_proto(i) for i in msg.interrupts),
+    )
+
+
+def thread_from_proto(msg: message_pb2.Thread) -> Thread:
+    return Thread(
+        thread_id=msg.thread_id,
+        graph_id=msg.graph_id,
+        status=_enum_name(enums_pb2.ThreadStatus, msg.status, "THREAD_STATUS_"),
+        created_at=_iso(msg.created_at),
+        updated_at=_iso(msg.updated_at),
+        metadata=from_struct(msg.metadata),
+        values=from_struct(msg.values) if msg.HasField("values") else None,
+        interrupts=tuple(interrupt_from_proto(i) for i in msg.interrupts),
+    )
+
+
+def run_error_from_proto(msg: message_pb2.RunError) -> RunError:
+    return RunError(message=msg.message, node=msg.node, code=msg.code, error_type=msg.error_type)
+
+
+def run_status_name(number: int) -> str:
+    return _enum_name(enums_pb2.RunStatus, number, "RUN_STATUS_")
+
+
+def run_from_proto(msg: message_pb2.Run) -> Run:
+    return Run(
+        run_id=msg.run_id,
+        thread_id=msg.thread_id,
+        graph_id=msg.graph_id,
+        status=run_status_name(msg.status),
+        created_at=_iso(msg.created_at),
+        updated_at=_iso(msg.updated_at),
+        metadata=from_struct(msg.metadata),
+        multitask_strategy=_enum_name(
+            enums_pb2.MultitaskStrategy, msg.multitask_strategy, "MULTITASK_STRATEGY_"
+        ),
+        error=run_error_from_proto(msg.error) if msg.HasField("error") else None,
+    )
+
+
+def run_end_from_proto(msg: message_pb2.RunEnd) -> RunEnd:
+    return RunEnd(
+        status=run_status_name(msg.status),
+        checkpoint=config_from_ref(msg.checkpoint) if msg.HasField("checkpoint") else None,
+    )
+
+
+def graph_summary_from_proto(msg: message_pb2.GraphSummary) -> GraphInfo:
+    return GraphInfo(
+        graph_id=msg.graph_id, description=msg.description, metadata=from_struct(msg.metadata)
+    )
+
+
+def graph_from_proto(msg: message_pb2.Graph) -> GraphInfo:
+    return GraphInfo(
+        graph_id=msg.graph_id,
+        description=msg.description,
+        metadata=from_struct(msg.metadata),
+        nodes=tuple(GraphNode(n.name, from_struct(n.metadata)) for n in msg.nodes),
+        edges=tuple(Edge(e.source, e.target, e.conditional, e.label) for e in msg.edges),
+        state_keys=tuple(StateKey(k.name, k.reducer, k.type) for k in msg.state_keys),
+        interrupt_before=tuple(msg.interrupt_before),
+        interrupt_after=tuple(msg.interrupt_after),
+        mermaid=msg.mermaid,
+        state_schema=from_struct(msg.state_schema) if msg.HasField("state_schema") else None,
+    )
+
+
+def event_from_proto(msg: message_pb2.RunEvent) -> StreamPart:
+    """One RunEvent -> StreamPart; an event kind this SDK does not know yet keeps its name."""
+    kind = msg.WhichOneof("event")
+    if kind == "values":
+        return StreamPart("values", from_struct(msg.values))
+    if kind == "updates":
+        upd = msg.updates
+        return StreamPart(
+            "updates", {upd.node: from_struct(upd.values) if upd.HasField("values") else None}
+        )
+    if kind == "interrupt":
+        return StreamPart("interrupt", interrupt_from_proto(msg.interrupt))
+    if kind == "custom":
+        return StreamPart("custom", from_value(msg.custom))
+    if kind == "debug":
+        return StreamPart("debug", from_struct(msg.debug))
+    if kind == "metadata":
+        md = msg.metadata
+        return StreamPart(
+            "metadata", {"run_id": md.run_id, "thread_id": md.thread_id, "graph_id": md.graph_id}
+        )
+    if kind == "error":
+        return StreamPart("error", run_error_from_proto(msg.error))
+    if kind == "end":
+        return StreamPart("end", run_end_from_proto(msg.end))
+    return StreamPart(kind or "unknown", None)
