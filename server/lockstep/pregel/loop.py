@@ -213,6 +213,12 @@ class Loop:
         self._attach_pending(tasks)
         self.tasks = tasks
         self._emit_debug_tasks(tasks)
+        if "updates" in self.modes:
+            # As LangGraph: tasks finished in an earlier attempt at this step show again.
+            for task in tasks:
+                if task.done and task.name != START:
+                    chunk = {task.name: task.update, "__metadata__": {"cached": True}}
+                    self.events.append(("updates", chunk))
         return [t for t in tasks if not t.done]
 
     def _state_input(self) -> dict[str, Any]:
@@ -252,6 +258,9 @@ class Loop:
         if task.error is None and not task.interrupts:
             if "updates" in self.modes and task.name != START:
                 self.events.append(("updates", {task.name: task.update}))
+        elif task.interrupts:
+            # As LangGraph: each interrupted task is reported as it stops.
+            self._emit_interrupt(task.interrupts)
         if "debug" in self.modes and task.name != START:
             self._debug(
                 "task_result",
@@ -271,7 +280,7 @@ class Loop:
         if interrupted:
             self.status = "interrupted"
             self.interrupts = interrupted
-            self._emit_interrupt(interrupted)
+            self._emit_finished_values(tasks)
             return
         for task in tasks:
             for channel, value in task.writes:
@@ -372,12 +381,29 @@ class Loop:
             if values is not None:
                 self.events.append(("values", values))
 
+    def _emit_finished_values(self, tasks: list[Task]) -> None:
+        """As LangGraph: a step stopped by an interrupt ends with one last values event
+        holding the writes of the tasks that did finish (the checkpoint is unchanged)."""
+        if "values" not in self.modes:
+            return
+        grouped: dict[str, list[tuple[str, Any]]] = {}
+        for task in sorted(tasks, key=apply_order):
+            if task.error is None and not task.interrupts:
+                for channel, value in task.writes:
+                    if channel in self.graph.state_keys:
+                        grouped.setdefault(channel, []).append((task.name, value))
+        changed = False
+        for channel, writes in grouped.items():
+            changed |= self.channels[channel].update(writes)
+        if changed:
+            self._emit_values()
+
     def _emit_interrupt(self, interrupts: tuple[Interrupt, ...]) -> None:
+        if "updates" in self.modes:
+            self.events.append(("updates", {"__interrupt__": interrupts}))
         if "values" in self.modes:
             values = self.graph.read_output(self.channels) or {}
             self.events.append(("values", {**values, "__interrupt__": interrupts}))
-        if "updates" in self.modes:
-            self.events.append(("updates", {"__interrupt__": interrupts}))
 
     def _debug(self, kind: str, payload: Any) -> None:
         self.events.append(

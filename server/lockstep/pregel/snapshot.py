@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from lockstep.checkpoint.base import BaseSaver, CheckpointTuple, Config, thread_id_of
+from lockstep.checkpoint.base import (
+    BaseSaver,
+    CheckpointTuple,
+    Config,
+    checkpoint_id_of,
+    thread_id_of,
+)
 from lockstep.constants import ERROR, INTERRUPT, RETURN
-from lockstep.pregel.tasks import prepare
+from lockstep.errors import InvalidUpdateError
+from lockstep.pregel.loop import NULL_TASK
+from lockstep.pregel.tasks import apply_order, prepare
 from lockstep.types import PregelTask, StateSnapshot
 
 
@@ -28,17 +36,45 @@ def state(graph: Any, saver: BaseSaver, config: Config) -> StateSnapshot:
             tasks=(),
             interrupts=(),
         )
-    return from_saved(graph, saved)
+    return from_saved(graph, saved, live=checkpoint_id_of(config) is None)
 
 
-def from_saved(graph: Any, saved: CheckpointTuple) -> StateSnapshot:
+def from_saved(graph: Any, saved: CheckpointTuple, live: bool = False) -> StateSnapshot:
+    """The thread at one checkpoint. As LangGraph: `live` (the thread's head, read
+    without a checkpoint id) shows the writes of tasks that already finished in the
+    unfinished step and leaves them out of `next`; otherwise the snapshot is a record of
+    the step as it started. Command(update=...) input waiting on the step shows in both."""
     channels = graph.fresh_channels()
     graph.restore_channels(channels, saved.blobs)
     graph.restore_triggers(channels, saved.checkpoint.channel_versions)
     tasks = prepare(graph.nodes, saved.checkpoint, channels, None)
     outcome: dict[str, dict[str, Any]] = {}
+    null: dict[str, list[tuple[str, Any]]] = {}
     for w in saved.pending_writes:
         outcome.setdefault(w.task_id, {})[w.channel] = w.value
+        if w.task_id == NULL_TASK and w.channel in graph.state_keys:
+            null.setdefault(w.channel, []).append(("Command", w.value))
+    for channel, writes in null.items():
+        channels[channel].update(writes)
+    finished = {t.id for t in tasks if RETURN in outcome.get(t.id, {})} if live else set()
+    if finished:
+        grouped: dict[str, list[tuple[str, Any]]] = {}
+        for task in sorted(tasks, key=apply_order):
+            if task.id in finished:
+                for w in saved.pending_writes:
+                    if w.task_id == task.id and w.channel in graph.state_keys:
+                        grouped.setdefault(w.channel, []).append((task.name, w.value))
+        try:
+            applied = {k: channels[k].fresh() for k in grouped}
+            for channel, writes in grouped.items():
+                applied[channel].value = channels[channel].value
+                applied[channel].update(writes)
+        except InvalidUpdateError:
+            # The step failed on these very writes (two to a plain key): LangGraph's
+            # get_state raises here too; we show the step as it started instead.
+            finished = set()
+        else:
+            channels.update(applied)
     shown = []
     for task in tasks:
         done = outcome.get(task.id, {})
@@ -48,7 +84,7 @@ def from_saved(graph: Any, saved: CheckpointTuple) -> StateSnapshot:
                 name=task.name,
                 path=task.path,
                 error=done.get(ERROR),
-                interrupts=tuple(done.get(INTERRUPT, ())),
+                interrupts=() if task.id in finished else tuple(done.get(INTERRUPT, ())),
                 state=None,
                 result=done.get(RETURN),
             )
@@ -56,7 +92,7 @@ def from_saved(graph: Any, saved: CheckpointTuple) -> StateSnapshot:
     values = graph.read_output(channels) or {}
     return StateSnapshot(
         values=values,
-        next=tuple(t.name for t in tasks),
+        next=tuple(t.name for t in tasks if t.id not in finished),
         config=saved.config,
         metadata=saved.metadata,
         created_at=saved.checkpoint.ts,
