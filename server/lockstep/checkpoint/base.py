@@ -9,7 +9,11 @@ Writes of tasks that finished in a step that did not complete are kept as
 pending writes on the checkpoint the step started from.
 
 To write a new store, subclass `BaseSaver` and implement the six sync methods;
-the async twins run them in a worker thread unless overridden.
+the async twins run them in a worker thread unless overridden. A store that
+does I/O sets the class attribute `blocking = True` (the engine then calls it
+off the event loop); one cheap enough to call on the loop sets it to False.
+`SqliteSaver` (checkpoint/sqlite.py) is the worked example of a real store;
+`tests/checkpoint/test_savers.py` is the contract a new one must pass.
 """
 
 from __future__ import annotations

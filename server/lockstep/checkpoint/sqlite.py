@@ -1,0 +1,441 @@
+"""A store in one SQLite file (WAL): the server's embedded default.
+
+Three tables, one row per thing the Saver interface names:
+
+- ``checkpoints``: one row per checkpoint; ``record`` is the pickled
+  ``(Checkpoint, metadata)``, with ``step``, ``source`` and ``created_at``
+  copied out so they can be queried without unpickling.
+- ``blobs``: one row per (thread, channel, version): a full value, an empty
+  marker, or a delta (the writes of one step) that folds onto ``base``.
+- ``writes``: pending writes kept on the checkpoint a step started from;
+  ``idx`` keeps them in the order they were put.
+
+Each ``put`` is one transaction, so a reader never sees a checkpoint without
+its blobs. ``PRAGMA user_version`` records the schema version, so a later
+release can migrate an older file in place.
+
+Only the stdlib ``sqlite3`` is used. One connection is shared by all threads
+behind a lock (``check_same_thread=False``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from lockstep.checkpoint import serde
+from lockstep.checkpoint.base import (
+    BaseSaver,
+    Blob,
+    Checkpoint,
+    CheckpointTuple,
+    Config,
+    PendingWrite,
+    checkpoint_config,
+    checkpoint_id_of,
+    thread_id_of,
+)
+
+# Each entry brings a file from schema version i to i + 1; append, never edit.
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """
+        CREATE TABLE IF NOT EXISTS checkpoints (
+            thread_id     TEXT NOT NULL,
+            checkpoint_id TEXT NOT NULL,
+            parent_id     TEXT,
+            record        BLOB NOT NULL,
+            step          INTEGER,
+            source        TEXT,
+            created_at    TEXT,
+            PRIMARY KEY (thread_id, checkpoint_id)
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS blobs (
+            thread_id TEXT NOT NULL,
+            channel   TEXT NOT NULL,
+            version   TEXT NOT NULL,
+            kind      TEXT NOT NULL CHECK (kind IN ('full', 'delta', 'empty')),
+            data      BLOB,
+            base      TEXT,
+            PRIMARY KEY (thread_id, channel, version)
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS writes (
+            thread_id     TEXT NOT NULL,
+            checkpoint_id TEXT NOT NULL,
+            task_id       TEXT NOT NULL,
+            idx           INTEGER NOT NULL,
+            channel       TEXT NOT NULL,
+            data          BLOB NOT NULL,
+            PRIMARY KEY (thread_id, checkpoint_id, idx)
+        )
+        """,
+    ),
+)
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+# Walks each channel's chain from its current version back to the last full or
+# empty blob. `heads` is a JSON object {channel: version}.
+_CHAINS = """
+WITH RECURSIVE chain(channel, kind, data, base, depth) AS (
+    SELECT b.channel, b.kind, b.data, b.base, 0
+    FROM json_each(:heads) AS h
+    CROSS JOIN blobs AS b  -- CROSS: the heads drive the lookup, one per channel
+      ON b.thread_id = :thread AND b.channel = h.key AND b.version = h.value
+    UNION ALL
+    SELECT b.channel, b.kind, b.data, b.base, c.depth + 1
+    FROM chain AS c
+    JOIN blobs AS b
+      ON b.thread_id = :thread AND b.channel = c.channel AND b.version = c.base
+    WHERE c.kind = 'delta' AND c.depth < 10000000
+)
+SELECT channel, kind, data, base FROM chain ORDER BY channel, depth DESC
+"""
+
+# Above this many checkpoints, `list` reads the thread's blobs in one pass
+# instead of walking each checkpoint's chains separately (they overlap).
+_PRELOAD_AT = 8
+
+_Row = tuple[str, str | None, bytes]  # checkpoint id, parent id, record
+_StoredBlob = tuple[str, bytes | None, str | None]  # kind, data, base
+
+
+class SqliteSaver(BaseSaver):
+    """Checkpoints in a SQLite file; safe to share across threads.
+
+    ``SqliteSaver("state/lockstep.db")`` opens (and creates) the file and its
+    parent directories; ``SqliteSaver(conn)`` uses a connection you opened (pass
+    ``check_same_thread=False`` if several threads will use it; you close it).
+    ``SqliteSaver.from_conn_string(path)`` works both directly and as
+    ``with SqliteSaver.from_conn_string(path) as saver:``, which closes it.
+    """
+
+    blocking = True  # disk I/O: the engine calls it off the event loop
+
+    def __init__(self, path_or_conn: str | os.PathLike[str] | sqlite3.Connection) -> None:
+        self._lock = threading.RLock()
+        if isinstance(path_or_conn, sqlite3.Connection):
+            self._conn = path_or_conn
+            self._owns_conn = False
+        else:
+            self._conn = _connect(path_or_conn)
+            self._owns_conn = True
+        try:
+            with self._lock:
+                self._configure()
+                self._migrate()
+        except BaseException:
+            self.close()
+            raise
+
+    @classmethod
+    def from_conn_string(cls, path: str | os.PathLike[str]) -> SqliteSaver:
+        """A saver on `path` (a file, or ":memory:"); usable with `with`, which closes it."""
+        return cls(path)
+
+    def __enter__(self) -> SqliteSaver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection if this saver opened it."""
+        with self._lock:
+            if self._owns_conn:
+                self._conn.close()
+
+    # -- setup ---------------------------------------------------------------
+
+    def _configure(self) -> None:
+        conn = self._conn
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA journal_mode = WAL")  # ":memory:" stays "memory"
+        conn.execute("PRAGMA synchronous = NORMAL")
+
+    def _migrate(self) -> None:
+        with self._transaction():
+            (version,) = self._conn.execute("PRAGMA user_version").fetchone()
+            if version > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"this SQLite file has schema version {version}; this lockstep "
+                    f"knows up to {SCHEMA_VERSION}: upgrade lockstep to open it"
+                )
+            for statements in _MIGRATIONS[version:]:
+                for sql in statements:
+                    self._conn.execute(sql)
+            if version != SCHEMA_VERSION:
+                self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    class _Tx:
+        __slots__ = ("conn", "mode", "began")
+
+        def __init__(self, conn: sqlite3.Connection, mode: str) -> None:
+            self.conn = conn
+            self.mode = mode
+            self.began = False
+
+        def __enter__(self) -> None:
+            if not self.conn.in_transaction:
+                self.conn.execute(f"BEGIN {self.mode}")
+                self.began = True
+
+        def __exit__(self, exc_type: object, *rest: object) -> None:
+            if not self.began:
+                return
+            if exc_type is None:
+                self.conn.commit()
+            else:
+                self.conn.rollback()
+
+    def _transaction(self, mode: str = "IMMEDIATE") -> SqliteSaver._Tx:
+        """One transaction (joins the caller's if their connection is already in one)."""
+        return SqliteSaver._Tx(self._conn, mode)
+
+    # -- the Saver interface ---------------------------------------------------
+
+    def get_tuple(self, config: Config) -> CheckpointTuple | None:
+        thread_id = thread_id_of(config)
+        cid = checkpoint_id_of(config)
+        with self._lock, self._transaction("DEFERRED"):
+            if cid:
+                row = self._conn.execute(
+                    "SELECT checkpoint_id, parent_id, record FROM checkpoints"
+                    " WHERE thread_id = ? AND checkpoint_id = ?",
+                    (thread_id, cid),
+                ).fetchone()
+            else:
+                row = self._conn.execute(
+                    "SELECT checkpoint_id, parent_id, record FROM checkpoints"
+                    " WHERE thread_id = ? ORDER BY checkpoint_id DESC LIMIT 1",
+                    (thread_id,),
+                ).fetchone()
+            if row is None:
+                return None
+            checkpoint, metadata = serde.loads(row[2])
+            chains = self._read_chains(thread_id, checkpoint.channel_versions)
+            writes = self._conn.execute(
+                "SELECT task_id, channel, data FROM writes"
+                " WHERE thread_id = ? AND checkpoint_id = ? ORDER BY idx",
+                (thread_id, row[0]),
+            ).fetchall()
+        return _tuple(thread_id, row, checkpoint, metadata, chains, writes)
+
+    def list(
+        self, config: Config, *, before: Config | None = None, limit: int | None = None
+    ) -> Iterator[CheckpointTuple]:
+        thread_id = thread_id_of(config)
+        sql = "SELECT checkpoint_id, parent_id, record FROM checkpoints WHERE thread_id = ?"
+        args: list[Any] = [thread_id]
+        before_id = checkpoint_id_of(before)
+        if before_id:
+            sql += " AND checkpoint_id < ?"
+            args.append(before_id)
+        sql += " ORDER BY checkpoint_id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(max(limit, 0))
+        with self._lock, self._transaction("DEFERRED"):
+            rows: list[_Row] = self._conn.execute(sql, args).fetchall()
+            if len(rows) < _PRELOAD_AT:
+                # Few checkpoints: walk each one's chains in SQL.
+                items = []
+                for row in rows:
+                    checkpoint, metadata = serde.loads(row[2])
+                    chains = self._read_chains(thread_id, checkpoint.channel_versions)
+                    writes = self._conn.execute(
+                        "SELECT task_id, channel, data FROM writes"
+                        " WHERE thread_id = ? AND checkpoint_id = ? ORDER BY idx",
+                        (thread_id, row[0]),
+                    ).fetchall()
+                    items.append(_tuple(thread_id, row, checkpoint, metadata, chains, writes))
+                preloaded = None
+            else:
+                # Many: their chains overlap, so read the thread's blobs once.
+                items = None
+                stored: dict[tuple[str, str], _StoredBlob] = {
+                    (channel, version): (kind, data, base)
+                    for channel, version, kind, data, base in self._conn.execute(
+                        "SELECT channel, version, kind, data, base FROM blobs WHERE thread_id = ?",
+                        (thread_id,),
+                    )
+                }
+                pending: dict[str, list[tuple[str, str, bytes]]] = {}
+                oldest = rows[-1][0]
+                for cid, task_id, channel, data in self._conn.execute(
+                    "SELECT checkpoint_id, task_id, channel, data FROM writes"
+                    " WHERE thread_id = ? AND checkpoint_id >= ? ORDER BY checkpoint_id, idx",
+                    (thread_id, oldest),
+                ):
+                    pending.setdefault(cid, []).append((task_id, channel, data))
+                preloaded = (stored, pending)
+        if items is not None:
+            yield from items
+            return
+        assert preloaded is not None
+        stored, pending = preloaded
+        for row in rows:
+            checkpoint, metadata = serde.loads(row[2])
+            chains = {}
+            for channel, version in checkpoint.channel_versions.items():
+                chain = _walk(stored, channel, version)
+                if chain:
+                    chains[channel] = chain
+            yield _tuple(thread_id, row, checkpoint, metadata, chains, pending.get(row[0], ()))
+
+    def put(
+        self,
+        config: Config,
+        checkpoint: Checkpoint,
+        metadata: dict[str, Any],
+        blobs: dict[str, Blob],
+    ) -> Config:
+        thread_id = thread_id_of(config)
+        parent = checkpoint_id_of(config)
+        blob_rows = []
+        for channel, blob in blobs.items():
+            version = checkpoint.channel_versions[channel]
+            data = None if blob.kind == "empty" else serde.dumps(blob.value)
+            base = blob.base if blob.kind == "delta" else None
+            blob_rows.append((thread_id, channel, version, blob.kind, data, base))
+        record = serde.dumps((checkpoint, metadata))
+        with self._lock, self._transaction():
+            # A version can be written again (a provisional blob landing on a
+            # version it kept): the newer blob wins, as in MemorySaver.
+            self._conn.executemany(
+                "INSERT OR REPLACE INTO blobs (thread_id, channel, version, kind, data, base)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                blob_rows,
+            )
+            self._conn.execute(
+                "INSERT OR REPLACE INTO checkpoints"
+                " (thread_id, checkpoint_id, parent_id, record, step, source, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    thread_id,
+                    checkpoint.id,
+                    parent,
+                    record,
+                    metadata.get("step"),
+                    metadata.get("source"),
+                    checkpoint.ts,
+                ),
+            )
+        return checkpoint_config(thread_id, checkpoint.id)
+
+    def put_writes(self, config: Config, writes: Sequence[PendingWrite]) -> None:
+        thread_id = thread_id_of(config)
+        cid = checkpoint_id_of(config)
+        if cid is None:
+            raise ValueError("put_writes needs a config naming a checkpoint_id")
+        rows = [(w.task_id, w.channel, serde.dumps(w.value)) for w in writes]
+        if not rows:
+            return
+        with self._lock, self._transaction():
+            (start,) = self._conn.execute(
+                "SELECT COALESCE(MAX(idx) + 1, 0) FROM writes"
+                " WHERE thread_id = ? AND checkpoint_id = ?",
+                (thread_id, cid),
+            ).fetchone()
+            self._conn.executemany(
+                "INSERT INTO writes (thread_id, checkpoint_id, task_id, idx, channel, data)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (thread_id, cid, task_id, start + i, channel, data)
+                    for i, (task_id, channel, data) in enumerate(rows)
+                ],
+            )
+
+    def delete_thread(self, thread_id: str) -> None:
+        thread_id = str(thread_id)
+        with self._lock, self._transaction():
+            for table in ("checkpoints", "blobs", "writes"):
+                self._conn.execute(f"DELETE FROM {table} WHERE thread_id = ?", (thread_id,))
+
+    def list_threads(self) -> list[str]:
+        """Thread ids, in the order their first checkpoint was made."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT thread_id FROM checkpoints GROUP BY thread_id ORDER BY MIN(checkpoint_id)"
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    # -- extras ----------------------------------------------------------------
+
+    def storage_bytes(self, thread_id: str) -> int:
+        """Bytes a thread stores: checkpoint records, blob data and pending writes."""
+        thread_id = str(thread_id)
+        with self._lock, self._transaction("DEFERRED"):
+            total = 0
+            for sql in (
+                "SELECT COALESCE(SUM(LENGTH(record)), 0) FROM checkpoints WHERE thread_id = ?",
+                "SELECT COALESCE(SUM(LENGTH(data)), 0) FROM blobs WHERE thread_id = ?",
+                "SELECT COALESCE(SUM(LENGTH(data)), 0) FROM writes WHERE thread_id = ?",
+            ):
+                total += self._conn.execute(sql, (thread_id,)).fetchone()[0]
+        return total
+
+    # -- helpers ---------------------------------------------------------------
+
+    def _read_chains(self, thread_id: str, versions: dict[str, str]) -> dict[str, list[Blob]]:
+        chains: dict[str, list[Blob]] = {}
+        if not versions:
+            return chains
+        rows = self._conn.execute(
+            _CHAINS, {"heads": json.dumps(versions), "thread": thread_id}
+        ).fetchall()
+        for channel, kind, data, base in rows:
+            value = None if data is None else serde.loads(data)
+            chains.setdefault(channel, []).append(Blob(kind, value, base))
+        return chains
+
+
+def _connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    name = os.fspath(path)
+    uri = name.startswith("file:")
+    if name != ":memory:" and not uri and name:
+        Path(name).parent.mkdir(parents=True, exist_ok=True)
+    # isolation_level=None: we issue BEGIN/COMMIT ourselves.
+    return sqlite3.connect(name, check_same_thread=False, isolation_level=None, uri=uri)
+
+
+def _walk(
+    stored: dict[tuple[str, str], _StoredBlob], channel: str, version: str | None
+) -> list[Blob]:
+    chain: list[Blob] = []
+    while version is not None:
+        found = stored.get((channel, version))
+        if found is None:
+            break
+        kind, data, base = found
+        chain.append(Blob(kind, None if data is None else serde.loads(data), base))
+        version = base if kind == "delta" else None
+    chain.reverse()
+    return chain
+
+
+def _tuple(
+    thread_id: str,
+    row: _Row,
+    checkpoint: Checkpoint,
+    metadata: dict[str, Any],
+    chains: dict[str, list[Blob]],
+    writes: Sequence[tuple[str, str, bytes]],
+) -> CheckpointTuple:
+    cid, parent, _ = row
+    return CheckpointTuple(
+        config=checkpoint_config(thread_id, cid),
+        checkpoint=checkpoint,
+        metadata=metadata,
+        parent_config=checkpoint_config(thread_id, parent) if parent else None,
+        pending_writes=[PendingWrite(t, c, serde.loads(d)) for t, c, d in writes],
+        blobs=chains,
+    )
