@@ -59,6 +59,19 @@ def jsonable(value: Any) -> Any:
     return repr(value)
 
 
+def finite(data: Any, path: str = "value") -> Any:
+    """`data` itself, after checking a request's numbers: NaN and the infinities are not JSON."""
+    if isinstance(data, float) and not math.isfinite(data):
+        raise ValueError(f"{path}: {'NaN' if math.isnan(data) else data} is not a JSON value")
+    if isinstance(data, dict):
+        for k, v in data.items():
+            finite(v, f"{path}[{k!r}]")
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            finite(v, f"{path}[{i}]")
+    return data
+
+
 def struct(value: Any) -> struct_pb2.Struct:
     data = jsonable(value)
     if not isinstance(data, dict):

@@ -322,18 +322,25 @@ def _input(request) -> Any:
             raise invalid("give either input or command, not both")
         resume: Any = None
         if cmd.HasField("resume"):
-            resume = convert.from_value(cmd.resume)
+            resume = messages.finite(convert.from_value(cmd.resume), "command.resume")
         if cmd.resume_by_id:
             if cmd.HasField("resume"):
                 raise invalid("give either command.resume or command.resume_by_id, not both")
-            resume = {k: convert.from_value(v) for k, v in cmd.resume_by_id.items()}
-        update = convert.from_struct(cmd.update) if cmd.HasField("update") else None
+            resume = {
+                k: messages.finite(convert.from_value(v), f"command.resume_by_id[{k!r}]")
+                for k, v in cmd.resume_by_id.items()
+            }
+        update = (
+            messages.finite(convert.from_struct(cmd.update), "command.update")
+            if cmd.HasField("update")
+            else None
+        )
         goto = list(cmd.goto)
         if resume is None and not cmd.HasField("resume") and update is None and not goto:
             raise invalid("command is empty: set resume, resume_by_id, update or goto")
         return Command(resume=resume, update=update, goto=goto)
     if request.HasField("input"):
-        return convert.from_struct(request.input)
+        return messages.finite(convert.from_struct(request.input), "input")
     return None
 
 

@@ -111,7 +111,11 @@ class ThreadsService(threads_service_pb2_grpc.ThreadsServicer):
             checkpoint_id = request.checkpoint_id if request.HasField("checkpoint_id") else ""
             if checkpoint_id:
                 await self.hosting.require_checkpoint(record.thread_id, checkpoint_id)
-            values = convert.from_struct(request.values) if request.HasField("values") else None
+            values = (
+                messages.finite(convert.from_struct(request.values), "values")
+                if request.HasField("values")
+                else None
+            )
             as_node = request.as_node or None
             config = self.hosting.config(record.thread_id, checkpoint_id)
             async with self.runs.editing(record.thread_id):
