@@ -94,6 +94,7 @@ def fill_struct(msg: Struct, obj: Any, path: str = "value") -> None:
     mapping = _as_mapping(obj)
     if mapping is None:
         raise TypeError(f"{path}: expected an object (a dict), got {type(obj).__name__}")
+    msg.SetInParent()  # {} is present, unlike None: input {} is not "continue from checkpoint"
     try:
         _fill_fields(msg, mapping)
     except _Refused as err:
@@ -200,7 +201,7 @@ def _set_float(msg: Value, obj: float) -> None:
 def _fill_other(msg: Value, obj: Any) -> None:
     """Subclasses (str enums, OrderedDict, ...) and object-shaped things; refuse the rest."""
     if isinstance(obj, str):
-        msg.string_value = str(obj)
+        msg.string_value = str.__str__(obj)  # the raw text, not an Enum's "Cls.NAME"
     elif isinstance(obj, bool):
         msg.bool_value = bool(obj)
     elif isinstance(obj, int):
