@@ -7,6 +7,7 @@ replaying them onto the previous value is cheaper to keep than a full copy.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -75,11 +76,12 @@ class Channel:
         raise NotImplementedError
 
 
-def _slots(cls: type) -> list[str]:
+@functools.cache  # per class; fresh() runs for every channel of every run and snapshot
+def _slots(cls: type) -> tuple[str, ...]:
     out: list[str] = []
     for klass in cls.__mro__:
         out.extend(getattr(klass, "__slots__", ()))
-    return out
+    return tuple(out)
 
 
 class LastValue(Channel):
@@ -103,17 +105,19 @@ class LastValue(Channel):
 class Reducer(Channel):
     """An Annotated[T, reducer] key: folds every write into the value, in order."""
 
-    __slots__ = ("reducer", "initial", "since_full")
+    __slots__ = ("reducer", "initial", "since_full", "full_size")
 
     def __init__(self, key: str, reducer: Callable[[Any, Any], Any], initial: Any = MISSING):
         super().__init__(key)
         self.reducer = reducer
         self.initial = initial
-        self.since_full = 0
+        self.since_full = 0  # writes stored as deltas since the last full copy
+        self.full_size = 0  # the value's size at that copy
 
     def fresh(self) -> Reducer:
         clone = super().fresh()
         clone.since_full = 0
+        clone.full_size = 0
         if self.initial is not MISSING:
             clone.value = self.initial()
         return clone
@@ -130,22 +134,28 @@ class Reducer(Channel):
         return value
 
     def blob(self, writes: Sequence[Write]) -> Blob:
-        # Keep the writes alone until they add up to the size of the value:
-        # full copies then land at geometric intervals, so storage grows with
-        # what was written, not with steps x state size.
+        # Keep the writes alone until they add up to the size of the last full
+        # copy: full copies then land at geometric intervals (sizes 1, 2, 4, ...),
+        # so storage grows with what was written, not with steps x state size.
         self.since_full += len(writes)
-        try:
-            size = len(self.value)
-        except TypeError:
-            size = 1
-        if self.since_full < size:
+        if self.since_full < self.full_size:
             return Blob("delta", [w[1] for w in writes])
         self.since_full = 0
+        self.full_size = _size(self.value)
         return Blob("full", self.value)
 
     def restore(self, chain: Sequence[Blob]) -> None:
         super().restore(chain)
+        full = chain[0] if chain and chain[0].kind == "full" else None
+        self.full_size = _size(full.value) if full is not None else 0
         self.since_full = sum(len(b.value) for b in chain if b.kind == "delta")
+
+
+def _size(value: Any) -> int:
+    try:
+        return max(len(value), 1)
+    except TypeError:
+        return 1
 
 
 class Ephemeral(Channel):

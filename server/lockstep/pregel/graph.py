@@ -7,7 +7,14 @@ import dataclasses
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 
-from lockstep.checkpoint.base import BaseSaver, Blob, CheckpointTuple, Config, thread_id_of
+from lockstep.checkpoint.base import (
+    BaseSaver,
+    Blob,
+    CheckpointTuple,
+    Config,
+    checkpoint_id_of,
+    thread_id_of,
+)
 from lockstep.constants import END, SENDS, START, branch_channel
 from lockstep.errors import InvalidUpdateError
 from lockstep.graph.channels import MISSING, Channel, Ephemeral, LastValue, Topic
@@ -175,6 +182,14 @@ class CompiledGraph:
         )
         if saved is not None:
             self.restore_triggers(loop.channels, saved.checkpoint.channel_versions)
+            if checkpoint_id_of(config) and self.checkpointer is not None:
+                # Time travel: see Loop._travel. (One cheap read of the head.)
+                head = self.checkpointer.get_tuple({"configurable": {"thread_id": str(thread_id)}})
+                superseded = head is not None and head.checkpoint.id != saved.checkpoint.id
+                if superseded or saved.metadata.get("source") not in ("update", "fork"):
+                    loop.time_travel = "fork"
+                else:
+                    loop.time_travel = "replay"
         return loop
 
     def stream(
@@ -362,13 +377,12 @@ class CompiledGraph:
         loop = self._loop(config, saved, "values", {})
         as_node = self._resolve_as_node(saved, as_node)
         spec = self.nodes[as_node]
-        # The node the update stands for no longer waits to run.
+        # An update replaces whatever was about to run: the pending tasks are
+        # dropped and `next` is recomputed from the writes of `as_node`.
         from lockstep.pregel.tasks import prepare
 
-        pending = prepare(self.nodes, loop.checkpoint, loop.channels, None)
-        for task in pending:
-            if task.name == as_node:
-                loop._mark_seen(task)
+        for task in prepare(self.nodes, loop.checkpoint, loop.channels, None):
+            loop._mark_seen(task)
         if as_node == START:
             state = self.input_writes(values) if values is not None else []
         else:
