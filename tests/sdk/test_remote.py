@@ -312,3 +312,15 @@ def test_async_client_has_the_same_surface(fake, target):
             assert fake.metadata[-1]["authorization"] == "Bearer t"
 
     asyncio.run(main())
+
+
+def test_interrupts_are_folded_in_even_if_the_stream_stops_without_end(fake, graph):
+    fake.events = [ev(values=HW), ev(interrupt=(MSG, IID, "step_2", DURING))]
+    assert list(graph.stream(HW, CONFIG))[-1] == {**HW, "__interrupt__": (Interrupt(MSG, IID),)}
+
+
+def test_leaving_a_stream_early_cancels_the_call(fake, client):
+    fake.events = [ev(values={"i": i}) for i in range(50)]
+    stream = client.runs.stream(THREAD, "g", input={})
+    assert next(stream).event == "metadata"
+    stream.close()  # must not hang or raise
