@@ -116,7 +116,6 @@ class ServerProcess:
         """SIGTERM, wait for the exit code; kill if it hangs (and say so)."""
         if self.proc is None:
             return 0
-        self.close_channel()
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -127,6 +126,7 @@ class ServerProcess:
                 raise RuntimeError(
                     f"server ignored SIGTERM for {timeout}s and was killed; log:\n{self.log()}"
                 ) from None
+        self.close_channel()  # after the exit: streams in flight keep reading until then
         return self.proc.returncode
 
     def stop(self) -> None:

@@ -40,7 +40,11 @@ def test_seed_scenario_over_raw_stubs(server, tid):
     assert convert.from_struct(state.values) == {"input": "hello"}
     printed = server.log_since(mark)
     assert printed.count("---Step 1---") == 1
-    assert printed.index("---Step 1---") < printed.index("---Step 2---") < printed.index("---Step 3---")
+    assert (
+        printed.index("---Step 1---")
+        < printed.index("---Step 2---")
+        < printed.index("---Step 3---")
+    )
 
     # 2. a long input stops at step_2 with an explicit interrupt event.
     mark = server.log_mark()

@@ -1,0 +1,158 @@
+"""Values keep their types; a slow sync node stalls no other thread; background runs."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from wire import TIMEOUT, end_status, get_state, history, kinds, run_request, stream, values
+
+from lockstep_client import convert
+from lockstep_client.api.lockstep.v1 import enums_pb2, runs_service_pb2, threads_service_pb2
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def assert_exact(actual, expected):
+    """Equal, and every number of the same Python type (1 == 1.0 would hide a float)."""
+    assert actual == expected
+    assert type(actual) is type(expected), (actual, expected)
+    if isinstance(expected, dict):
+        for k in expected:
+            assert_exact(actual[k], expected[k])
+    elif isinstance(expected, list):
+        for a, e in zip(actual, expected, strict=True):
+            assert_exact(a, e)
+
+
+def test_ints_round_trip_as_ints(server, tid):
+    t = tid()
+    events = stream(server, t, "counter", {"count": 3})
+    assert end_status(events) == enums_pb2.RUN_STATUS_SUCCESS
+    got = values(events)
+    assert_exact(got[0], {"count": 3, "seen": []})  # a list reducer starts empty, as in LangGraph
+    assert_exact(got[1], {"count": 4, "seen": [3], "ratio": 1.75})
+    assert_exact(got[2], {"count": 8, "seen": [3, 4], "ratio": 1.75})
+    snap = get_state(server, t)
+    assert_exact(convert.from_struct(snap.values), {"count": 8, "seen": [3, 4], "ratio": 1.75})
+    assert isinstance(snap.metadata.step, int)
+    # An int written by UpdateState comes back as an int too, and the reducer adds to the list.
+    req = threads_service_pb2.UpdateStateRequest(
+        thread_id=t, values=convert.to_struct({"count": 2**40, "seen": [-7]}), as_node="double"
+    )
+    server.threads.UpdateState(req, timeout=TIMEOUT)
+    assert_exact(
+        convert.from_struct(get_state(server, t).values),
+        {"count": 2**40, "seen": [3, 4, -7], "ratio": 1.75},
+    )
+    # Through the history too.
+    assert_exact(convert.from_struct(history(server, t)[-2].values), {"count": 3, "seen": []})
+
+
+def test_wait_run_returns_final_values(server, tid):
+    reply = server.runs.WaitRun(
+        runs_service_pb2.WaitRunRequest(
+            thread_id=tid(), graph_id="counter", input=convert.to_struct({"count": 0})
+        ),
+        timeout=TIMEOUT,
+    )
+    assert reply.status == enums_pb2.RUN_STATUS_SUCCESS
+    assert_exact(convert.from_struct(reply.values), {"count": 2, "seen": [0, 1], "ratio": 0.25})
+    assert reply.checkpoint.checkpoint_id
+
+
+def test_slow_sync_node_does_not_stall_another_thread(server, tid):
+    finished: list[str] = []
+    lock = threading.Lock()
+    slow_events: list = []
+    started = threading.Event()
+
+    def slow_run() -> None:
+        call = server.runs.StreamRun(
+            run_request(tid("slow"), "slow", {"seconds": 1.5}), timeout=TIMEOUT
+        )
+        for response in call:
+            slow_events.append(response.event)
+            if len(slow_events) >= 3:  # metadata, input values, values after `first`: nap runs now
+                started.set()
+        with lock:
+            finished.append("slow")
+
+    worker = threading.Thread(target=slow_run)
+    worker.start()
+    try:
+        assert started.wait(TIMEOUT), kinds(slow_events)
+        fast = stream(server, tid("fast"), "dynamic_breakpoints", {"input": "hi"})
+        with lock:
+            finished.append("fast")
+            slow_done_first = "slow" in finished[:1]
+        assert end_status(fast) == enums_pb2.RUN_STATUS_SUCCESS
+        assert not slow_done_first, "the fast run waited for the slow node"
+    finally:
+        worker.join(TIMEOUT)
+    assert finished == ["fast", "slow"]
+    assert end_status(slow_events) == enums_pb2.RUN_STATUS_SUCCESS
+    assert values(slow_events)[-1]["n"] == 3
+
+
+def test_several_slow_runs_overlap(server, tid):
+    """Two 1s sync naps on two threads finish in well under 2s of wall time together."""
+    results: dict[str, list] = {}
+
+    def go(name: str) -> None:
+        results[name] = stream(server, tid(name), "slow", {"seconds": 1.0})
+
+    workers = [threading.Thread(target=go, args=(n,)) for n in ("a", "b")]
+    began = time.monotonic()
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(TIMEOUT)
+    elapsed = time.monotonic() - began
+    assert all(end_status(r) == enums_pb2.RUN_STATUS_SUCCESS for r in results.values())
+    assert elapsed < 1.9, f"two 1s naps took {elapsed:.2f}s: they ran one after the other"
+
+
+def test_background_run_join_cancel_list(server, tid):
+    t = tid()
+    created = server.runs.CreateRun(
+        runs_service_pb2.CreateRunRequest(
+            thread_id=t, graph_id="slow", input=convert.to_struct({"seconds": 0.3})
+        ),
+        timeout=TIMEOUT,
+    ).run
+    assert created.thread_id == t and created.run_id
+    joined = [
+        r.event
+        for r in server.runs.JoinRun(
+            runs_service_pb2.JoinRunRequest(run_id=created.run_id), timeout=TIMEOUT
+        )
+    ]
+    assert end_status(joined) == enums_pb2.RUN_STATUS_SUCCESS
+    listed = server.runs.ListRuns(
+        runs_service_pb2.ListRunsRequest(thread_id=t), timeout=TIMEOUT
+    ).runs
+    assert [r.run_id for r in listed] == [created.run_id]
+    assert listed[0].status == enums_pb2.RUN_STATUS_SUCCESS
+
+    # Cancel a long one while its node sleeps; the thread keeps its last checkpoint.
+    t2 = tid("cancel")
+    run = server.runs.CreateRun(
+        runs_service_pb2.CreateRunRequest(
+            thread_id=t2, graph_id="slow", input=convert.to_struct({"seconds": 1.0})
+        ),
+        timeout=TIMEOUT,
+    ).run
+    time.sleep(0.3)
+    cancelled = server.runs.CancelRun(
+        runs_service_pb2.CancelRunRequest(run_id=run.run_id, wait=True), timeout=TIMEOUT
+    ).run
+    assert cancelled.status == enums_pb2.RUN_STATUS_CANCELLED
+    snap = get_state(server, t2)
+    assert list(snap.next) == ["nap"]
+    assert convert.from_struct(snap.values) == {"seconds": 1.0, "n": 1}
+    # ... and resumes to the end.
+    events = stream(server, t2, "slow", None)
+    assert end_status(events) == enums_pb2.RUN_STATUS_SUCCESS
+    assert values(events)[-1]["n"] == 3
