@@ -244,8 +244,11 @@ class CompiledGraph:
                     for future in done:
                         future.result()
                         loop.task_finished(pending.pop(future))
-                    for item in await self._adrain(loop, single):
-                        yield item
+                    # The last task's writes (and its events) go out with the
+                    # step's checkpoint: one trip to the store instead of two.
+                    if pending:
+                        for item in await self._adrain(loop, single):
+                            yield item
             finally:
                 for future in pending:
                     future.cancel()
