@@ -30,6 +30,7 @@ proto: setup
 
 bench: setup
 	$(PY) bench/engine.py
+	$(PY) bench/server.py
 
 clean:
 	rm -rf $(VENV) .lockstep
