@@ -100,8 +100,13 @@ class Loop:
                 "there is nothing to resume on this thread: give an input to start it"
             )
         else:
+            self._skip_static_breakpoint()
             self._apply_null_writes()
             self._emit_values()
+
+    def _skip_static_breakpoint(self) -> None:
+        """Resuming goes past the interrupt_before/after that paused the thread (as LangGraph)."""
+        self.checkpoint.versions_seen[INTERRUPT] = dict(self.checkpoint.channel_versions)
 
     def _start_input(self, input: Any) -> None:
         # Tasks left unfinished by an earlier run are dropped: the new input wins.
@@ -120,6 +125,7 @@ class Loop:
             raise EmptyInputError("Command(resume=...) needs a thread paused on an interrupt")
         writes: list[PendingWrite] = []
         if command.resume is not None:
+            self._skip_static_breakpoint()
             writes += self._resume_writes(command.resume)
         if command.update is not None:
             for key, value in update_writes("Command", command.update, self.graph.state_keys):
@@ -157,7 +163,11 @@ class Loop:
         out: dict[str, list[Interrupt]] = {}
         for w in self.pending:
             if w.channel == INTERRUPT:
-                out.setdefault(w.task_id, []).extend(w.value)
+                # A task re-run after a resume may stop at its next interrupt():
+                # only its latest stop is pending, not the ones already answered.
+                out[w.task_id] = list(w.value)
+            elif w.channel == RETURN:  # resumed since, and finished
+                out.pop(w.task_id, None)
         return out
 
     def _resume_values(self, task_id: str) -> list[Any]:
@@ -364,7 +374,10 @@ class Loop:
     def _should_interrupt(self, tasks: list[Task], names: tuple[str, ...]) -> bool:
         seen = self.checkpoint.versions_seen.get(INTERRUPT, {})
         updated = any(v > seen.get(c, "") for c, v in self.checkpoint.channel_versions.items())
-        return updated and any("*" in names or t.name in names for t in tasks)
+        # "*" means every node of the graph, not the hidden input task (as LangGraph).
+        return updated and any(
+            t.name in names or ("*" in names and t.name != START) for t in tasks
+        )
 
     def _pause_static(self) -> None:
         self.checkpoint.versions_seen[INTERRUPT] = dict(self.checkpoint.channel_versions)
