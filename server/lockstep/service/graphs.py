@@ -45,7 +45,7 @@ class GraphsService(graphs_service_pb2_grpc.GraphsServicer):
         return pb.ListGraphsResponse(
             graphs=[
                 message_pb2.GraphSummary(graph_id=g.graph_id, description=g.description)
-                for g in self.graphs.values()
+                for g in sorted(self.graphs.values(), key=lambda g: g.graph_id)
             ]
         )
 
@@ -53,7 +53,10 @@ class GraphsService(graphs_service_pb2_grpc.GraphsServicer):
         hosted = self.graphs.get(request.graph_id)
         if hosted is None:
             await abort(context, not_found("graph", request.graph_id))
-        return pb.GetGraphResponse(graph=describe(hosted))
+        try:
+            return pb.GetGraphResponse(graph=describe(hosted))
+        except Exception as exc:
+            await abort(context, exc)
 
 
 __all__ = ["GraphsService", "describe"]

@@ -232,9 +232,7 @@ class RunManager:
                     run.emit(message_pb2.RunEvent(interrupt=item))
             elif snap.next:
                 status = RS.RUN_STATUS_INTERRUPTED
-                before = set(kwargs.get("interrupt_before", graph.interrupt_before))
-                for name in snap.next:
-                    when = "before" if name in before or "*" in before else "after"
+                for name, when in await _breakpoints(graph, snap, kwargs):
                     run.emit(
                         message_pb2.RunEvent(
                             interrupt=messages.interrupt(_static(), node=name, when=when)
@@ -294,6 +292,18 @@ class RunManager:
             return
         for run_id in [r.run_id for r in self.runs.values() if r.done][: len(self.runs) - self.keep_finished]:
             del self.runs[run_id]
+
+
+async def _breakpoints(graph, snap, kwargs) -> list[tuple[str, str]]:
+    """Where a run stopped at a static breakpoint: after the nodes that just ran, or before the next."""
+    before = set(kwargs.get("interrupt_before", graph.interrupt_before))
+    after = set(kwargs.get("interrupt_after", graph.interrupt_after))
+    if after and snap.parent_config is not None:
+        parent = await graph.aget_state(snap.parent_config)
+        hits = [(n, "after") for n in parent.next if n in after or "*" in after]
+        if hits:
+            return hits
+    return [(n, "before" if n in before or "*" in before else "after") for n in snap.next]
 
 
 def _static():
