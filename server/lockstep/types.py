@@ -56,6 +56,36 @@ class Command:
     PARENT: ClassVar[str] = "__parent__"
 
 
+def default_retry_on(exc: BaseException) -> bool:
+    """LangGraph's default: retry what looks transient, not bugs or bad input.
+
+    Connection errors and HTTP 5xx (anything with `.response.status_code`) are
+    retried; ValueError, TypeError, LookupError, OSError and the like are not.
+    """
+    if isinstance(exc, ConnectionError):
+        return True
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    if isinstance(status, int):
+        return 500 <= status < 600
+    return not isinstance(
+        exc,
+        (
+            ValueError,
+            TypeError,
+            ArithmeticError,
+            ImportError,
+            LookupError,
+            NameError,
+            SyntaxError,
+            RuntimeError,
+            ReferenceError,
+            StopIteration,
+            StopAsyncIteration,
+            OSError,
+        ),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
     """How often and how patiently a failing node is tried again."""
@@ -67,7 +97,7 @@ class RetryPolicy:
     jitter: bool = True
     retry_on: type[BaseException] | tuple[type[BaseException], ...] | Callable[
         [BaseException], bool
-    ] = Exception
+    ] = default_retry_on
 
     def should_retry(self, exc: BaseException) -> bool:
         if isinstance(self.retry_on, type | tuple):

@@ -19,6 +19,7 @@ class Callee:
     is_async: bool
     wants_config: bool
     wants_writer: bool
+    config_name: str = "config"  # fn(state, cfg): the config goes to whatever it is called
 
     @classmethod
     def of(cls, fn: Callable[..., Any]) -> Callee:
@@ -36,13 +37,18 @@ class Callee:
             for p in params.values()
             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
         ]
-        wants_config = "config" in params or len(positional) >= 2
-        return cls(fn, is_async, wants_config, "writer" in params)
+        # fn(state, config): by name, or the second positional parameter unless that
+        # one asks for something else that is injected by name (the writer).
+        config_name = "config"
+        wants_config = "config" in params
+        if not wants_config and len(positional) >= 2 and positional[1].name != "writer":
+            wants_config, config_name = True, positional[1].name
+        return cls(fn, is_async, wants_config, "writer" in params, config_name)
 
     def kwargs(self, config: Any, writer: Any) -> dict[str, Any]:
         kw: dict[str, Any] = {}
         if self.wants_config:
-            kw["config"] = config
+            kw[self.config_name] = config
         if self.wants_writer:
             kw["writer"] = writer
         return kw

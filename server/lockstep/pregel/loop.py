@@ -255,7 +255,7 @@ class Loop:
         if self.config is None:
             return
         if task.error is not None:
-            writes = [PendingWrite(task.id, ERROR, f"{type(task.error).__name__}: {task.error}")]
+            writes = [PendingWrite(task.id, ERROR, repr(task.error))]  # as LangGraph shows it
         elif task.interrupts:
             writes = [PendingWrite(task.id, INTERRUPT, task.interrupts)]
             if task.resume:
