@@ -96,22 +96,37 @@ def test_slow_sync_node_does_not_stall_another_thread(server, tid):
     assert values(slow_events)[-1]["n"] == 3
 
 
-def test_several_slow_runs_overlap(server, tid):
-    """Two 1s sync naps on two threads finish in well under 2s of wall time together."""
+def test_two_slow_sync_nodes_overlap(server, tid):
+    """B's sync nap starts while A's is still sleeping: sync nodes run off the event loop."""
+    order: list[str] = []
+    lock = threading.Lock()
+    napping = {"a": threading.Event(), "b": threading.Event()}
     results: dict[str, list] = {}
 
     def go(name: str) -> None:
-        results[name] = stream(server, tid(name), "slow", {"seconds": 1.0})
+        events = []
+        call = server.runs.StreamRun(
+            run_request(tid(name), "slow", {"seconds": 1.0}), timeout=TIMEOUT
+        )
+        for response in call:
+            events.append(response.event)
+            if len(events) == 3:  # metadata, input, after `first`: the nap has begun
+                with lock:
+                    order.append(f"{name} napping")
+                napping[name].set()
+        with lock:
+            order.append(f"{name} done")
+        results[name] = events
 
-    workers = [threading.Thread(target=go, args=(n,)) for n in ("a", "b")]
-    began = time.monotonic()
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(TIMEOUT)
-    elapsed = time.monotonic() - began
+    a = threading.Thread(target=go, args=("a",))
+    a.start()
+    assert napping["a"].wait(TIMEOUT)
+    b = threading.Thread(target=go, args=("b",))
+    b.start()
+    a.join(TIMEOUT)
+    b.join(TIMEOUT)
     assert all(end_status(r) == enums_pb2.RUN_STATUS_SUCCESS for r in results.values())
-    assert elapsed < 1.9, f"two 1s naps took {elapsed:.2f}s: they ran one after the other"
+    assert order.index("b napping") < order.index("a done"), order
 
 
 def test_background_run_join_cancel_list(server, tid):

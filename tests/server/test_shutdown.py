@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from conftest import ALL_GRAPH_SPECS
+from server_process import ALL_GRAPH_SPECS
 from wire import TIMEOUT, end_status, get_state, history, kinds, run_request, stream, values
 
 from lockstep_client import convert
