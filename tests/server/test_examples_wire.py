@@ -28,10 +28,6 @@ def test_list_and_get_graphs(server):
     assert seed.description.startswith("The seed graph")
 
 
-@pytest.mark.xfail(
-    reason="engine: CompiledGraph.get_graph imports lockstep.graph.drawing, which does not exist",
-    strict=False,
-)
 def test_get_graph(server):
     graph = server.graphs_stub.GetGraph(
         graphs_service_pb2.GetGraphRequest(graph_id="dynamic_breakpoints"), timeout=TIMEOUT
