@@ -84,13 +84,25 @@ class Loop:
             self.pending = list(saved.pending_writes)
             graph.restore_channels(self.channels, saved.blobs)
         self.recursion_limit = recursion_limit
-        self.stop_step = self.step + recursion_limit + 1
+        # As LangGraph: a fresh thread (step -2 before its input) runs loop steps 0..limit
+        # (step 0 being the input's own task), and raises before step limit + 1.
+        self.stop_step = self.step + recursion_limit + 3
         self.tasks: list[Task] = []
         self._consumed: set[str] = set()
 
     # -- starting -----------------------------------------------------------
 
+    # Set by the graph when the run addresses an old checkpoint by id (time travel):
+    # "fork" saves a copy of it to branch from, "replay" runs on from it (see _travel).
+    time_travel: str | None = None
+    _given: tuple[PendingWrite, ...] = ()  # the writes of this run's Command input
+
     def start(self, input: Any) -> None:
+        if self.time_travel and (
+            input is None or (isinstance(input, Command) and input.resume is None)
+        ):
+            self._travel(input)
+            return
         if isinstance(input, Command):
             self._start_command(input)
         elif input is not None:
@@ -120,6 +132,33 @@ class Loop:
         self.step += 1
         self._put_checkpoint({START: [(START, input)]}, changed, "input")
 
+    def _travel(self, command: Command | None) -> None:
+        """As LangGraph: running from a checkpoint named by id re-runs its step from the
+        start (answers and finished tasks' writes recorded there are dropped). Unless it
+        is the thread's head and itself an update or fork, a "fork" checkpoint copying it
+        (with the Command's writes, if any) is saved first, so the run is a new branch."""
+        self.pending = [w for w in self.pending if w.task_id == NULL_TASK and w.channel != RESUME]
+        writes: list[PendingWrite] = []
+        if command is not None:
+            if command.update is not None:
+                for key, value in update_writes("Command", command.update, self.graph.state_keys):
+                    writes.append(PendingWrite(NULL_TASK, key, value))
+            for channel, value in goto_writes("Command", command.goto):
+                self._check_channel(channel, "Command", value)
+                writes.append(PendingWrite(NULL_TASK, channel, value))
+        self.checkpoint.versions_seen[INTERRUPT] = dict(self.checkpoint.channel_versions)
+        if self.time_travel == "fork":
+            self.pending += writes
+            self._apply_null_writes()
+            self.step += 1
+            self._put_checkpoint({}, set(), "fork")
+        else:
+            if writes:
+                self.pending += writes
+                self.saves.append(Save(self.config, writes=writes))
+            self._apply_null_writes()
+        self._emit_values()
+
     def _start_command(self, command: Command) -> None:
         if self.config is None and command.resume is not None:
             raise EmptyInputError("Command(resume=...) needs a thread paused on an interrupt")
@@ -136,6 +175,7 @@ class Loop:
         if writes and self.config is not None:
             self.pending += writes
             self.saves.append(Save(self.config, writes=writes))
+        self._given = tuple(writes)
         self._apply_null_writes()
         self._emit_values()
 
@@ -183,7 +223,10 @@ class Loop:
             if w.task_id != NULL_TASK:
                 continue
             if w.channel == RESUME:
-                self.null_resume = [w.value]
+                # Only the resume given to this run answers "whoever asks first": a
+                # stored one was taken by a task then (and recorded as that task's).
+                if any(w is given for given in self._given):
+                    self.null_resume = [w.value]
             else:
                 grouped.setdefault(w.channel, []).append(("Command", w.value))
         if not grouped:
