@@ -404,7 +404,8 @@ class CompiledGraph:
                 changed.add(channel)
         if loop.channels[SENDS].available() and SENDS not in grouped:
             pass  # sends still pending stay pending
-        loop.step += 1
+        # On a fresh thread the update is step 0, as LangGraph numbers it.
+        loop.step = loop.step + 1 if saved is not None else 0
         loop._put_checkpoint(grouped, changed, "update")
         del task
         self._flush(loop)
