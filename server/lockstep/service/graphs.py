@@ -21,7 +21,9 @@ def describe(hosted: HostedGraph) -> message_pb2.Graph:
         graph_id=hosted.graph_id,
         description=hosted.description,
         nodes=[  # the contract lists START and END in edges only
-            message_pb2.GraphNode(name=n) for n in drawing.nodes if n not in ("__start__", "__end__")
+            message_pb2.GraphNode(name=n)
+            for n in drawing.nodes
+            if n not in ("__start__", "__end__")
         ],
         edges=[
             message_pb2.Edge(
