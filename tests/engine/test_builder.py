@@ -8,10 +8,11 @@ import operator
 from typing import Annotated, TypedDict
 
 import pytest
+from support import run, thread
+
 from lockstep import END, START, Command, Send, StateGraph
 from lockstep.checkpoint import MemorySaver
 from lockstep.errors import GraphBuildError, InvalidUpdateError
-from support import run, thread
 
 
 class S(TypedDict):

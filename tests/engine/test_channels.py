@@ -6,9 +6,10 @@ import operator
 from typing import Annotated, TypedDict
 
 import pytest
+from support import run, thread
+
 from lockstep import START, InvalidUpdateError, StateGraph
 from lockstep.checkpoint import MemorySaver
-from support import run, thread
 
 
 class S(TypedDict):

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import TypedDict
 
 import pytest
+from support import run, thread
+
 from lockstep import END, START, NodeInterrupt, StateGraph
 from lockstep.types import Interrupt
-from support import run, thread
 
 LONG = "Received input that is longer than 5 characters: hello world"
 

@@ -8,9 +8,10 @@ import operator
 import threading
 from typing import Annotated, TypedDict
 
+from support import run, thread
+
 from lockstep import END, START, Command, Send, StateGraph
 from lockstep.checkpoint import MemorySaver
-from support import run, thread
 
 WAIT = 5.0  # generous: only reached when the behaviour under test is broken
 
