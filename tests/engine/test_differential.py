@@ -41,6 +41,10 @@ Known, intentional differences, normalized below:
    newest entries of versions_seen carry the same version, even when both belong to the
    same node (a node woken by an edge and a join edge at once); lockstep compares nodes,
    not entries, and takes that node. The example stops being compared there.
+9. update_state(as_node=X) where X is the target of a join edge add_edge([a, b], X) and
+   waits to run: LangGraph leaves X in `next` (it marks only one of X's triggers seen),
+   so X runs again although the update stood for its output; lockstep skips X, as the
+   seed scenario requires of as_node. Not compared past that point.
 """
 
 from __future__ import annotations
@@ -293,6 +297,8 @@ def _check(spec: dict[str, Any], ops: list[dict[str, Any]], use_async: bool) -> 
             except Exception:  # note 6
                 nxt = lg.history()[0].next
             op = {**op, "as_node": nxt[0] if nxt else None}
+        if op["op"] == "update" and any(op["as_node"] == target for _, target in spec["joins"]):
+            return  # note 9
         got_lg = lg.run(op)
         if op["op"] == "update" and op["as_node"] is None and got_lg["error"] == "InvalidUpdateError":
             return  # note 8: LangGraph's "ambiguous update" may be its bug; the threads part here

@@ -439,9 +439,9 @@ class Loop:
 
     def _emit_finished_values(self, tasks: list[Task]) -> None:
         """As LangGraph: a step stopped by an interrupt ends with one last values event
-        holding the writes of the tasks that did finish (the checkpoint is unchanged)."""
-        if "values" not in self.modes:
-            return
+        holding the writes of the tasks that did finish (the checkpoint is unchanged).
+        Applying them in any stream mode, as LangGraph does, reports two finished tasks
+        writing one plain key here (InvalidUpdateError) rather than on the resume."""
         grouped: dict[str, list[tuple[str, Any]]] = {}
         for task in sorted(tasks, key=apply_order):
             if task.error is None and not task.interrupts:
