@@ -380,17 +380,23 @@ class CompiledGraph:
         loop = self._loop(config, saved, "values", {})
         as_node = self._resolve_as_node(saved, as_node)
         spec = self.nodes[as_node]
-        # An update replaces whatever was about to run: the pending tasks are
-        # dropped and `next` is recomputed from the writes of `as_node`.
-        from lockstep.pregel.tasks import prepare
-
-        for task in prepare(self.nodes, loop.checkpoint, loop.channels, None):
-            loop._mark_seen(task)
         if as_node == START:
             state = self.input_writes(values) if values is not None else []
         else:
             state = update_writes(as_node, values, self.state_keys) if values is not None else []
         writes = state + spec.edge_writes + self.branch_writes(spec, loop.channels, state, config)
+        # Edges fire for one step: a node woken only by an edge the update does
+        # not write again no longer runs (as LangGraph's ephemeral branch
+        # channels). A join that is complete still wakes its node.
+        from lockstep.pregel.tasks import prepare
+
+        written = {channel for channel, _ in writes}
+        all_seen = loop.checkpoint.versions_seen
+        versions = loop.checkpoint.channel_versions
+        for pending in prepare(self.nodes, loop.checkpoint, loop.channels, None):
+            for channel in pending.triggers:
+                if channel.startswith("branch:to:") and channel not in written:
+                    all_seen[pending.name] = {**all_seen.get(pending.name, {}), channel: versions[channel]}
         task = Task("update", as_node, ("__update__",), None, (), writes)
         for channel, value in writes:
             loop._check_channel(channel, as_node, value)
