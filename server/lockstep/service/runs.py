@@ -199,7 +199,7 @@ class RunManager:
             first = exc
         if not record.graph_id:
             record = self.hosting.store.threads.update(thread_id, graph_id=hosted.graph_id) or record
-        self.hosting.store.threads.update(thread_id, status=BUSY)
+        self.hosting.store.threads.update(thread_id, persist=False, status=BUSY)
         run.status = RS.RUN_STATUS_RUNNING
         self.runs[run.run_id] = run
         self._forget_old()

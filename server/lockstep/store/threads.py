@@ -42,14 +42,16 @@ class ThreadStore:
             self._records[record.thread_id] = record
         return record
 
-    def update(self, thread_id: str, **changes: Any) -> ThreadRecord | None:
+    def update(self, thread_id: str, persist: bool = True, **changes: Any) -> ThreadRecord | None:
+        """Change a record; `persist=False` for passing states (busy) not worth a disk write."""
         with self._lock:
             record = self._records.get(thread_id)
             if record is None:
                 return None
             record = replace(record, updated_at=now(), **changes)
             self._records[thread_id] = record
-        self._saved(record)
+        if persist:
+            self._saved(record)
         return record
 
     def delete(self, thread_id: str) -> bool:
@@ -79,6 +81,7 @@ class SqliteThreadStore(ThreadStore):
         super().__init__()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints, no fsync per write
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS threads (thread_id TEXT PRIMARY KEY, graph_id TEXT, "
