@@ -20,7 +20,7 @@ from lockstep.errors import InvalidUpdateError
 from lockstep.graph.channels import MISSING, Channel, Ephemeral, LastValue, Topic
 from lockstep.graph.node import Branch, NodeSpec
 from lockstep.graph.schema import dataclass_defaults, is_dataclass_schema
-from lockstep.pregel import runner, snapshot
+from lockstep.pregel import bridge, runner, snapshot
 from lockstep.pregel.loop import Loop, Save
 from lockstep.pregel.tasks import Task, output_writes, update_writes
 from lockstep.types import Send, StateSnapshot
@@ -55,6 +55,16 @@ class CompiledGraph:
         self._dataclass = is_dataclass_schema(builder.schema)
         self._defaults = dataclass_defaults(builder.schema) if self._dataclass else {}
         self.stream_mode = "updates"  # as LangGraph: stream() defaults to updates, invoke() to values
+
+    @property
+    def _all_sync(self) -> bool:
+        """True when no node or path function is async (then astream runs in a thread)."""
+        for spec in self.nodes.values():
+            callees = [spec.callee] if spec.callee is not None else []
+            callees += [b.path for b in spec.branches]
+            if any(c.is_async for c in callees):
+                return False
+        return True
 
     # -- channels ------------------------------------------------------------
 
@@ -225,6 +235,14 @@ class CompiledGraph:
         stream_mode: str | Sequence[str] | None = None,
         **kw: Any,
     ) -> AsyncIterator[Any]:
+        if self._all_sync:
+            # Nothing to await in the graph: run the sync loop in one worker thread.
+            items = bridge.iterate_in_thread(
+                lambda: self.stream(input, config, stream_mode=stream_mode, **kw)
+            )
+            async for item in items:
+                yield item
+            return
         saved = await self._asaved(config)
         loop = self._loop(config, saved, stream_mode, kw)
         single = _single(stream_mode if stream_mode is not None else self.stream_mode)
