@@ -21,9 +21,15 @@ run: setup
 test: setup
 	$(PY) -m pytest
 
+# buf breaking: protos/ must not break clients generated from the released contract,
+# protos/released.binpb (a buf image of protos/). To release a contract version (its
+# additions are then promised to clients), regenerate and commit the image:
+#   .venv/bin/buf build --exclude-source-info -o protos/released.binpb
+# A change that must break clients goes in a new package (lockstep.v2), not into v1.
 lint: setup
 	$(VENV)/bin/ruff check server client tests bench examples scripts
 	$(VENV)/bin/buf lint
+	$(VENV)/bin/buf breaking protos --against protos/released.binpb
 
 proto: setup
 	$(PY) scripts/genproto.py
