@@ -45,6 +45,20 @@ Known, intentional differences, normalized below:
    waits to run: LangGraph leaves X in `next` (it marks only one of X's triggers seen),
    so X runs again although the update stood for its output; lockstep skips X, as the
    seed scenario requires of as_node. Not compared past that point.
+10. A bare `Command(resume=v)` while several interrupts are pending: both engines refuse
+   it when two interrupt() calls wait (LangGraph with RuntimeError, lockstep with
+   InvalidUpdateError: aliased by message in `exc_name`). LangGraph counts distinct
+   interrupt ids, and every NodeInterrupt has the same one ('placeholder-id'), so two
+   NodeInterrupts pass as one while one NodeInterrupt beside one interrupt() call is
+   refused as ambiguous. A NodeInterrupt takes no answer, so lockstep counts only the
+   interrupt() calls: it accepts that resume (the one interrupt() takes it). Not
+   compared past LangGraph's refusal when a NodeInterrupt is among the pending ones.
+11. LangGraph runs with durability="sync". By default ("async") it serializes a step's
+   checkpoint in a background thread while the next step already runs, and a join
+   channel (NamedBarrierValue) hands the checkpoint its live set, which the next step
+   then fills in place: the stored history of a graph that loops through a join shows
+   later steps' barrier state (and so a wrong `next`), depending on thread timing (a
+   race, LangGraph's bug). Lockstep saves every checkpoint before the next step runs.
 """
 
 from __future__ import annotations
@@ -160,6 +174,8 @@ def hist(graph: Any, config: dict) -> list[dict[str, Any]]:
 
 def exc_name(exc: BaseException) -> str:
     name = type(exc).__name__
+    if name == "RuntimeError" and "multiple pending interrupts" in str(exc):
+        return "InvalidUpdateError"  # note 10: an ambiguous bare resume
     return _EXC_ALIASES.get(name, name)
 
 
@@ -206,6 +222,8 @@ class Side:
 
     def stream(self, input: Any, config: dict, mode: Any, **kw: Any) -> tuple[list, str | None]:
         events: list[Any] = []
+        if self.lib.name == "langgraph":
+            kw["durability"] = "sync"  # note 11
         try:
             if self.use_async:
 
@@ -300,6 +318,9 @@ def _check(spec: dict[str, Any], ops: list[dict[str, Any]], use_async: bool) -> 
         if op["op"] == "update" and any(op["as_node"] == target for _, target in spec["joins"]):
             return  # note 9
         got_lg = lg.run(op)
+        if got_lg["error"] == "InvalidUpdateError" and op["op"] == "run" and op["input"]["kind"] == "resume":
+            if any(i.id == "placeholder-id" for i in lg.history()[0].interrupts):
+                return  # note 10: LangGraph counted NodeInterrupts as one pending interrupt
         if op["op"] == "update" and op["as_node"] is None and got_lg["error"] == "InvalidUpdateError":
             return  # note 8: LangGraph's "ambiguous update" may be its bug; the threads part here
         got_ls = ls.run(op)

@@ -50,6 +50,12 @@ def interrupt_id(task_id: str, index: int) -> str:
     return hashlib.blake2b(f"{task_id}:{index}".encode(), digest_size=16).hexdigest()
 
 
+def node_interrupt_id(task_id: str) -> str:
+    """A NodeInterrupt's id: stable too, and told apart from interrupt() calls' ids, since
+    a NodeInterrupt takes no answer (a bare resume is not ambiguous because of it)."""
+    return interrupt_id(task_id, -1)
+
+
 def current_task() -> TaskContext:
     try:
         return _current.get()

@@ -26,6 +26,7 @@ from lockstep.checkpoint.ids import new_checkpoint_id
 from lockstep.constants import ERROR, INTERRUPT, RESUME, RETURN, SENDS, START
 from lockstep.errors import EmptyInputError, GraphRecursionError, InvalidUpdateError
 from lockstep.graph.channels import Channel
+from lockstep.pregel.context import node_interrupt_id
 from lockstep.pregel.tasks import Task, apply_order, goto_writes, prepare, update_writes
 from lockstep.types import Command, Interrupt
 
@@ -191,7 +192,11 @@ class Loop:
                 given = self._resume_values(task)
                 out.append(PendingWrite(task, RESUME, given + values))
             return out
-        if len(by_id) > 1:
+        # As LangGraph, a bare value is ambiguous with two interrupt() calls pending; a
+        # NodeInterrupt takes no answer, so it does not count (LangGraph counts distinct
+        # ids, and all its NodeInterrupts share one: see the differential test, note 10).
+        answerable = [i for i, task in by_id.items() if i != node_interrupt_id(task)]
+        if len(answerable) > 1:
             raise InvalidUpdateError(
                 "several interrupts are pending; resume them by id: "
                 "Command(resume={interrupt_id: value, ...}) with ids "

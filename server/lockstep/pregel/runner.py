@@ -10,7 +10,7 @@ from typing import Any
 from lockstep.constants import START
 from lockstep.errors import GraphInterrupt
 from lockstep.graph.node import NodeSpec
-from lockstep.pregel.context import TaskContext, enter, interrupt_id, leave
+from lockstep.pregel.context import TaskContext, enter, leave, node_interrupt_id
 from lockstep.pregel.tasks import Task
 from lockstep.types import Interrupt, RetryPolicy
 
@@ -99,7 +99,7 @@ def _interrupted(task: Task, ctx: TaskContext, exc: GraphInterrupt) -> None:
     items = []
     for item in exc.interrupts:
         if not item.id:  # NodeInterrupt: give it a real, stable id
-            item = Interrupt(value=item.value, id=interrupt_id(task.id, ctx.calls))
+            item = Interrupt(value=item.value, id=node_interrupt_id(task.id))
         items.append(item)
     task.interrupts = tuple(items)
     task.resume = ctx.resume
