@@ -63,8 +63,8 @@ def test_sigterm_mid_run_short_grace_keeps_the_last_checkpoint(spawn_server, tid
 
     second = spawn_server(graphs=SPECS, store=first.store)
     snap = get_state(second, t)
-    # The node running when the signal came finishes in its worker and its step
-    # reaches a checkpoint (step 2); the run stops there, before `last`.
+    # The node running when the signal came finishes in its worker, its step
+    # reaches its checkpoint (step 2), and the run stops there, before `last`.
     assert list(snap.next) == ["last"]
     assert convert.from_struct(snap.values) == {"seconds": 2.0, "n": 2}
     steps = [(s.metadata.step, tuple(s.next)) for s in history(second, t)]

@@ -14,6 +14,8 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from lockstep.pregel.context import set_stop_event
+
 # Runs hold a worker for their whole length (slow nodes included), so the pool
 # is wider than the default executor's cpu+4.
 _POOL = ThreadPoolExecutor(max_workers=64, thread_name_prefix="lockstep-run")
@@ -33,6 +35,7 @@ async def iterate_in_thread(make: Callable[[], Iterator[Any]]) -> AsyncIterator[
         loop.call_soon_threadsafe(queue.put_nowait, (item, error))
 
     def produce() -> None:
+        set_stop_event(stop)  # the run checks it at each step boundary
         iterator = make()
         try:
             while True:

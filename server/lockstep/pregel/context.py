@@ -71,3 +71,17 @@ def enter(ctx: TaskContext):
 
 def leave(token) -> None:
     _current.reset(token)
+
+
+# Set by whoever drives a sync run from another thread (the asyncio bridge): once
+# the event is set, the run stops at its next step boundary.
+_stop: ContextVar[Any] = ContextVar("lockstep_stop", default=None)
+
+
+def stop_requested() -> bool:
+    event = _stop.get()
+    return event is not None and event.is_set()
+
+
+def set_stop_event(event: Any) -> None:
+    _stop.set(event)

@@ -20,7 +20,7 @@ from lockstep.errors import InvalidUpdateError
 from lockstep.graph.channels import MISSING, Channel, Ephemeral, LastValue, Topic
 from lockstep.graph.node import Branch, NodeSpec
 from lockstep.graph.schema import dataclass_defaults, is_dataclass_schema
-from lockstep.pregel import bridge, runner, snapshot
+from lockstep.pregel import bridge, context, runner, snapshot
 from lockstep.pregel.loop import Loop, Save
 from lockstep.pregel.tasks import Task, output_writes, update_writes
 from lockstep.types import Send, StateSnapshot
@@ -219,12 +219,21 @@ class CompiledGraph:
         while (tasks := loop.tick()) is not None:
             yield from self._drain(loop, single)
             for task in tasks:
+                if context.stop_requested():
+                    # Stopped from outside mid-step: finished tasks' writes stay
+                    # pending on the checkpoint; the rest run on resume.
+                    loop.status = "cancelled"
+                    self._flush(loop)
+                    return
                 runner.run_sync(self, loop, task, run_config)
                 loop.task_finished(task)
                 yield from self._drain(loop, single)
             self._raise_failed(loop, tasks)
             loop.after_tick()
             yield from self._drain(loop, single)
+            if context.stop_requested():
+                loop.status = "cancelled"  # stopped at a step boundary, checkpoint saved
+                return
         yield from self._drain(loop, single)
 
     async def astream(
@@ -240,8 +249,11 @@ class CompiledGraph:
             items = bridge.iterate_in_thread(
                 lambda: self.stream(input, config, stream_mode=stream_mode, **kw)
             )
-            async for item in items:
-                yield item
+            try:
+                async for item in items:
+                    yield item
+            finally:
+                await items.aclose()
             return
         saved = await self._asaved(config)
         loop = self._loop(config, saved, stream_mode, kw)
