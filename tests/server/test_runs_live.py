@@ -171,3 +171,20 @@ def test_background_run_join_cancel_list(server, tid):
     events = stream(server, t2, "slow", None)
     assert end_status(events) == enums_pb2.RUN_STATUS_SUCCESS
     assert values(events)[-1]["n"] == 3
+
+
+def test_resume_needs_no_graph_id_on_a_known_thread(server, tid):
+    t = tid()
+    first = stream(server, t, "dynamic_breakpoints", {"input": "hello world"})
+    assert end_status(first) == enums_pb2.RUN_STATUS_INTERRUPTED
+    server.threads.UpdateState(
+        threads_service_pb2.UpdateStateRequest(thread_id=t, values=convert.to_struct({"input": "foo"})),
+        timeout=TIMEOUT,
+    )
+    events = [
+        r.event
+        for r in server.runs.StreamRun(runs_service_pb2.StreamRunRequest(thread_id=t), timeout=TIMEOUT)
+    ]
+    assert end_status(events) == enums_pb2.RUN_STATUS_SUCCESS
+    assert events[0].metadata.graph_id == "dynamic_breakpoints"
+    assert values(events)[-1] == {"input": "foo"}

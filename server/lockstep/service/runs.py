@@ -132,7 +132,12 @@ class RunManager:
             raise ServiceError(
                 grpc.StatusCode.UNAVAILABLE, "the server is shutting down; retry on another", "DRAINING"
             )
-        hosted = self.hosting.graph(request.graph_id)
+        graph_id = request.graph_id
+        if not graph_id and request.thread_id:
+            # An existing thread knows its graph: a resume need not repeat it.
+            known = self.hosting.store.threads.get(request.thread_id)
+            graph_id = known.graph_id if known is not None else ""
+        hosted = self.hosting.graph(graph_id)
         graph = hosted.graph
         modes = _modes(request.stream_modes)
         for label, names in (("interrupt_before", request.interrupt_before), ("interrupt_after", request.interrupt_after)):
