@@ -1,0 +1,37 @@
+"""The `lockstep` command line: `serve`, and subcommands that drive a server through the SDK.
+
+`args` builds the parser, `commands` runs a client subcommand, `output` formats
+what it prints (text for people, `--json` for scripts).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from lockstep.cli.args import parser
+
+__all__ = ["main", "parser"]
+
+
+def serve(args) -> int:
+    from lockstep.service.server import Settings, serve
+
+    settings = Settings(
+        address=args.address, graphs=tuple(args.graph), store=args.store, grace=args.grace
+    )
+    try:
+        asyncio.run(serve(settings))
+    except (OSError, ValueError, ImportError, AttributeError, TypeError) as exc:
+        print(f"lockstep: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    from lockstep.cli.commands import run_client_command
+
+    return run_client_command(args)

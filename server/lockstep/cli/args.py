@@ -1,0 +1,181 @@
+"""The `lockstep` argument parser: `serve`, and the client subcommands that talk to a server.
+
+Client subcommands share --address/--token/--timeout/--json (taken after the
+subcommand). Their usage mistakes exit 3 (INVALID_ARGUMENT), like every other
+argument error of the CLI; `serve` and the top level keep argparse's exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import NoReturn
+
+from lockstep.store.open import DEFAULT_STORE
+
+DEFAULT_ADDRESS = "127.0.0.1:50051"
+STREAM_MODES = ("values", "updates", "debug", "custom")
+THREAD_STATUSES = ("idle", "busy", "interrupted", "error")
+INVALID_ARGUMENT = 3
+
+
+class _SubcommandParser(argparse.ArgumentParser):
+    """A subcommand's parser; `usage_exit` is the exit code of its usage errors (argparse: 2)."""
+
+    def __init__(self, *args, usage_exit: int = 2, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.usage_exit = usage_exit
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(self.usage_exit, f"{self.prog}: error: {message}\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    group = common.add_argument_group("connection and output")
+    group.add_argument(
+        "--address",
+        default=os.environ.get("LOCKSTEP_ADDRESS") or DEFAULT_ADDRESS,
+        help="server host:port (env LOCKSTEP_ADDRESS; default %(default)s)",
+    )
+    group.add_argument(
+        "--token",
+        default=os.environ.get("LOCKSTEP_TOKEN") or None,
+        help="bearer token sent with every call (env LOCKSTEP_TOKEN)",
+    )
+    group.add_argument(
+        "--timeout", type=float, default=None, metavar="SECONDS", help="deadline of every call"
+    )
+    group.add_argument(
+        "--json", action="store_true", help="JSON for scripts (streams: one document per line)"
+    )
+    return common
+
+
+def _add_serve(commands: argparse._SubParsersAction) -> None:
+    serve = commands.add_parser("serve", help="serve graphs over gRPC")
+    serve.add_argument("--address", default="127.0.0.1:50051", help="host:port to listen on")
+    serve.add_argument(
+        "--graph",
+        action="append",
+        default=[],
+        metavar="NAME=PATH.py:ATTR",
+        help="a graph to host (repeatable); without any, the graphs in examples/",
+    )
+    serve.add_argument(
+        "--store", default=DEFAULT_STORE, help="memory:// or sqlite:///PATH (default %(default)s)"
+    )
+    serve.add_argument(
+        "--grace", type=float, default=30.0, help="seconds active runs get on shutdown"
+    )
+
+
+def _add_stream_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--stream-mode",
+        action="extend",
+        nargs="+",
+        choices=STREAM_MODES,
+        default=None,
+        metavar="MODE",
+        help=f"what to stream: {', '.join(STREAM_MODES)} (several allowed; default values)",
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="lockstep", description="Lockstep workflow server")
+    commands = top.add_subparsers(dest="command", required=True, parser_class=_SubcommandParser)
+    _add_serve(commands)
+
+    common = [_common()]
+
+    def client_command(name: str, help: str, description: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name,
+            help=help,
+            description=description,
+            parents=common,
+            usage_exit=INVALID_ARGUMENT,
+        )
+
+    p = client_command(
+        "graphs", "list the hosted graphs, or show one", "List graphs, or show GRAPH in full."
+    )
+    p.add_argument("graph", nargs="?", metavar="GRAPH", help="the graph to show")
+    p.add_argument("--mermaid", action="store_true", help="print GRAPH as a Mermaid flowchart")
+
+    p = client_command(
+        "run",
+        "start a run and print its events as they arrive",
+        "Run GRAPH on a thread; events are printed as they arrive, an interrupt with what to do next.",
+    )
+    p.add_argument("graph", metavar="GRAPH")
+    p.add_argument("--thread", metavar="ID", help="thread id (created if new; default: a new one)")
+    p.add_argument("--input", metavar="JSON", help="the input, a JSON object")
+    _add_stream_options(p)
+    p.add_argument(
+        "--interrupt-before", action="extend", nargs="+", default=[], metavar="NODE",
+        help="pause before these nodes",
+    )  # fmt: skip
+    p.add_argument(
+        "--interrupt-after", action="extend", nargs="+", default=[], metavar="NODE",
+        help="pause after these nodes",
+    )  # fmt: skip
+
+    p = client_command(
+        "resume",
+        "continue an interrupted thread",
+        "Continue thread ID from its last checkpoint; --value answers its interrupt "
+        "(Command(resume=VALUE)).",
+    )
+    p.add_argument("thread", metavar="ID")
+    p.add_argument("--value", metavar="JSON", help="the resume value, any JSON")
+    p.add_argument("--graph", metavar="GRAPH", help="the graph (default: the thread's)")
+    _add_stream_options(p)
+
+    p = client_command("state", "show a thread's current state", "Show thread ID's state.")
+    p.add_argument("thread", metavar="ID")
+    p.add_argument("--checkpoint", metavar="CHECKPOINT_ID", help="an older checkpoint")
+
+    p = client_command(
+        "update",
+        "edit a thread's state",
+        "Write VALUES (a JSON object, or null) into thread ID as if node N returned them.",
+    )
+    p.add_argument("thread", metavar="ID")
+    p.add_argument("values", metavar="JSON")
+    p.add_argument("--as-node", metavar="N", help="the node the update is written as")
+
+    p = client_command(
+        "history", "list a thread's checkpoints", "Thread ID's checkpoints, newest first."
+    )
+    p.add_argument("thread", metavar="ID")
+    p.add_argument(
+        "--limit", type=_positive_int, default=None, metavar="N", help="at most N checkpoints"
+    )
+
+    p = client_command("threads", "list threads", "Threads, most recently updated first.")
+    p.add_argument("--graph", metavar="G", help="only threads of graph G")
+    p.add_argument(
+        "--status", choices=THREAD_STATUSES, metavar="S", help="idle, busy, interrupted or error"
+    )
+    p.add_argument(
+        "--limit", type=_positive_int, default=None, metavar="N", help="at most N threads"
+    )
+
+    p = client_command("cancel", "cancel a run", "Cancel run RUN.")
+    p.add_argument("run", metavar="RUN")
+    p.add_argument("--wait", action="store_true", help="return once the run has stopped")
+    return top
