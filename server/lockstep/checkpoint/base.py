@@ -19,6 +19,7 @@ off the event loop); one cheap enough to call on the loop sets it to False.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -123,6 +124,10 @@ class BaseSaver:
     def list_threads(self) -> list[str]:
         """Every thread id with at least one checkpoint."""
         raise NotImplementedError
+
+    def batch(self) -> contextlib.AbstractContextManager[None]:
+        """Group several puts into one atomic write (a store may make it one transaction)."""
+        return contextlib.nullcontext()
 
     async def aget_tuple(self, config: Config) -> CheckpointTuple | None:
         return await asyncio.to_thread(self.get_tuple, config)

@@ -20,6 +20,7 @@ behind a lock (``check_same_thread=False``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -199,6 +200,12 @@ class SqliteSaver(BaseSaver):
     def _transaction(self, mode: str = "IMMEDIATE") -> SqliteSaver._Tx:
         """One transaction (joins the caller's if their connection is already in one)."""
         return SqliteSaver._Tx(self._conn, mode)
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """One transaction for a step's writes and its checkpoint: one commit, not several."""
+        with self._lock, self._transaction():
+            yield
 
     # -- the Saver interface ---------------------------------------------------
 

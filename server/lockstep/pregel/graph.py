@@ -218,7 +218,7 @@ class CompiledGraph:
         yield from self._drain(loop, single)
         while (tasks := loop.tick()) is not None:
             yield from self._drain(loop, single)
-            for task in tasks:
+            for index, task in enumerate(tasks):
                 if context.stop_requested():
                     # Stopped from outside mid-step: finished tasks' writes stay
                     # pending on the checkpoint; the rest run on resume.
@@ -227,7 +227,9 @@ class CompiledGraph:
                     return
                 runner.run_sync(self, loop, task, run_config)
                 loop.task_finished(task)
-                yield from self._drain(loop, single)
+                if index + 1 < len(tasks):
+                    # The last task's writes go out with the step's checkpoint.
+                    yield from self._drain(loop, single)
             self._raise_failed(loop, tasks)
             loop.after_tick()
             yield from self._drain(loop, single)
@@ -438,8 +440,11 @@ class CompiledGraph:
         for channel, ws in grouped.items():
             if loop.channels[channel].update(ws):
                 changed.add(channel)
-        if loop.channels[SENDS].available() and SENDS not in grouped:
-            pass  # sends still pending stay pending
+        # As a step does (and LangGraph's update), the update clears an input and
+        # Sends it did not write itself: they were for the step it stands in for.
+        for name in self.clearable:
+            if name not in grouped and loop.channels[name].clear_if_unwritten():
+                changed.add(name)
         # On a fresh thread the update is step 0, as LangGraph numbers it.
         loop.step = loop.step + 1 if saved is not None else 0
         loop._put_checkpoint(grouped, changed, "update")
@@ -481,11 +486,12 @@ class CompiledGraph:
 
 
 def _apply_saves(saver: BaseSaver, saves: list[Save]) -> None:
-    for save in saves:
-        if save.checkpoint is not None:
-            saver.put(save.config, save.checkpoint, save.metadata or {}, save.blobs or {})
-        elif save.writes:
-            saver.put_writes(save.config, save.writes)
+    with saver.batch():
+        for save in saves:
+            if save.checkpoint is not None:
+                saver.put(save.config, save.checkpoint, save.metadata or {}, save.blobs or {})
+            elif save.writes:
+                saver.put_writes(save.config, save.writes)
 
 
 def _modes(mode: str | Sequence[str]) -> list[str]:
