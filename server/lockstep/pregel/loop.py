@@ -113,12 +113,14 @@ class Loop:
                 "there is nothing to resume on this thread: give an input to start it"
             )
         else:
-            self._skip_static_breakpoint()
             self._apply_null_writes()
+            self._skip_static_breakpoint()
             self._emit_values()
 
     def _skip_static_breakpoint(self) -> None:
-        """Resuming goes past the interrupt_before/after that paused the thread (as LangGraph)."""
+        """Resuming goes past the interrupt_before/after that paused the thread (as LangGraph):
+        any run on from a saved thread without new input, after its null writes are applied
+        (a Command's update is part of the resume, not news for a breakpoint)."""
         self.checkpoint.versions_seen[INTERRUPT] = dict(self.checkpoint.channel_versions)
 
     def _start_input(self, input: Any) -> None:
@@ -147,10 +149,10 @@ class Loop:
             for channel, value in goto_writes("Command", command.goto):
                 self._check_channel(channel, "Command", value)
                 writes.append(PendingWrite(NULL_TASK, channel, value))
-        self.checkpoint.versions_seen[INTERRUPT] = dict(self.checkpoint.channel_versions)
         if self.time_travel == "fork":
             self.pending += writes
             self._apply_null_writes()
+            self._skip_static_breakpoint()
             self.step += 1
             self._put_checkpoint({}, set(), "fork")
         else:
@@ -158,6 +160,7 @@ class Loop:
                 self.pending += writes
                 self.saves.append(Save(self.config, writes=writes))
             self._apply_null_writes()
+            self._skip_static_breakpoint()
         self._emit_values()
 
     def _start_command(self, command: Command) -> None:
@@ -165,7 +168,6 @@ class Loop:
             raise EmptyInputError("Command(resume=...) needs a thread paused on an interrupt")
         writes: list[PendingWrite] = []
         if command.resume is not None:
-            self._skip_static_breakpoint()
             writes += self._resume_writes(command.resume)
         if command.update is not None:
             for key, value in update_writes("Command", command.update, self.graph.state_keys):
@@ -178,6 +180,8 @@ class Loop:
             self.saves.append(Save(self.config, writes=writes))
         self._given = tuple(writes)
         self._apply_null_writes()
+        if self.config is not None:
+            self._skip_static_breakpoint()
         self._emit_values()
 
     def _resume_writes(self, resume: Any) -> list[PendingWrite]:
