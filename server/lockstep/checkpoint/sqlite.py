@@ -25,7 +25,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +109,17 @@ _Row = tuple[str, str | None, bytes]  # checkpoint id, parent id, record
 _StoredBlob = tuple[str, bytes | None, str | None]  # kind, data, base
 
 
+class _Batch:
+    """One thread's puts, waiting for a commit."""
+
+    __slots__ = ("ops", "done", "error")
+
+    def __init__(self, ops: list[Callable[[sqlite3.Connection], None]]) -> None:
+        self.ops = ops
+        self.done = False
+        self.error: BaseException | None = None
+
+
 class SqliteSaver(BaseSaver):
     """Checkpoints in a SQLite file; safe to share across threads.
 
@@ -123,6 +134,9 @@ class SqliteSaver(BaseSaver):
 
     def __init__(self, path_or_conn: str | os.PathLike[str] | sqlite3.Connection) -> None:
         self._lock = threading.RLock()
+        self._local = threading.local()  # the batch being collected on this thread
+        self._queue_lock = threading.Lock()
+        self._queue: list[_Batch] = []  # batches waiting for a commit
         if isinstance(path_or_conn, sqlite3.Connection):
             self._conn = path_or_conn
             self._owns_conn = False
@@ -203,9 +217,61 @@ class SqliteSaver(BaseSaver):
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
-        """One transaction for a step's writes and its checkpoint: one commit, not several."""
-        with self._lock, self._transaction():
+        """Collect this thread's puts and commit them together (group commit).
+
+        Whoever holds the write lock commits every batch queued by then in one
+        transaction, so runs on many threads share commits instead of queueing
+        for one each; a lone run commits its own batch at once. Returns only
+        when this batch is durable; a batch that fails raises in its own thread.
+        """
+        if getattr(self._local, "ops", None) is not None:
+            yield  # nested: the outer batch commits
+            return
+        ops: list[Callable[[sqlite3.Connection], None]] = []
+        self._local.ops = ops
+        try:
             yield
+        finally:
+            self._local.ops = None
+        if ops:
+            self._commit(_Batch(ops))
+
+    def _write(self, op: Callable[[sqlite3.Connection], None]) -> None:
+        ops = getattr(self._local, "ops", None)
+        if ops is not None:
+            ops.append(op)
+            return
+        with self._lock, self._transaction():
+            op(self._conn)
+
+    def _commit(self, batch: _Batch) -> None:
+        with self._queue_lock:
+            self._queue.append(batch)
+        with self._lock:
+            if not batch.done:
+                with self._queue_lock:
+                    group, self._queue = self._queue, []
+                self._commit_group(group)
+        if batch.error is not None:
+            raise batch.error
+
+    def _commit_group(self, group: list[_Batch]) -> None:
+        try:
+            with self._transaction():
+                for batch in group:
+                    for op in batch.ops:
+                        op(self._conn)
+        except BaseException:
+            # Try each batch alone, so one bad batch fails only its own run.
+            for batch in group:
+                try:
+                    with self._transaction():
+                        for op in batch.ops:
+                            op(self._conn)
+                except BaseException as exc:
+                    batch.error = exc
+        for batch in group:
+            batch.done = True
 
     # -- the Saver interface ---------------------------------------------------
 
@@ -313,29 +379,32 @@ class SqliteSaver(BaseSaver):
             data = None if blob.kind == "empty" else serde.dumps(blob.value)
             base = blob.base if blob.kind == "delta" else None
             blob_rows.append((thread_id, channel, version, blob.kind, data, base))
-        record = serde.dumps((checkpoint, metadata))
-        with self._lock, self._transaction():
+        row = (
+            thread_id,
+            checkpoint.id,
+            parent,
+            serde.dumps((checkpoint, metadata)),
+            metadata.get("step"),
+            metadata.get("source"),
+            checkpoint.ts,
+        )
+
+        def op(conn: sqlite3.Connection) -> None:
             # A version can be written again (a provisional blob landing on a
             # version it kept): the newer blob wins, as in MemorySaver.
-            self._conn.executemany(
+            conn.executemany(
                 "INSERT OR REPLACE INTO blobs (thread_id, channel, version, kind, data, base)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 blob_rows,
             )
-            self._conn.execute(
+            conn.execute(
                 "INSERT OR REPLACE INTO checkpoints"
                 " (thread_id, checkpoint_id, parent_id, record, step, source, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    thread_id,
-                    checkpoint.id,
-                    parent,
-                    record,
-                    metadata.get("step"),
-                    metadata.get("source"),
-                    checkpoint.ts,
-                ),
+                row,
             )
+
+        self._write(op)
         return checkpoint_config(thread_id, checkpoint.id)
 
     def put_writes(self, config: Config, writes: Sequence[PendingWrite]) -> None:
@@ -346,13 +415,14 @@ class SqliteSaver(BaseSaver):
         rows = [(w.task_id, w.channel, serde.dumps(w.value)) for w in writes]
         if not rows:
             return
-        with self._lock, self._transaction():
-            (start,) = self._conn.execute(
+
+        def op(conn: sqlite3.Connection) -> None:
+            (start,) = conn.execute(
                 "SELECT COALESCE(MAX(idx) + 1, 0) FROM writes"
                 " WHERE thread_id = ? AND checkpoint_id = ?",
                 (thread_id, cid),
             ).fetchone()
-            self._conn.executemany(
+            conn.executemany(
                 "INSERT INTO writes (thread_id, checkpoint_id, task_id, idx, channel, data)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 [
@@ -360,6 +430,8 @@ class SqliteSaver(BaseSaver):
                     for i, (task_id, channel, data) in enumerate(rows)
                 ],
             )
+
+        self._write(op)
 
     def delete_thread(self, thread_id: str) -> None:
         thread_id = str(thread_id)
