@@ -9,8 +9,11 @@ ERROR = "__error__"
 RESUME = "__resume__"
 SENDS = "__sends__"
 RETURN = "__return__"
+# A versions_seen entry (beside the nodes'): edges update_state marked seen for nodes it
+# skipped, with the version each node had really read before.
+SKIPPED = "__skipped__"
 
-RESERVED = frozenset({START, END, INTERRUPT, ERROR, RESUME, SENDS, RETURN})
+RESERVED = frozenset({START, END, INTERRUPT, ERROR, RESUME, SENDS, RETURN, SKIPPED})
 
 
 def branch_channel(node: str) -> str:

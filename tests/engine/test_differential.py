@@ -30,7 +30,10 @@ Known, intentional differences, normalized below:
    tasks that had not finished yet, so which of them left pending writes depends on
    thread timing; lockstep runs the whole step. The next run's "updates" events (the
    tasks that are re-run) may then differ, so after such a failure we compare the next
-   run's events only as far as their values (state) go.
+   run's events only as far as their values (state) go, the failed run's own events only
+   as far as its plain values events go, and its get_state only as far as values, next
+   and task names go (which sibling tasks recorded an interrupt or an error is thread
+   timing too).
 6. When a step failed because two tasks wrote one plain key, LangGraph's get_state
    raises InvalidUpdateError again while showing the finished tasks' writes (a bug:
    reading a thread should not fail). Lockstep shows the step as it started instead; the
@@ -59,6 +62,12 @@ Known, intentional differences, normalized below:
    then fills in place: the stored history of a graph that loops through a join shows
    later steps' barrier state (and so a wrong `next`), depending on thread timing (a
    race, LangGraph's bug). Lockstep saves every checkpoint before the next step runs.
+12. A Command input whose update clashes with a Command input stored on the same
+   checkpoint (two writes to one plain key): both engines refuse the run with
+   InvalidUpdateError, but LangGraph has already saved the refused writes, so from
+   then on its get_state and get_state_history raise too and every later run fails (a
+   bug: a refused input must not break the thread). Lockstep saves nothing of a refused
+   input. Not compared past that point (lockstep's thread must still read).
 """
 
 from __future__ import annotations
@@ -288,14 +297,24 @@ def _multi_task_failure(graph_side: Side) -> bool:
     return any(t.error is not None for t in s.tasks) and len(s.tasks) > 1
 
 
+def settled(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """A get_state summary without what a failed step's timing decides (note 5)."""
+    tasks = [name for name, _, _ in snapshot["tasks"]]
+    return {**snapshot, "tasks": tasks, "interrupts": None}
+
+
 def values_only(events: list[Any]) -> list[Any]:
     return [e for e in events if e[0] == "values"]
+
+
+def plain_values(events: list[Any]) -> list[Any]:
+    return [e for e in events if not (isinstance(e[1], dict) and "__interrupt__" in e[1])]
 
 
 def check(spec: dict[str, Any], ops: list[dict[str, Any]], use_async: bool) -> None:
     try:
         _check(spec, ops, use_async)
-    except AssertionError:
+    except Exception:  # a mismatch, or the reference itself failing (e.g. reading history)
         if dump := os.environ.get("LOCKSTEP_FUZZ_DUMP"):  # a file to replay the case from
             with open(dump, "w") as f:
                 json.dump({"spec": spec, "ops": ops, "async": use_async}, f)
@@ -327,8 +346,11 @@ def _check(spec: dict[str, Any], ops: list[dict[str, Any]], use_async: bool) -> 
         assert got_ls["error"] == got_lg["error"], f"{where}: errors differ"
         events_lg = norm_events(got_lg["events"])
         events_ls = norm_events(got_ls["events"])
-        if loose:
+        multi_failure = got_lg["error"] is not None and _multi_task_failure(lg)
+        if loose or multi_failure:  # note 5
             events_lg, events_ls = values_only(events_lg), values_only(events_ls)
+            if multi_failure:  # whether a sibling's interrupt got out first is timing too
+                events_lg, events_ls = plain_values(events_lg), plain_values(events_ls)
         assert events_ls == events_lg, f"{where}: events differ"
         try:
             expected = snap(lg.state())
@@ -336,11 +358,20 @@ def _check(spec: dict[str, Any], ops: list[dict[str, Any]], use_async: bool) -> 
             assert exc_name(exc) == "InvalidUpdateError", f"{where}: LangGraph get_state raised"
             expected = None
         if expected is not None:
-            assert snap(ls.state()) == expected, f"{where}: get_state differs"
+            got = snap(ls.state())
+            if multi_failure:  # note 5
+                expected, got = settled(expected), settled(got)
+            assert got == expected, f"{where}: get_state differs"
         else:
             ls.state()  # lockstep must not raise
-        assert hist(ls.graph, ls.config) == hist(lg.graph, lg.config), f"{where}: history differs"
-        loose = got_lg["error"] is not None and _multi_task_failure(lg)
+        try:
+            expected_history = hist(lg.graph, lg.config)
+        except Exception as exc:  # note 12
+            assert exc_name(exc) == "InvalidUpdateError", f"{where}: LangGraph history raised"
+            hist(ls.graph, ls.config)  # lockstep must not raise
+            return
+        assert hist(ls.graph, ls.config) == expected_history, f"{where}: history differs"
+        loose = multi_failure
 
 
 @st.composite

@@ -15,7 +15,7 @@ from lockstep.checkpoint.base import (
     checkpoint_id_of,
     thread_id_of,
 )
-from lockstep.constants import END, SENDS, START, branch_channel
+from lockstep.constants import END, SENDS, SKIPPED, START, branch_channel
 from lockstep.errors import InvalidUpdateError
 from lockstep.graph.channels import MISSING, Channel, Ephemeral, LastValue, Topic
 from lockstep.graph.node import Branch, NodeSpec
@@ -428,7 +428,14 @@ class CompiledGraph:
         for pending in prepare(self.nodes, loop.checkpoint, loop.channels, None):
             for channel in pending.triggers:
                 if channel.startswith("branch:to:") and channel not in written:
-                    all_seen[pending.name] = {**all_seen.get(pending.name, {}), channel: versions[channel]}
+                    node_seen = all_seen.get(pending.name, {})
+                    # Marked seen, not read: as_node inference must not take the node
+                    # for one that ran (see _resolve_as_node).
+                    all_seen[SKIPPED] = {
+                        **all_seen.get(SKIPPED, {}),
+                        pending.name: f"{versions[channel]} {node_seen.get(channel, '')}",
+                    }
+                    all_seen[pending.name] = {**node_seen, channel: versions[channel]}
         task = Task("update", as_node, ("__update__",), None, (), writes)
         for channel, value in writes:
             loop._check_channel(channel, as_node, value)
@@ -463,9 +470,20 @@ class CompiledGraph:
         if saved is None:
             return START
         seen = saved.checkpoint.versions_seen
-        latest: dict[str, str] = {
-            node: max(versions.values()) for node, versions in seen.items() if node in self.nodes and versions
-        }
+        skipped = seen.get(SKIPPED, {})
+        latest: dict[str, str] = {}
+        for node, versions in seen.items():
+            if node not in self.nodes:
+                continue
+            if node in skipped:
+                # An update marked this node's edge seen without running it: as
+                # LangGraph, count only the version the node last really read.
+                marked, _, read = skipped[node].partition(" ")
+                channel = branch_channel(node)
+                if versions.get(channel) == marked:
+                    versions = {**versions, channel: read}
+            if any(versions.values()):
+                latest[node] = max(versions.values())
         if not latest:
             return START
         top = max(latest.values())
