@@ -124,7 +124,10 @@ class Loop:
         self.checkpoint.versions_seen[INTERRUPT] = dict(self.checkpoint.channel_versions)
 
     def _start_input(self, input: Any) -> None:
-        # Tasks left unfinished by an earlier run are dropped: the new input wins.
+        # As LangGraph: a Command input stored on this checkpoint (its run had nothing
+        # left to do) still applies; then tasks left unfinished are dropped: the new
+        # input wins.
+        self._apply_null_writes()
         for task in prepare(self.graph.nodes, self.checkpoint, self.channels, None):
             self._mark_seen(task)
         changed = self._consumed | {START}
