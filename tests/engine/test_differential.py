@@ -68,6 +68,13 @@ Known, intentional differences, normalized below:
    then on its get_state and get_state_history raise too and every later run fails (a
    bug: a refused input must not break the thread). Lockstep saves nothing of a refused
    input. Not compared past that point (lockstep's thread must still read).
+13. A bare `Command(resume=v)` is stored on the checkpoint; LangGraph hands it to the
+   first unanswered interrupt() of the run and marks it used in that run only. When the
+   run stops again on the same checkpoint (a second interrupt() in the task), a later run
+   there (input None, a Command without a resume, a resume by id) loads the stored value
+   again and answers the next, never-answered interrupt() with it: a stale answer (a
+   bug: the user never answered that question). Lockstep lets a stored resume answer
+   only the run it came with. Not compared past such a run.
 """
 
 from __future__ import annotations
@@ -103,6 +110,7 @@ LS = graphgen.lib_lockstep()
 EXAMPLES = int(os.environ.get("LOCKSTEP_FUZZ_EXAMPLES", "200"))
 RECURSION_LIMIT = 12
 THREAD = "t"
+NULL_TASK_ID = "00000000-0000-0000-0000-000000000000"  # LangGraph's writes of no task
 
 # LangGraph exception names that lockstep spells differently (same meaning).
 _EXC_ALIASES: dict[str, str] = {}
@@ -290,11 +298,27 @@ class Side:
 
 def _multi_task_failure(graph_side: Side) -> bool:
     """Did the last run stop on an error in a step with several tasks (note 5)?"""
-    history = graph_side.history()
+    try:
+        history = graph_side.history()
+    except Exception:  # note 12: compared (and the example ended) further on
+        return False
     if not history:
         return False
     s = history[0]  # not get_state: LangGraph's may raise here (note 6)
     return any(t.error is not None for t in s.tasks) and len(s.tasks) > 1
+
+
+def _stale_null_resume(graph_side: Side, inp: dict[str, Any]) -> bool:
+    """Would this run find a bare resume stored by an earlier run on the head (note 13)?"""
+    if inp["kind"] == "dict" or (inp["kind"] == "resume" and not inp["by_id"]):
+        return False
+    try:
+        saved = graph_side.graph.checkpointer.get_tuple(graph_side.config)
+    except Exception:
+        return False
+    if saved is None:
+        return False
+    return any(tid == NULL_TASK_ID and channel == "__resume__" for tid, channel, _ in saved.pending_writes)
 
 
 def settled(snapshot: dict[str, Any]) -> dict[str, Any]:
@@ -336,6 +360,8 @@ def _check(spec: dict[str, Any], ops: list[dict[str, Any]], use_async: bool) -> 
             op = {**op, "as_node": nxt[0] if nxt else None}
         if op["op"] == "update" and any(op["as_node"] == target for _, target in spec["joins"]):
             return  # note 9
+        if op["op"] == "run" and _stale_null_resume(lg, op["input"]):
+            return  # note 13
         got_lg = lg.run(op)
         if got_lg["error"] == "InvalidUpdateError" and op["op"] == "run" and op["input"]["kind"] == "resume":
             if any(i.id == "placeholder-id" for i in lg.history()[0].interrupts):

@@ -230,8 +230,14 @@ class CompiledGraph:
                 if index + 1 < len(tasks):
                     # The last task's writes go out with the step's checkpoint.
                     yield from self._drain(loop, single)
-            self._raise_failed(loop, tasks)
-            loop.after_tick()
+            try:
+                self._raise_failed(loop, tasks)
+                loop.after_tick()
+            except BaseException:
+                # The step failed: the last task's events and writes still go out
+                # (as LangGraph emits each task's as it finishes), then the error.
+                yield from self._drain(loop, single)
+                raise
             yield from self._drain(loop, single)
             if context.stop_requested():
                 loop.status = "cancelled"  # stopped at a step boundary, checkpoint saved
@@ -284,8 +290,13 @@ class CompiledGraph:
             finally:
                 for future in pending:
                     future.cancel()
-            self._raise_failed(loop, tasks)
-            loop.after_tick()
+            try:
+                self._raise_failed(loop, tasks)
+                loop.after_tick()
+            except BaseException:
+                for item in await self._adrain(loop, single):  # as in stream()
+                    yield item
+                raise
             for item in await self._adrain(loop, single):
                 yield item
         for item in await self._adrain(loop, single):
