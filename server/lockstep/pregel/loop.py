@@ -375,11 +375,14 @@ class Loop:
     def _mark_seen(self, task: Task) -> None:
         if not task.triggers:
             return
-        seen = self.checkpoint.versions_seen.setdefault(task.name, {})
+        # Copy on write: earlier checkpoints share the inner dicts (see _put_checkpoint).
+        all_seen = self.checkpoint.versions_seen
+        seen = dict(all_seen.get(task.name, ()))
         for channel in task.triggers:
             seen[channel] = self.checkpoint.channel_versions[channel]
             if self.channels[channel].consume():
                 self._consumed.add(channel)
+        all_seen[task.name] = seen
 
     def _check_channel(self, channel: str, writer: str, value: Any = None) -> None:
         if channel == SENDS and value.node not in self.graph.nodes:
@@ -416,7 +419,8 @@ class Loop:
                 blobs[name] = blob
         # A provisional channel not written again keeps its version; its blob lands there.
         self.provisional.clear()
-        seen = {node: dict(s) for node, s in old.versions_seen.items()}
+        # Shallow: _mark_seen replaces a node's inner dict rather than mutating it.
+        seen = dict(old.versions_seen)
         self.checkpoint = Checkpoint(new_id, now_iso(), versions, seen)
         metadata = {"source": source, "step": self.step, "parents": {}}
         parent = self.config or {"configurable": {"thread_id": self.thread_id}}

@@ -18,6 +18,7 @@ from lockstep.types import Command, Interrupt, Send
 
 PULL = "__pregel_pull"
 PUSH = "__pregel_push"
+_NONE_SEEN: dict[str, str] = {}
 
 
 @dataclass(slots=True)
@@ -66,8 +67,16 @@ def prepare(
             path = (PUSH, index)
             tid = task_id(checkpoint.id, packet.node, path)
             tasks.append(Task(tid, packet.node, path, packet.arg, ()))
+    # triggered(), inlined: this scan runs over every node at every step and snapshot.
+    versions = checkpoint.channel_versions
+    all_seen = checkpoint.versions_seen
     for name, spec in nodes.items():
-        hits = triggered(spec, checkpoint, channels)
+        seen = all_seen.get(name, _NONE_SEEN)
+        hits: tuple[str, ...] = ()
+        for channel in spec.triggers:
+            version = versions.get(channel)
+            if version is not None and version > seen.get(channel, "") and channels[channel].available():
+                hits += (channel,)
         if hits:
             path = (PULL, name)
             value = channels[START].get() if name == START else state_input
