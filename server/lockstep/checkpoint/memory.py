@@ -25,7 +25,8 @@ class _Thread:
 
     def __init__(self) -> None:
         self.order: list[str] = []  # checkpoint ids, oldest first (ids sort by time)
-        self.checkpoints: dict[str, tuple[bytes, str | None]] = {}  # id -> (record, parent id)
+        # id -> ((checkpoint, metadata), parent id); values live in blobs, pickled
+        self.checkpoints: dict[str, tuple[tuple[Checkpoint, dict[str, Any]], str | None]] = {}
         self.blobs: dict[tuple[str, str], tuple[str, bytes | None, str | None]] = {}
         self.writes: dict[str, list[tuple[str, str, bytes]]] = {}
 
@@ -76,7 +77,7 @@ class MemorySaver(BaseSaver):
                 version = checkpoint.channel_versions[channel]
                 data = None if blob.kind == "empty" else serde.dumps(blob.value)
                 thread.blobs[(channel, version)] = (blob.kind, data, blob.base)
-            thread.checkpoints[checkpoint.id] = (serde.dumps((checkpoint, metadata)), parent)
+            thread.checkpoints[checkpoint.id] = ((_copy(checkpoint), _copy_meta(metadata)), parent)
             thread.order.append(checkpoint.id)
         return checkpoint_config(thread_id, checkpoint.id)
 
@@ -98,8 +99,8 @@ class MemorySaver(BaseSaver):
             return [t for t, data in self._threads.items() if data.order]
 
     def _tuple(self, thread_id: str, thread: _Thread, cid: str) -> CheckpointTuple:
-        record, parent = thread.checkpoints[cid]
-        checkpoint, metadata = serde.loads(record)
+        (stored, meta), parent = thread.checkpoints[cid]
+        checkpoint, metadata = _copy(stored), _copy_meta(meta)
         chains = {}
         for channel, version in checkpoint.channel_versions.items():
             chain = self._chain(thread, channel, version)
@@ -130,6 +131,22 @@ class MemorySaver(BaseSaver):
             version = base if kind == "delta" else None
         chain.reverse()
         return chain
+
+
+def _copy(checkpoint: Checkpoint) -> Checkpoint:
+    """Checkpoints hold only strings in two levels of dicts, and the runtime replaces
+    inner dicts rather than editing them: copying the outer ones keeps stored
+    checkpoints from changing, without the cost of serializing them."""
+    return Checkpoint(
+        checkpoint.id,
+        checkpoint.ts,
+        dict(checkpoint.channel_versions),
+        dict(checkpoint.versions_seen),
+    )
+
+
+def _copy_meta(metadata: dict[str, Any]) -> dict[str, Any]:
+    return {k: dict(v) if isinstance(v, dict) else v for k, v in metadata.items()}
 
 
 InMemorySaver = MemorySaver
