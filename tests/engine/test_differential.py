@@ -75,6 +75,13 @@ Known, intentional differences, normalized below:
    again and answers the next, never-answered interrupt() with it: a stale answer (a
    bug: the user never answered that question). Lockstep lets a stored resume answer
    only the run it came with. Not compared past such a run.
+14. A step that fails as its writes are applied (two writes to one plain key): LangGraph
+   runs a step of a single task on a fast path that does not stream that task's update
+   before after_tick raises (with several tasks it streams each as it finishes, and its
+   runner means to stream a task's result before an error), so the update of a task
+   that did finish is lost. Lockstep streams it. For such a failure the events after the
+   last plain "values" event are compared as LangGraph's being among lockstep's, the
+   extra ones being tasks' updates.
 """
 
 from __future__ import annotations
@@ -331,6 +338,25 @@ def values_only(events: list[Any]) -> list[Any]:
     return [e for e in events if e[0] == "values"]
 
 
+def lost_updates(events_lg: list[Any], events_ls: list[Any]) -> tuple[list[Any], list[Any]]:
+    """Drop from lockstep's last step the task updates LangGraph did not stream (note 14)."""
+    def last_values(events: list[Any]) -> int:
+        marks = [i for i, e in enumerate(events) if e[0] == "values" and "__interrupt__" not in e[1]]
+        return marks[-1] + 1 if marks else 0
+
+    tail_ls = list(events_ls[last_values(events_ls) :])
+    for event in events_lg[last_values(events_lg) :]:
+        if event in tail_ls:
+            tail_ls.remove(event)
+    extra = [e for e in tail_ls if e[0] == "updates" and "__interrupt__" not in e[1]]
+    kept = list(events_ls)
+    for event in extra:
+        kept.reverse()
+        kept.remove(event)  # the last occurrence
+        kept.reverse()
+    return events_lg, kept
+
+
 def plain_values(events: list[Any]) -> list[Any]:
     return [e for e in events if not (isinstance(e[1], dict) and "__interrupt__" in e[1])]
 
@@ -377,6 +403,8 @@ def _check(spec: dict[str, Any], ops: list[dict[str, Any]], use_async: bool) -> 
             events_lg, events_ls = values_only(events_lg), values_only(events_ls)
             if multi_failure:  # whether a sibling's interrupt got out first is timing too
                 events_lg, events_ls = plain_values(events_lg), plain_values(events_ls)
+        if got_lg["error"] == "InvalidUpdateError" and op["op"] != "update":  # note 14
+            events_lg, events_ls = lost_updates(events_lg, events_ls)
         assert events_ls == events_lg, f"{where}: events differ"
         try:
             expected = snap(lg.state())

@@ -367,6 +367,9 @@ class Loop:
                 changed.add(name)
         self.step += 1
         self._put_checkpoint(grouped, changed, "loop")
+        # As LangGraph: a bare resume belongs to the checkpoint it was given on, so
+        # only the first step of the run can take it.
+        self.null_resume.clear()
         if changed & self.graph.state_keys.keys():
             self._emit_values()
         if self.interrupt_after and self._should_interrupt(tasks, self.interrupt_after):
