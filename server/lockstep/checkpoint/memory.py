@@ -102,10 +102,10 @@ class MemorySaver(BaseSaver):
         (stored, meta), parent = thread.checkpoints[cid]
         checkpoint, metadata = _copy(stored), _copy_meta(meta)
         chains = {}
+        stored_blobs = thread.blobs
         for channel, version in checkpoint.channel_versions.items():
-            chain = self._chain(thread, channel, version)
-            if chain:
-                chains[channel] = chain
+            if (channel, version) in stored_blobs:  # trigger channels store nothing
+                chains[channel] = self._chain(thread, channel, version)
         writes = [
             PendingWrite(task_id, channel, serde.loads(data))
             for task_id, channel, data in thread.writes.get(cid, ())

@@ -7,7 +7,6 @@ replaying them onto the previous value is cheaper to keep than a full copy.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -30,10 +29,10 @@ class Channel:
         self.value: Any = MISSING
 
     def fresh(self) -> Channel:
-        """An empty channel with the same rule (one per run)."""
+        """An empty channel with the same rule (one per run). Subclasses with more
+        slots copy them too; this runs for every channel on every read of a thread."""
         clone = object.__new__(type(self))
-        for slot in _slots(type(self)):
-            setattr(clone, slot, getattr(self, slot))
+        clone.key = self.key
         clone.value = MISSING
         return clone
 
@@ -76,14 +75,6 @@ class Channel:
         raise NotImplementedError
 
 
-@functools.cache  # per class; fresh() runs for every channel of every run and snapshot
-def _slots(cls: type) -> tuple[str, ...]:
-    out: list[str] = []
-    for klass in cls.__mro__:
-        out.extend(getattr(klass, "__slots__", ()))
-    return tuple(out)
-
-
 class LastValue(Channel):
     """A plain state key: keeps the last value; two writers in one step is an error."""
 
@@ -116,6 +107,8 @@ class Reducer(Channel):
 
     def fresh(self) -> Reducer:
         clone = super().fresh()
+        clone.reducer = self.reducer
+        clone.initial = self.initial
         clone.since_full = 0
         clone.full_size = 0
         if self.initial is not MISSING:
@@ -200,6 +193,7 @@ class Barrier(Channel):
 
     def fresh(self) -> Barrier:
         clone = super().fresh()
+        clone.names = self.names
         clone.value = frozenset()
         return clone
 
