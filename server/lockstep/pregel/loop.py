@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,7 +82,7 @@ class Loop:
             self.checkpoint = saved.checkpoint
             self.config = saved.config
             self.step = saved.metadata.get("step", -1)
-            self.pending = list(saved.pending_writes)
+            self.pending = latest_writes(saved.pending_writes)
             graph.restore_channels(self.channels, saved.blobs)
         self.recursion_limit = recursion_limit
         # As LangGraph: a fresh thread (step -2 before its input) runs loop steps 0..limit
@@ -519,3 +519,17 @@ class Loop:
                 },
             )
         )
+
+
+def latest_writes(writes: Sequence[PendingWrite]) -> list[PendingWrite]:
+    """The pending writes with each task's latest record only. A store appends; a task
+    that finished (RETURN) is run again on the same checkpoint only by a replay (time
+    travel), and its new record replaces the old one, as in LangGraph's savers."""
+    returns: dict[str, list[int]] = {}
+    for i, w in enumerate(writes):
+        if w.channel == RETURN:
+            returns.setdefault(w.task_id, []).append(i)
+    cut = {task: at[-2] for task, at in returns.items() if len(at) > 1}
+    if not cut:
+        return list(writes)
+    return [w for i, w in enumerate(writes) if i > cut.get(w.task_id, -1)]

@@ -13,7 +13,7 @@ from lockstep.checkpoint.base import (
 )
 from lockstep.constants import ERROR, INTERRUPT, RETURN
 from lockstep.errors import InvalidUpdateError
-from lockstep.pregel.loop import NULL_TASK
+from lockstep.pregel.loop import NULL_TASK, latest_writes
 from lockstep.pregel.tasks import apply_order, prepare
 from lockstep.types import PregelTask, StateSnapshot
 
@@ -48,9 +48,10 @@ def from_saved(graph: Any, saved: CheckpointTuple, live: bool = False) -> StateS
     graph.restore_channels(channels, saved.blobs)
     graph.restore_triggers(channels, saved.checkpoint.channel_versions)
     tasks = prepare(graph.nodes, saved.checkpoint, channels, None)
+    pending = latest_writes(saved.pending_writes)
     outcome: dict[str, dict[str, Any]] = {}
     null: dict[str, list[tuple[str, Any]]] = {}
-    for w in saved.pending_writes:
+    for w in pending:
         outcome.setdefault(w.task_id, {})[w.channel] = w.value
         if w.task_id == NULL_TASK and w.channel in graph.state_keys:
             null.setdefault(w.channel, []).append(("Command", w.value))
@@ -61,7 +62,7 @@ def from_saved(graph: Any, saved: CheckpointTuple, live: bool = False) -> StateS
         grouped: dict[str, list[tuple[str, Any]]] = {}
         for task in sorted(tasks, key=apply_order):
             if task.id in finished:
-                for w in saved.pending_writes:
+                for w in pending:
                     if w.task_id == task.id and w.channel in graph.state_keys:
                         grouped.setdefault(w.channel, []).append((task.name, w.value))
         try:
