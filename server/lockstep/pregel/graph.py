@@ -186,8 +186,9 @@ class CompiledGraph:
             str(thread_id) if thread_id is not None else "",
             saved,
             modes=frozenset(modes),
-            interrupt_before=tuple(before) if before is not None else self.interrupt_before,
-            interrupt_after=tuple(after) if after is not None else self.interrupt_after,
+            # As LangGraph: an empty list per call keeps the compiled breakpoints.
+            interrupt_before=tuple(before) if before else self.interrupt_before,
+            interrupt_after=tuple(after) if after else self.interrupt_after,
             recursion_limit=config.get("recursion_limit", DEFAULT_RECURSION_LIMIT),
         )
         if saved is not None:
