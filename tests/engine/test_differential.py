@@ -31,9 +31,10 @@ Known, intentional differences, normalized below:
    thread timing; lockstep runs the whole step. The next run's "updates" events (the
    tasks that are re-run) may then differ, so after such a failure we compare the next
    run's events only as far as their values (state) go, the failed run's own events only
-   as far as its plain values events go, and its get_state only as far as values, next
-   and task names go (which sibling tasks recorded an interrupt or an error is thread
-   timing too).
+   as far as its plain values events go, and its get_state only as far as source, step
+   and task names go (which sibling tasks finished, recorded an interrupt or an error,
+   e.g. a CancelledError under astream, is thread timing too; the live get_state shows
+   the finished ones' writes). History, made of checkpoints, is compared in full.
 6. When a step failed because two tasks wrote one plain key, LangGraph's get_state
    raises InvalidUpdateError again while showing the finished tasks' writes (a bug:
    reading a thread should not fail). Lockstep shows the step as it started instead; the
@@ -331,7 +332,7 @@ def _stale_null_resume(graph_side: Side, inp: dict[str, Any]) -> bool:
 def settled(snapshot: dict[str, Any]) -> dict[str, Any]:
     """A get_state summary without what a failed step's timing decides (note 5)."""
     tasks = [name for name, _, _ in snapshot["tasks"]]
-    return {**snapshot, "tasks": tasks, "interrupts": None}
+    return {**snapshot, "values": None, "next": None, "tasks": tasks, "interrupts": None}
 
 
 def values_only(events: list[Any]) -> list[Any]:

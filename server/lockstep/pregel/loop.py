@@ -96,6 +96,10 @@ class Loop:
     # Set by the graph when the run addresses an old checkpoint by id (time travel):
     # "fork" saves a copy of it to branch from, "replay" runs on from it (see _travel).
     time_travel: str | None = None
+    # A step completed since the last static breakpoint was passed or set. LangGraph's
+    # ephemeral trigger channels change on every step (they are cleared), so a step
+    # counts as an update for interrupt_before/after even if it wrote nothing.
+    _stepped = False
     _given: tuple[PendingWrite, ...] = ()  # the writes of this run's Command input
 
     def start(self, input: Any) -> None:
@@ -122,6 +126,7 @@ class Loop:
         any run on from a saved thread without new input, after its null writes are applied
         (a Command's update is part of the resume, not news for a breakpoint)."""
         self.checkpoint.versions_seen[INTERRUPT] = dict(self.checkpoint.channel_versions)
+        self._stepped = False
 
     def _start_input(self, input: Any) -> None:
         # As LangGraph: a Command input stored on this checkpoint (its run had nothing
@@ -370,6 +375,7 @@ class Loop:
         # As LangGraph: a bare resume belongs to the checkpoint it was given on, so
         # only the first step of the run can take it.
         self.null_resume.clear()
+        self._stepped = True
         if changed & self.graph.state_keys.keys():
             self._emit_values()
         if self.interrupt_after and self._should_interrupt(tasks, self.interrupt_after):
@@ -435,7 +441,9 @@ class Loop:
 
     def _should_interrupt(self, tasks: list[Task], names: tuple[str, ...]) -> bool:
         seen = self.checkpoint.versions_seen.get(INTERRUPT, {})
-        updated = any(v > seen.get(c, "") for c, v in self.checkpoint.channel_versions.items())
+        updated = self._stepped or any(
+            v > seen.get(c, "") for c, v in self.checkpoint.channel_versions.items()
+        )
         # "*" means every node of the graph, not the hidden input task (as LangGraph).
         return updated and any(
             t.name in names or ("*" in names and t.name != START) for t in tasks
@@ -443,6 +451,7 @@ class Loop:
 
     def _pause_static(self) -> None:
         self.checkpoint.versions_seen[INTERRUPT] = dict(self.checkpoint.channel_versions)
+        self._stepped = False
         self.status = "interrupted"
         self.interrupts = ()
         if "updates" in self.modes:
