@@ -443,10 +443,12 @@ class CompiledGraph:
                     node_seen = all_seen.get(pending.name, {})
                     # Marked seen, not read: as_node inference must not take the node
                     # for one that ran (see _resolve_as_node).
-                    all_seen[SKIPPED] = {
-                        **all_seen.get(SKIPPED, {}),
-                        pending.name: f"{versions[channel]} {node_seen.get(channel, '')}",
-                    }
+                    skipped = all_seen.get(SKIPPED, {})
+                    read = node_seen.get(channel, "")
+                    marked, _, before = skipped.get(pending.name, "").partition(" ")
+                    if marked and read == marked:  # skipped before, not run since
+                        read = before
+                    all_seen[SKIPPED] = {**skipped, pending.name: f"{versions[channel]} {read}"}
                     all_seen[pending.name] = {**node_seen, channel: versions[channel]}
         task = Task("update", as_node, ("__update__",), None, (), writes)
         for channel, value in writes:
