@@ -236,8 +236,8 @@ class Side:
         if kind == "resume":
             try:
                 pending = self.state().interrupts
-            except Exception:  # note 6
-                pending = ()
+            except Exception:  # note 6: the head as history shows it
+                pending = self.history()[0].interrupts
             if inp["by_id"] and pending:
                 return self.lib.Command(resume={i.id: f"a:{i.value}" for i in pending})
             return self.lib.Command(resume="r")
