@@ -42,6 +42,9 @@ class Checkpoint:
     ts: str
     channel_versions: dict[str, str]
     versions_seen: dict[str, dict[str, str]]
+    # Nodes that may be waiting to run here (an index, so reading a thread need
+    # not test every node); None means unknown: test them all.
+    pending: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

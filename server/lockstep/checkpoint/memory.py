@@ -142,6 +142,7 @@ def _copy(checkpoint: Checkpoint) -> Checkpoint:
         checkpoint.ts,
         dict(checkpoint.channel_versions),
         dict(checkpoint.versions_seen),
+        checkpoint.pending,
     )
 
 

@@ -47,6 +47,11 @@ class CompiledGraph:
         self.state_keys = {k: c for k, c in builder.channels.items()}
         self.channels = {**channels, START: Ephemeral(START), SENDS: Topic(SENDS)}
         self.clearable = (START, SENDS)
+        index: dict[str, list[str]] = {}
+        for name, spec in nodes.items():
+            for trigger in spec.triggers:
+                index.setdefault(trigger, []).append(name)
+        self.trigger_index = {k: tuple(v) for k, v in index.items()}  # channel -> nodes it wakes
         self.checkpointer = checkpointer
         self.interrupt_before = interrupt_before
         self.interrupt_after = interrupt_after

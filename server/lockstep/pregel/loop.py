@@ -27,7 +27,14 @@ from lockstep.constants import ERROR, INTERRUPT, RESUME, RETURN, SENDS, START
 from lockstep.errors import EmptyInputError, GraphRecursionError, InvalidUpdateError
 from lockstep.graph.channels import Channel
 from lockstep.pregel.context import node_interrupt_id
-from lockstep.pregel.tasks import Task, apply_order, goto_writes, prepare, update_writes
+from lockstep.pregel.tasks import (
+    Task,
+    apply_order,
+    goto_writes,
+    prepare,
+    triggered,
+    update_writes,
+)
 from lockstep.types import Command, Interrupt
 
 NULL_TASK = "00000000-0000-0000-0000-000000000000"
@@ -253,6 +260,7 @@ class Loop:
             if self.channels[channel].update(writes):
                 self.checkpoint.channel_versions[channel] = version
                 self.provisional.add(channel)
+                self.checkpoint.pending = None  # versions moved outside a step: test every node
 
     # -- stepping -----------------------------------------------------------
 
@@ -431,6 +439,7 @@ class Loop:
         # Shallow: _mark_seen replaces a node's inner dict rather than mutating it.
         seen = dict(old.versions_seen)
         self.checkpoint = Checkpoint(new_id, now_iso(), versions, seen)
+        self.checkpoint.pending = self._waiting(old.pending, changed)
         metadata = {"source": source, "step": self.step, "parents": {}}
         parent = self.config or {"configurable": {"thread_id": self.thread_id}}
         self.saves.append(Save(parent, self.checkpoint, metadata, blobs))
@@ -438,6 +447,23 @@ class Loop:
         self.pending = []
         if "debug" in self.modes:
             self._debug_checkpoint(parent if parent.get("configurable", {}).get("checkpoint_id") else None, metadata)
+
+    def _waiting(self, before: tuple[str, ...] | None, changed: set[str]) -> tuple[str, ...]:
+        """The nodes triggered at the new checkpoint: only those waiting before or
+        woken by a channel that just changed can be (versions move nowhere else)."""
+        nodes = self.graph.nodes
+        if before is None:
+            candidates = set(nodes)
+        else:
+            candidates = set(before)
+            index = self.graph.trigger_index
+            for channel in changed:
+                candidates.update(index.get(channel, ()))
+        return tuple(
+            name
+            for name in nodes
+            if name in candidates and triggered(nodes[name], self.checkpoint, self.channels)
+        )
 
     def _should_interrupt(self, tasks: list[Task], names: tuple[str, ...]) -> bool:
         seen = self.checkpoint.versions_seen.get(INTERRUPT, {})

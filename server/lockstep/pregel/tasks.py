@@ -70,7 +70,9 @@ def prepare(
     # triggered(), inlined: this scan runs over every node at every step and snapshot.
     versions = checkpoint.channel_versions
     all_seen = checkpoint.versions_seen
-    for name, spec in nodes.items():
+    waiting = getattr(checkpoint, "pending", None)
+    candidates = nodes.items() if waiting is None else [(n, nodes[n]) for n in waiting if n in nodes]
+    for name, spec in candidates:
         seen = all_seen.get(name, _NONE_SEEN)
         hits: tuple[str, ...] = ()
         for channel in spec.triggers:
