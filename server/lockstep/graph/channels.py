@@ -175,6 +175,9 @@ class Trigger(Channel):
     __slots__ = ()
     stores_value = False
 
+    def available(self) -> bool:
+        return True  # asked only once its version says it was written
+
     def update(self, writes: Sequence[Write]) -> bool:
         if not writes:
             return False

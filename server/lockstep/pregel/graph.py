@@ -52,6 +52,7 @@ class CompiledGraph:
             for trigger in spec.triggers:
                 index.setdefault(trigger, []).append(name)
         self.trigger_index = {k: tuple(v) for k, v in index.items()}  # channel -> nodes it wakes
+        self.node_order = {name: i for i, name in enumerate(nodes)}
         self.checkpointer = checkpointer
         self.interrupt_before = interrupt_before
         self.interrupt_after = interrupt_after
@@ -74,20 +75,18 @@ class CompiledGraph:
     # -- channels ------------------------------------------------------------
 
     def fresh_channels(self) -> dict[str, Channel]:
-        return {k: c.fresh() for k, c in self.channels.items()}
+        """A run's or a snapshot's channels, each made the first time it is used:
+        a graph of a hundred nodes has a hundred trigger channels few reads touch."""
+        return LazyChannels(self.channels)
 
     def restore_channels(self, channels: dict[str, Channel], blobs: Mapping[str, list[Blob]]) -> None:
         for key, chain in blobs.items():
-            channel = channels.get(key)
-            if channel is not None:
-                channel.restore(chain)
+            if key in channels:
+                channels[key].restore(chain)
 
     def restore_triggers(self, channels: dict[str, Channel], versions: Mapping[str, str]) -> None:
-        """Channels that store no value are set by their version alone."""
-        for key in versions:
-            channel = channels.get(key)
-            if channel is not None and not channel.stores_value:
-                channel.value = True
+        """Trigger channels need no restoring: their version alone says they fired
+        (Trigger.available() is only asked once a version is known)."""
 
     def read_output(self, channels: Mapping[str, Channel]) -> dict[str, Any] | None:
         out = {k: channels[k].value for k in self.state_keys if channels[k].value is not MISSING}
@@ -146,7 +145,7 @@ class CompiledGraph:
                 copy.value = grouped[k][-1][1]
             else:
                 copy.update(grouped[k])
-        merged = {**{k: c for k, c in channels.items() if k in self.state_keys}, **copies}
+        merged = {**{k: channels[k] for k in self.state_keys}, **copies}
         return self.read_state(merged)
 
     def _follow(self, name: str, branch: Branch, state: Any, config: Config | None) -> list:
@@ -520,6 +519,24 @@ class CompiledGraph:
         from lockstep.graph.drawing import describe
 
         return describe(self.builder)
+
+
+class LazyChannels(dict):
+    """Channels by name, each a fresh copy of its prototype made on first use."""
+
+    __slots__ = ("prototypes",)
+
+    def __init__(self, prototypes: Mapping[str, Channel]) -> None:
+        super().__init__()
+        self.prototypes = prototypes
+
+    def __missing__(self, key: str) -> Channel:
+        channel = self.prototypes[key].fresh()
+        self[key] = channel
+        return channel
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.prototypes
 
 
 def _apply_saves(saver: BaseSaver, saves: list[Save]) -> None:

@@ -459,10 +459,11 @@ class Loop:
             index = self.graph.trigger_index
             for channel in changed:
                 candidates.update(index.get(channel, ()))
+        order = self.graph.node_order
         return tuple(
             name
-            for name in nodes
-            if name in candidates and triggered(nodes[name], self.checkpoint, self.channels)
+            for name in sorted(candidates, key=order.__getitem__)
+            if triggered(nodes[name], self.checkpoint, self.channels)
         )
 
     def _should_interrupt(self, tasks: list[Task], names: tuple[str, ...]) -> bool:
