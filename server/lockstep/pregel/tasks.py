@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from lockstep.checkpoint.base import Checkpoint
+from lockstep.checkpoint.ids import dashed
 from lockstep.constants import END, SENDS, START, branch_channel
 from lockstep.errors import InvalidUpdateError
 from lockstep.graph.channels import Channel
@@ -38,8 +38,8 @@ class Task:
 
 def task_id(checkpoint_id: str, name: str, path: tuple) -> str:
     """Deterministic, so a resumed step finds the pending writes of the same tasks."""
-    digest = hashlib.blake2b(f"{checkpoint_id}|{name}|{path}".encode(), digest_size=16).digest()
-    return str(uuid.UUID(bytes=digest))
+    digest = hashlib.blake2b(f"{checkpoint_id}|{name}|{path}".encode(), digest_size=16)
+    return dashed(digest.hexdigest())
 
 
 def triggered(spec: NodeSpec, checkpoint: Checkpoint, channels: Mapping[str, Channel]) -> tuple:
