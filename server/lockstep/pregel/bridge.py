@@ -22,10 +22,14 @@ _POOL = ThreadPoolExecutor(max_workers=64, thread_name_prefix="lockstep-run")
 _DONE = object()
 
 
-async def iterate_in_thread(make: Callable[[], Iterator[Any]]) -> AsyncIterator[Any]:
+async def iterate_in_thread(
+    make: Callable[[], Iterator[Any]], prefetch: bool = False
+) -> AsyncIterator[Any]:
     """Yield what `make()` yields, pulled one item at a time as a generator is:
-    the worker computes the next item only when the reader asks for it. When the
-    reader stops, the iterator is closed at its yield (a step boundary)."""
+    the worker computes the next item only when the reader asks for it. With
+    `prefetch` the worker runs ahead instead, saving a thread handoff per item
+    (a server that only forwards events wants that). When the reader stops, the
+    iterator is closed at its next yield (a step boundary)."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[tuple[Any, BaseException | None]] = asyncio.Queue()
     demand = threading.Semaphore(0)
@@ -39,7 +43,8 @@ async def iterate_in_thread(make: Callable[[], Iterator[Any]]) -> AsyncIterator[
         iterator = make()
         try:
             while True:
-                demand.acquire()
+                if not prefetch:
+                    demand.acquire()
                 if stop.is_set():
                     return
                 try:
@@ -59,7 +64,8 @@ async def iterate_in_thread(make: Callable[[], Iterator[Any]]) -> AsyncIterator[
     future = loop.run_in_executor(_POOL, ctx.run, produce)
     try:
         while True:
-            demand.release()
+            if not prefetch:
+                demand.release()
             item, error = await queue.get()
             if item is _DONE:
                 if error is not None:

@@ -255,12 +255,16 @@ class CompiledGraph:
         config: Config | None = None,
         *,
         stream_mode: str | Sequence[str] | None = None,
+        prefetch: bool = False,
         **kw: Any,
     ) -> AsyncIterator[Any]:
+        """As LangGraph's astream. `prefetch=True` (a lockstep extension) lets a
+        graph of sync nodes run ahead of the reader rather than wait for each
+        pull: cheaper for a reader that only forwards events, like the server."""
         if self._all_sync:
             # Nothing to await in the graph: run the sync loop in one worker thread.
             items = bridge.iterate_in_thread(
-                lambda: self.stream(input, config, stream_mode=stream_mode, **kw)
+                lambda: self.stream(input, config, stream_mode=stream_mode, **kw), prefetch
             )
             try:
                 async for item in items:

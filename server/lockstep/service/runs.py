@@ -185,7 +185,7 @@ class RunManager:
             multitask_strategy=request.multitask_strategy or RS.MULTITASK_STRATEGY_REJECT,
             metadata=convert.from_struct(request.metadata) if request.HasField("metadata") else {},
         )
-        stream = graph.astream(run_input, config, stream_mode=modes, **kwargs)
+        stream = graph.astream(run_input, config, stream_mode=modes, prefetch=True, **kwargs)
         # Take the first event here, so a request the engine refuses (a resume
         # with nothing to resume, an ambiguous Command) is a status, not a run.
         self.active[thread_id] = run
