@@ -21,7 +21,7 @@ from lockstep.checkpoint.base import (
 
 
 class _Thread:
-    __slots__ = ("order", "checkpoints", "blobs", "writes")
+    __slots__ = ("order", "checkpoints", "blobs", "writes", "valued")
 
     def __init__(self) -> None:
         self.order: list[str] = []  # checkpoint ids, oldest first (ids sort by time)
@@ -29,6 +29,7 @@ class _Thread:
         self.checkpoints: dict[str, tuple[tuple[Checkpoint, dict[str, Any]], str | None]] = {}
         self.blobs: dict[tuple[str, str], tuple[str, bytes | None, str | None]] = {}
         self.writes: dict[str, list[tuple[str, str, bytes]]] = {}
+        self.valued: set[str] = set()  # channels with any stored blob (not triggers)
 
 
 class MemorySaver(BaseSaver):
@@ -77,6 +78,7 @@ class MemorySaver(BaseSaver):
                 version = checkpoint.channel_versions[channel]
                 data = None if blob.kind == "empty" else serde.dumps(blob.value)
                 thread.blobs[(channel, version)] = (blob.kind, data, blob.base)
+                thread.valued.add(channel)
             thread.checkpoints[checkpoint.id] = ((_copy(checkpoint), _copy_meta(metadata)), parent)
             thread.order.append(checkpoint.id)
         return checkpoint_config(thread_id, checkpoint.id)
@@ -103,8 +105,10 @@ class MemorySaver(BaseSaver):
         checkpoint, metadata = _copy(stored), _copy_meta(meta)
         chains = {}
         stored_blobs = thread.blobs
-        for channel, version in checkpoint.channel_versions.items():
-            if (channel, version) in stored_blobs:  # trigger channels store nothing
+        versions = checkpoint.channel_versions
+        for channel in thread.valued:  # trigger channels store nothing: skip them
+            version = versions.get(channel)
+            if version is not None and (channel, version) in stored_blobs:
                 chains[channel] = self._chain(thread, channel, version)
         writes = [
             PendingWrite(task_id, channel, serde.loads(data))
