@@ -28,7 +28,7 @@ class _Thread:
         # id -> ((checkpoint, metadata), parent id); values live in blobs, pickled
         self.checkpoints: dict[str, tuple[tuple[Checkpoint, dict[str, Any]], str | None]] = {}
         self.blobs: dict[tuple[str, str], tuple[str, bytes | None, str | None]] = {}
-        self.writes: dict[str, list[tuple[str, str, bytes]]] = {}
+        self.writes: dict[str, list[bytes]] = {}  # checkpoint id -> pickled write batches
         self.valued: set[str] = set()  # channels with any stored blob (not triggers)
 
 
@@ -88,9 +88,9 @@ class MemorySaver(BaseSaver):
         cid = checkpoint_id_of(config)
         with self._lock:
             thread = self._threads.setdefault(thread_id, _Thread())
-            stored = thread.writes.setdefault(cid, [])
-            for w in writes:
-                stored.append((w.task_id, w.channel, serde.dumps(w.value)))
+            # One pickle per call (a task's writes together), not one per write.
+            data = serde.dumps([(w.task_id, w.channel, w.value) for w in writes])
+            thread.writes.setdefault(cid, []).append(data)
 
     def delete_thread(self, thread_id: str) -> None:
         with self._lock:
@@ -111,8 +111,9 @@ class MemorySaver(BaseSaver):
             if version is not None and (channel, version) in stored_blobs:
                 chains[channel] = self._chain(thread, channel, version)
         writes = [
-            PendingWrite(task_id, channel, serde.loads(data))
-            for task_id, channel, data in thread.writes.get(cid, ())
+            PendingWrite(task_id, channel, value)
+            for data in thread.writes.get(cid, ())
+            for task_id, channel, value in serde.loads(data)
         ]
         return CheckpointTuple(
             config=checkpoint_config(thread_id, cid),
