@@ -35,7 +35,10 @@ Known, intentional differences, normalized below:
    and task names go (which sibling tasks finished, recorded an interrupt or an error,
    e.g. a CancelledError under astream, is thread timing too; the live get_state shows
    the finished ones' writes), and so is every get_state while the thread's head stays
-   that failed step. History, made of checkpoints, is compared in full.
+   that failed step. History, made of checkpoints, is compared in full. A
+   Command(resume=...) there is not compared (nor anything after it): which interrupts
+   are pending, and so what a resume answers or whether a bare one is ambiguous, is
+   timing too.
 6. When a step failed because two tasks wrote one plain key, LangGraph's get_state
    raises InvalidUpdateError again while showing the finished tasks' writes (a bug:
    reading a thread should not fail). Lockstep shows the step as it started instead; the
@@ -323,11 +326,11 @@ def _multi_task_failure(graph_side: Side, op: dict[str, Any] | None = None) -> b
         return False
     s = history[0]  # not get_state: LangGraph's may raise here (note 6)
     # Not "a task shows the error": LangGraph may not have recorded it yet (timing too).
-    names = {t.name for t in s.tasks}
+    count = len(s.tasks)
     if op is not None and op["op"] == "run" and op["input"]["kind"] == "command":
         if op["input"]["goto"] is not None:  # a Command's goto adds a task to the step
-            names.add(op["input"]["goto"])
-    return len(s.tasks) > 1 or len(names) > 1
+            count += 1
+    return count > 1
 
 
 def _stale_null_resume(graph_side: Side, inp: dict[str, Any]) -> bool:
@@ -406,6 +409,8 @@ def _check(spec: dict[str, Any], ops: list[dict[str, Any]], use_async: bool) -> 
     for index, op in enumerate(ops):
         where = f"op #{index} {op!r}"
         loose = failed_head is not None and head_id(lg) == failed_head
+        if loose and op["op"] == "run" and op["input"]["kind"] == "resume":
+            return  # note 5: which interrupts are pending there is timing
         if op["op"] == "update" and op["as_node"] == "<next>":
             # the node the reference thread waits on (interrupted, or before a breakpoint)
             try:
