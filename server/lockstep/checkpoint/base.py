@@ -22,14 +22,13 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Config = dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Blob:
-    """One channel's change in one checkpoint."""
+class Blob(NamedTuple):
+    """One channel's change in one checkpoint (a tuple: made at every step, so cheap)."""
 
     kind: Literal["full", "delta", "empty"]
     value: Any = None
@@ -47,8 +46,9 @@ class Checkpoint:
     pending: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PendingWrite:
+class PendingWrite(NamedTuple):
+    """A finished task's write, kept until its step completes."""
+
     task_id: str
     channel: str
     value: Any

@@ -303,6 +303,8 @@ class Loop:
         return self.graph.read_state(self.channels)
 
     def _attach_pending(self, tasks: list[Task]) -> None:
+        if not self.pending:
+            return
         by_task: dict[str, list[PendingWrite]] = {}
         for w in self.pending:
             by_task.setdefault(w.task_id, []).append(w)
@@ -363,14 +365,14 @@ class Loop:
         for task in tasks:
             for channel, value in task.writes:
                 self._check_channel(channel, task.name, value)
-        ordered = sorted(tasks, key=apply_order)
+        ordered = sorted(tasks, key=apply_order) if len(tasks) > 1 else tasks
         for task in ordered:
             self._mark_seen(task)
         grouped: dict[str, list[tuple[str, Any]]] = {}
         for task in ordered:
             for channel, value in task.writes:
                 grouped.setdefault(channel, []).append((task.name, value))
-        changed = {c for c in self._consumed}
+        changed = set(self._consumed)
         self._consumed.clear()
         for channel, writes in grouped.items():
             if self.channels[channel].update(writes):
