@@ -483,17 +483,6 @@ def scenarios(draw) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return spec, draw(graphgen.operations(spec))
 
 
-# Open divergences from LangGraph, not yet fixed: events of steps with several
-# tasks in `updates` mode, forks from old checkpoints, resumes after a multi-task
-# failure, update_state without as_node. The engine issue stays open until
-# this test passes; it runs in every `make test` and is reported as xfail
-# (or XPASS once fixed) so the failures stay in sight.
-OPEN_DIVERGENCES = pytest.mark.xfail(
-    reason="open divergences from LangGraph 1.2 remain; see the engine issue", strict=False
-)
-
-
-@OPEN_DIVERGENCES
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -505,7 +494,6 @@ def test_sync_stream_matches_langgraph(scenario) -> None:
     check(spec, ops, use_async=False)
 
 
-@OPEN_DIVERGENCES
 @settings(
     max_examples=max(EXAMPLES // 4, 20),
     deadline=None,
