@@ -27,18 +27,14 @@ Known, intentional differences, normalized below:
 4. Exception type names are compared except where LangGraph raises a type lockstep does
    not have (see `_EXC_ALIASES`).
 5. After a step failed while other tasks of that step were running, LangGraph cancels the
-   tasks that had not finished yet, so which of them left pending writes depends on
-   thread timing; lockstep runs the whole step. The next run's "updates" events (the
-   tasks that are re-run) may then differ, so after such a failure we compare the events
-   of the runs from that head only as far as their values (state) go, the failed run's own events only
-   as far as its plain values events go, and its get_state only as far as source, step
-   and task names go (which sibling tasks finished, recorded an interrupt or an error,
-   e.g. a CancelledError under astream, is thread timing too; the live get_state shows
-   the finished ones' writes), and so is every get_state while the thread's head stays
-   that failed step. History, made of checkpoints, is compared in full. A
-   Command(resume=...) there is not compared (nor anything after it): which interrupts
-   are pending, and so what a resume answers or whether a bare one is ambiguous, is
-   timing too.
+   tasks that had not finished yet, so which of them left pending writes, interrupts or
+   errors (a CancelledError under astream) depends on thread timing; lockstep runs the
+   whole step. So while the thread's head is such a failed step, runs from it are
+   compared only as far as their values events go (the failed run's own only as far as
+   its plain values events), and get_state only as far as source, step and task names
+   (the live get_state shows the finished tasks' writes). History, made of checkpoints,
+   is compared in full. A Command(resume=...) there is not compared (nor anything after
+   it): what a resume answers, or whether a bare one is ambiguous, is timing too.
 6. When a step failed because two tasks wrote one plain key, LangGraph's get_state
    raises InvalidUpdateError again while showing the finished tasks' writes (a bug:
    reading a thread should not fail). Lockstep shows the step as it started instead; the
