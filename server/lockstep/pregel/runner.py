@@ -32,13 +32,9 @@ def run_sync(graph: Any, loop: Any, task: Task, config: dict) -> None:
                 if asyncio.iscoroutine(output):
                     output = asyncio.run(output)
                 break
-            except GraphInterrupt as exc:
-                _interrupted(task, ctx, exc)
-                return
             except Exception as exc:
-                delay = _retry_delay(spec.retry, exc, attempt)
+                delay = _after_failure(spec, task, ctx, exc, attempt)
                 if delay is None:
-                    task.error = exc
                     return
                 time.sleep(delay)
         _finish(graph, loop, spec, task, output, config)
@@ -69,13 +65,9 @@ async def run_async(graph: Any, loop: Any, task: Task, config: dict) -> None:
             try:
                 output = await spec.callee.fn(task.input, **spec.callee.kwargs(config, ctx.writer))
                 break
-            except GraphInterrupt as exc:
-                _interrupted(task, ctx, exc)
-                return
             except Exception as exc:
-                delay = _retry_delay(spec.retry, exc, attempt)
+                delay = _after_failure(spec, task, ctx, exc, attempt)
                 if delay is None:
-                    task.error = exc
                     return
                 await asyncio.sleep(delay)
         _finish(graph, loop, spec, task, output, config)
@@ -83,6 +75,20 @@ async def run_async(graph: Any, loop: Any, task: Task, config: dict) -> None:
         task.error = exc
     finally:
         leave(token)
+
+
+def _after_failure(
+    spec: NodeSpec, task: Task, ctx: TaskContext, exc: Exception, attempt: int
+) -> float | None:
+    """How long to wait before the next attempt, or None when the task is over:
+    paused by an interrupt, or failed for good (no retry policy wants it again)."""
+    if isinstance(exc, GraphInterrupt):
+        _interrupted(task, ctx, exc)
+        return None
+    delay = _retry_delay(spec.retry, exc, attempt)
+    if delay is None:
+        task.error = exc
+    return delay
 
 
 def _context(loop: Any, task: Task) -> TaskContext:
