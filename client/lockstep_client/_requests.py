@@ -6,8 +6,8 @@ Everything here is pure (no I/O), so argument mistakes raise before any call is 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Generic, TypeVar
 
 from google.protobuf.message import Message
 
@@ -20,11 +20,17 @@ from lockstep_client.api.lockstep.v1 import (
 from lockstep_client.convert import fill_struct, fill_value, from_struct
 from lockstep_client.errors import RunFailedError, status_code_from_number
 from lockstep_client.types import (
+    Run,
     RunResult,
+    StateSnapshot,
+    Thread,
     config_from_ref,
     interrupt_from_proto,
     run_error_from_proto,
+    run_from_proto,
     run_status_name,
+    snapshot_from_proto,
+    thread_from_proto,
 )
 
 STREAM_MODES: dict[str, int] = {
@@ -71,6 +77,10 @@ _CONFIG_KEYS = ("recursion_limit", "tags", "metadata", "run_name", "max_concurre
 _CONFIGURABLE_ON_THE_REQUEST = ("thread_id", "checkpoint_id", "checkpoint_ns")
 
 R = TypeVar("R", bound=Message)
+T = TypeVar("T")
+
+#: How many items a listing asks for per page unless told otherwise.
+DEFAULT_PAGE = 100
 
 
 def choice(table: Mapping[str, int], value: str | None, what: str) -> int:
@@ -366,5 +376,109 @@ def create_thread_request(
     return req
 
 
+def list_runs_request(
+    thread_id: str | None, status: str | None, page_size: int, page_token: str
+) -> runs_service_pb2.ListRunsRequest:
+    return runs_service_pb2.ListRunsRequest(
+        thread_id=thread_id or "",
+        status=choice(RUN_STATUSES, status, "run status"),
+        page_size=page_size,
+        page_token=page_token,
+    )
+
+
 def page_size_for(limit: int | None, page_size: int) -> int:
     return min(limit, page_size) if limit else page_size
+
+
+class Pager(Generic[T]):
+    """Paging with no I/O, shared by Client and AsyncClient: they differ only in how they fetch.
+
+    Ask `next_request()` for the next page's request (None once done), make the call,
+    and hand the response to `take()` for that page's items (converted as consumed),
+    cut at `limit`. The request is built only when asked for, so a listing that is
+    never consumed makes no call, and argument errors raise when it is.
+    """
+
+    def __init__(
+        self,
+        make_request: Callable[[int, str], Any],
+        items: Callable[[Any], Sequence[Any]],
+        convert: Callable[[Any], T],
+        limit: int | None,
+        page_size: int,
+    ) -> None:
+        self._make_request = make_request
+        self._items = items
+        self._convert = convert
+        self.limit = limit
+        self.page_size = page_size
+        self.seen = 0
+        self.token = ""
+        self.done = False
+
+    def next_request(self) -> Any:
+        if self.done:
+            return None
+        size = page_size_for(self.limit and self.limit - self.seen, self.page_size)
+        return self._make_request(size, self.token)
+
+    def take(self, resp: Any) -> Iterator[T]:
+        raw = list(self._items(resp))
+        if self.limit:
+            raw = raw[: self.limit - self.seen]
+        self.seen += len(raw)
+        self.token = resp.next_page_token
+        self.done = not self.token or bool(self.limit and self.seen >= self.limit)
+        return map(self._convert, raw)
+
+
+def threads_pager(
+    graph_id: str | None,
+    status: str | None,
+    metadata: Mapping[str, Any] | None,
+    limit: int | None,
+    page_size: int,
+) -> Pager[Thread]:
+    """The pages of a ListThreads, as Threads."""
+    return Pager(
+        lambda size, token: list_threads_request(graph_id, status, metadata, size, token),
+        lambda resp: resp.threads,
+        thread_from_proto,
+        limit,
+        page_size,
+    )
+
+
+def history_pager(
+    thread_id: str,
+    limit: int | None,
+    before: str | Mapping[str, Any] | None,
+    checkpoint_ns: str,
+    filter: Mapping[str, Any] | None,
+    graph_id: str | None,
+    page_size: int,
+) -> Pager[StateSnapshot]:
+    """The pages of a GetStateHistory, as StateSnapshots."""
+    return Pager(
+        lambda size, token: history_request(
+            thread_id, size, token, before, checkpoint_ns, filter, graph_id
+        ),
+        lambda resp: resp.states,
+        snapshot_from_proto,
+        limit,
+        page_size,
+    )
+
+
+def runs_pager(
+    thread_id: str | None, status: str | None, limit: int | None, page_size: int
+) -> Pager[Run]:
+    """The pages of a ListRuns, as Runs."""
+    return Pager(
+        lambda size, token: list_runs_request(thread_id, status, size, token),
+        lambda resp: resp.runs,
+        run_from_proto,
+        limit,
+        page_size,
+    )

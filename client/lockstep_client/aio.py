@@ -7,6 +7,7 @@ refuse the same arguments with the same messages, before any call is made.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import grpc
@@ -47,7 +48,14 @@ __all__ = ["AsyncClient", "AsyncGraphsClient", "AsyncRunsClient", "AsyncThreadsC
 
 T = TypeVar("T")
 
-_DEFAULT_PAGE = 100
+_DEFAULT_PAGE = rq.DEFAULT_PAGE
+
+
+async def _pages(pager: rq.Pager[T], fetch: Callable[[Any], Awaitable[Any]]) -> AsyncIterator[T]:
+    """Every item of every page, awaiting `fetch(request)` for a page only as it is needed."""
+    while (req := pager.next_request()) is not None:
+        for item in pager.take(await fetch(req)):
+            yield item
 
 
 class _AsyncTransport:
@@ -130,16 +138,8 @@ class AsyncThreadsClient:
         page_size: int = _DEFAULT_PAGE,
         limit: int | None = None,
     ) -> list[Thread]:
-        out: list[Thread] = []
-        token = ""
-        while True:
-            size = rq.page_size_for(limit and limit - len(out), page_size)
-            req = rq.list_threads_request(graph_id, status, metadata, size, token)
-            resp = await self._t.unary(self._stub.ListThreads, req)
-            out.extend(thread_from_proto(t) for t in resp.threads)
-            token = resp.next_page_token
-            if not token or (limit and len(out) >= limit):
-                return out[:limit] if limit else out
+        pager = rq.threads_pager(graph_id, status, metadata, limit, page_size)
+        return [t async for t in _pages(pager, partial(self._t.unary, self._stub.ListThreads))]
 
     async def delete(self, thread_id: str) -> None:
         await self._t.unary(
@@ -172,7 +172,7 @@ class AsyncThreadsClient:
         )
         return config_from_ref((await self._t.unary(self._stub.UpdateState, req)).checkpoint)
 
-    async def iter_history(
+    def iter_history(
         self,
         thread_id: str,
         limit: int | None = None,
@@ -183,22 +183,10 @@ class AsyncThreadsClient:
         graph_id: str | None = None,
         page_size: int = _DEFAULT_PAGE,
     ) -> AsyncIterator[StateSnapshot]:
-        seen = 0
-        token = ""
-        while True:
-            size = rq.page_size_for(limit and limit - seen, page_size)
-            req = rq.history_request(
-                thread_id, size, token, before, checkpoint_ns, filter, graph_id
-            )
-            resp = await self._t.unary(self._stub.GetStateHistory, req)
-            for state in resp.states:
-                yield snapshot_from_proto(state)
-                seen += 1
-                if limit and seen >= limit:
-                    return
-            token = resp.next_page_token
-            if not token:
-                return
+        pager = rq.history_pager(
+            thread_id, limit, before, checkpoint_ns, filter, graph_id, page_size
+        )
+        return _pages(pager, partial(self._t.unary, self._stub.GetStateHistory))
 
     async def get_history(
         self,
@@ -346,20 +334,8 @@ class AsyncRunsClient:
         page_size: int = _DEFAULT_PAGE,
         limit: int | None = None,
     ) -> list[Run]:
-        out: list[Run] = []
-        token = ""
-        while True:
-            req = runs_service_pb2.ListRunsRequest(
-                thread_id=thread_id or "",
-                status=rq.choice(rq.RUN_STATUSES, status, "run status"),
-                page_size=rq.page_size_for(limit and limit - len(out), page_size),
-                page_token=token,
-            )
-            resp = await self._t.unary(self._stub.ListRuns, req)
-            out.extend(run_from_proto(r) for r in resp.runs)
-            token = resp.next_page_token
-            if not token or (limit and len(out) >= limit):
-                return out[:limit] if limit else out
+        pager = rq.runs_pager(thread_id, status, limit, page_size)
+        return [r async for r in _pages(pager, partial(self._t.unary, self._stub.ListRuns))]
 
 
 class AsyncClient:

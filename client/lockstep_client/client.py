@@ -8,6 +8,7 @@ a grpc.RpcError into the SDK exception that keeps its status code (`errors`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import grpc
@@ -46,7 +47,13 @@ __all__ = ["Client", "GraphsClient", "RunsClient", "ThreadsClient"]
 
 T = TypeVar("T")
 
-_DEFAULT_PAGE = 100
+_DEFAULT_PAGE = rq.DEFAULT_PAGE
+
+
+def _pages(pager: rq.Pager[T], fetch: Callable[[Any], Any]) -> Iterator[T]:
+    """Every item of every page, calling `fetch(request)` for a page only as it is needed."""
+    while (req := pager.next_request()) is not None:
+        yield from pager.take(fetch(req))
 
 
 class _Transport:
@@ -127,21 +134,8 @@ class ThreadsClient:
         limit: int | None = None,
     ) -> list[Thread]:
         """Threads, most recently updated first, paging transparently up to `limit`."""
-        out: list[Thread] = []
-        token = ""
-        while True:
-            req = rq.list_threads_request(
-                graph_id,
-                status,
-                metadata,
-                rq.page_size_for(limit and limit - len(out), page_size),
-                token,
-            )
-            resp = self._t.unary(self._stub.ListThreads, req)
-            out.extend(thread_from_proto(t) for t in resp.threads)
-            token = resp.next_page_token
-            if not token or (limit and len(out) >= limit):
-                return out[:limit] if limit else out
+        pager = rq.threads_pager(graph_id, status, metadata, limit, page_size)
+        return list(_pages(pager, partial(self._t.unary, self._stub.ListThreads)))
 
     def delete(self, thread_id: str) -> None:
         self._t.unary(
@@ -188,22 +182,10 @@ class ThreadsClient:
         page_size: int = _DEFAULT_PAGE,
     ) -> Iterator[StateSnapshot]:
         """Snapshots newest first, fetching pages only as they are consumed."""
-        seen = 0
-        token = ""
-        while True:
-            size = rq.page_size_for(limit and limit - seen, page_size)
-            req = rq.history_request(
-                thread_id, size, token, before, checkpoint_ns, filter, graph_id
-            )
-            resp = self._t.unary(self._stub.GetStateHistory, req)
-            for state in resp.states:
-                yield snapshot_from_proto(state)
-                seen += 1
-                if limit and seen >= limit:
-                    return
-            token = resp.next_page_token
-            if not token:
-                return
+        pager = rq.history_pager(
+            thread_id, limit, before, checkpoint_ns, filter, graph_id, page_size
+        )
+        return _pages(pager, partial(self._t.unary, self._stub.GetStateHistory))
 
     def get_history(
         self,
@@ -358,20 +340,8 @@ class RunsClient:
         limit: int | None = None,
     ) -> list[Run]:
         """Runs, newest first, paging transparently up to `limit`."""
-        out: list[Run] = []
-        token = ""
-        while True:
-            req = runs_service_pb2.ListRunsRequest(
-                thread_id=thread_id or "",
-                status=rq.choice(rq.RUN_STATUSES, status, "run status"),
-                page_size=rq.page_size_for(limit and limit - len(out), page_size),
-                page_token=token,
-            )
-            resp = self._t.unary(self._stub.ListRuns, req)
-            out.extend(run_from_proto(r) for r in resp.runs)
-            token = resp.next_page_token
-            if not token or (limit and len(out) >= limit):
-                return out[:limit] if limit else out
+        pager = rq.runs_pager(thread_id, status, limit, page_size)
+        return list(_pages(pager, partial(self._t.unary, self._stub.ListRuns)))
 
 
 class Client:
