@@ -13,14 +13,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import grpc
 import grpc.aio
 
+from lockstep_client import _calls as calls
 from lockstep_client import _requests as rq
 from lockstep_client.api.lockstep.v1 import (
-    graphs_service_pb2,
     graphs_service_pb2_grpc,
     message_pb2,
     runs_service_pb2,
     runs_service_pb2_grpc,
-    threads_service_pb2,
     threads_service_pb2_grpc,
 )
 from lockstep_client.errors import from_rpc_error
@@ -32,13 +31,6 @@ from lockstep_client.types import (
     StateSnapshot,
     StreamPart,
     Thread,
-    config_from_ref,
-    event_from_proto,
-    graph_from_proto,
-    graph_summary_from_proto,
-    run_from_proto,
-    snapshot_from_proto,
-    thread_from_proto,
 )
 
 if TYPE_CHECKING:
@@ -63,9 +55,7 @@ class _AsyncTransport:
 
     def __init__(self, channel: grpc.aio.Channel, token: str | None, timeout: float | None) -> None:
         self.channel = channel
-        self.metadata: tuple[tuple[str, str], ...] = (
-            (("authorization", f"Bearer {token}"),) if token else ()
-        )
+        self.metadata = calls.call_metadata(token)
         self.timeout = timeout
 
     async def unary(self, method: Callable[..., Awaitable[T]], request: Any) -> T:
@@ -85,10 +75,12 @@ class _AsyncTransport:
         finally:
             call.cancel()
 
+    async def call(self, stub: Any, call: calls.Call[T]) -> T:
+        return call.convert(await self.unary(getattr(stub, call.method), call.request))
 
-async def _events(parts: AsyncIterator[Any]) -> AsyncIterator[StreamPart]:
-    async for resp in parts:
-        yield event_from_proto(resp.event)
+    async def stream_call(self, stub: Any, call: calls.Call[T]) -> AsyncIterator[T]:
+        async for resp in self.stream(getattr(stub, call.method), call.request):
+            yield call.convert(resp)
 
 
 class AsyncGraphsClient:
@@ -99,14 +91,10 @@ class AsyncGraphsClient:
         self._stub = graphs_service_pb2_grpc.GraphsStub(transport.channel)
 
     async def list(self) -> list[GraphInfo]:
-        resp = await self._t.unary(self._stub.ListGraphs, graphs_service_pb2.ListGraphsRequest())
-        return [graph_summary_from_proto(g) for g in resp.graphs]
+        return await self._t.call(self._stub, calls.list_graphs())
 
     async def get(self, graph_id: str) -> GraphInfo:
-        resp = await self._t.unary(
-            self._stub.GetGraph, graphs_service_pb2.GetGraphRequest(graph_id=graph_id)
-        )
-        return graph_from_proto(resp.graph)
+        return await self._t.call(self._stub, calls.get_graph(graph_id))
 
 
 class AsyncThreadsClient:
@@ -123,12 +111,11 @@ class AsyncThreadsClient:
         metadata: Mapping[str, Any] | None = None,
         if_exists: str | None = None,
     ) -> Thread:
-        req = rq.create_thread_request(thread_id, graph_id, metadata, if_exists)
-        return thread_from_proto((await self._t.unary(self._stub.CreateThread, req)).thread)
+        call = calls.create_thread(thread_id, graph_id, metadata, if_exists)
+        return await self._t.call(self._stub, call)
 
     async def get(self, thread_id: str) -> Thread:
-        req = threads_service_pb2.GetThreadRequest(thread_id=thread_id)
-        return thread_from_proto((await self._t.unary(self._stub.GetThread, req)).thread)
+        return await self._t.call(self._stub, calls.get_thread(thread_id))
 
     async def list(
         self,
@@ -142,9 +129,7 @@ class AsyncThreadsClient:
         return [t async for t in _pages(pager, partial(self._t.unary, self._stub.ListThreads))]
 
     async def delete(self, thread_id: str) -> None:
-        await self._t.unary(
-            self._stub.DeleteThread, threads_service_pb2.DeleteThreadRequest(thread_id=thread_id)
-        )
+        await self._t.call(self._stub, calls.delete_thread(thread_id))
 
     async def get_state(
         self,
@@ -154,8 +139,8 @@ class AsyncThreadsClient:
         checkpoint_ns: str = "",
         graph_id: str | None = None,
     ) -> StateSnapshot:
-        req = rq.get_state_request(thread_id, checkpoint_id, checkpoint_ns, graph_id)
-        return snapshot_from_proto((await self._t.unary(self._stub.GetState, req)).state)
+        call = calls.get_state(thread_id, checkpoint_id, checkpoint_ns, graph_id)
+        return await self._t.call(self._stub, call)
 
     async def update_state(
         self,
@@ -167,10 +152,10 @@ class AsyncThreadsClient:
         checkpoint_ns: str = "",
         graph_id: str | None = None,
     ) -> Config:
-        req = rq.update_state_request(
+        call = calls.update_state(
             thread_id, values, as_node, checkpoint_id, checkpoint_ns, graph_id
         )
-        return config_from_ref((await self._t.unary(self._stub.UpdateState, req)).checkpoint)
+        return await self._t.call(self._stub, call)
 
     def iter_history(
         self,
@@ -241,8 +226,7 @@ class AsyncRunsClient:
         on_disconnect: str | None = None,
     ) -> AsyncIterator[StreamPart]:
         """`async for part in client.runs.stream(...)`; bad arguments raise here, at once."""
-        req = rq.run_request(
-            runs_service_pb2.StreamRunRequest,
+        call = calls.stream_run(
             thread_id=thread_id,
             graph_id=graph_id,
             input=input,
@@ -256,7 +240,7 @@ class AsyncRunsClient:
             config=config,
             metadata=metadata,
         )
-        return _events(self._t.stream(self._stub.StreamRun, req))
+        return self._t.stream_call(self._stub, call)
 
     async def wait(
         self,
@@ -273,8 +257,8 @@ class AsyncRunsClient:
         metadata: Mapping[str, Any] | None = None,
         raise_error: bool = True,
     ) -> RunResult:
-        req = rq.run_request(
-            runs_service_pb2.WaitRunRequest,
+        call = calls.wait_run(
+            raise_error,
             thread_id=thread_id,
             graph_id=graph_id,
             input=input,
@@ -286,7 +270,7 @@ class AsyncRunsClient:
             config=config,
             metadata=metadata,
         )
-        return rq.result_from_wait(await self._t.unary(self._stub.WaitRun, req), raise_error)
+        return await self._t.call(self._stub, call)
 
     async def create(
         self,
@@ -303,8 +287,7 @@ class AsyncRunsClient:
         *,
         metadata: Mapping[str, Any] | None = None,
     ) -> Run:
-        req = rq.run_request(
-            runs_service_pb2.CreateRunRequest,
+        call = calls.create_run(
             thread_id=thread_id,
             graph_id=graph_id,
             input=input,
@@ -317,15 +300,13 @@ class AsyncRunsClient:
             config=config,
             metadata=metadata,
         )
-        return run_from_proto((await self._t.unary(self._stub.CreateRun, req)).run)
+        return await self._t.call(self._stub, call)
 
     def join(self, run_id: str) -> AsyncIterator[StreamPart]:
-        req = runs_service_pb2.JoinRunRequest(run_id=run_id)
-        return _events(self._t.stream(self._stub.JoinRun, req))
+        return self._t.stream_call(self._stub, calls.join_run(run_id))
 
     async def cancel(self, run_id: str, wait: bool = False) -> Run:
-        req = runs_service_pb2.CancelRunRequest(run_id=run_id, wait=wait)
-        return run_from_proto((await self._t.unary(self._stub.CancelRun, req)).run)
+        return await self._t.call(self._stub, calls.cancel_run(run_id, wait))
 
     async def list(
         self,

@@ -1,8 +1,9 @@
 """The synchronous client: `Client(target).graphs / .threads / .runs`, shaped like the LangGraph SDK.
 
-Each resource is a thin layer: build the request (`_requests`), make one call with
-the client's token and default deadline, convert the response (`types`), and turn
-a grpc.RpcError into the SDK exception that keeps its status code (`errors`).
+Each resource is a thin layer: build the request (`_calls`, `_requests`), make one
+call with the client's token and default deadline, convert the response (`_calls`,
+`types`), and turn a grpc.RpcError into the SDK exception that keeps its status code
+(`errors`). AsyncClient shares all but the calling.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import grpc
 
+from lockstep_client import _calls as calls
 from lockstep_client import _requests as rq
 from lockstep_client.api.lockstep.v1 import (
-    graphs_service_pb2,
     graphs_service_pb2_grpc,
     runs_service_pb2,
     runs_service_pb2_grpc,
-    threads_service_pb2,
     threads_service_pb2_grpc,
 )
 from lockstep_client.errors import from_rpc_error
@@ -31,13 +31,6 @@ from lockstep_client.types import (
     StateSnapshot,
     StreamPart,
     Thread,
-    config_from_ref,
-    event_from_proto,
-    graph_from_proto,
-    graph_summary_from_proto,
-    run_from_proto,
-    snapshot_from_proto,
-    thread_from_proto,
 )
 
 if TYPE_CHECKING:
@@ -61,9 +54,7 @@ class _Transport:
 
     def __init__(self, channel: grpc.Channel, token: str | None, timeout: float | None) -> None:
         self.channel = channel
-        self.metadata: tuple[tuple[str, str], ...] = (
-            (("authorization", f"Bearer {token}"),) if token else ()
-        )
+        self.metadata = calls.call_metadata(token)
         self.timeout = timeout
 
     def unary(self, method: Callable[..., T], request: Any) -> T:
@@ -82,6 +73,13 @@ class _Transport:
         finally:
             call.cancel()
 
+    def call(self, stub: Any, call: calls.Call[T]) -> T:
+        return call.convert(self.unary(getattr(stub, call.method), call.request))
+
+    def stream_call(self, stub: Any, call: calls.Call[T]) -> Iterator[T]:
+        for resp in self.stream(getattr(stub, call.method), call.request):
+            yield call.convert(resp)
+
 
 class GraphsClient:
     """The graphs the server hosts."""
@@ -92,15 +90,11 @@ class GraphsClient:
 
     def list(self) -> list[GraphInfo]:
         """Every hosted graph (id, description, metadata), sorted by id."""
-        resp = self._t.unary(self._stub.ListGraphs, graphs_service_pb2.ListGraphsRequest())
-        return [graph_summary_from_proto(g) for g in resp.graphs]
+        return self._t.call(self._stub, calls.list_graphs())
 
     def get(self, graph_id: str) -> GraphInfo:
         """One graph in full: nodes, edges, state keys, breakpoints, Mermaid text."""
-        resp = self._t.unary(
-            self._stub.GetGraph, graphs_service_pb2.GetGraphRequest(graph_id=graph_id)
-        )
-        return graph_from_proto(resp.graph)
+        return self._t.call(self._stub, calls.get_graph(graph_id))
 
 
 class ThreadsClient:
@@ -118,12 +112,11 @@ class ThreadsClient:
         if_exists: str | None = None,
     ) -> Thread:
         """Create a thread (server-picked id if None); if_exists: 'raise' or 'do_nothing'."""
-        req = rq.create_thread_request(thread_id, graph_id, metadata, if_exists)
-        return thread_from_proto(self._t.unary(self._stub.CreateThread, req).thread)
+        call = calls.create_thread(thread_id, graph_id, metadata, if_exists)
+        return self._t.call(self._stub, call)
 
     def get(self, thread_id: str) -> Thread:
-        req = threads_service_pb2.GetThreadRequest(thread_id=thread_id)
-        return thread_from_proto(self._t.unary(self._stub.GetThread, req).thread)
+        return self._t.call(self._stub, calls.get_thread(thread_id))
 
     def list(
         self,
@@ -138,9 +131,7 @@ class ThreadsClient:
         return list(_pages(pager, partial(self._t.unary, self._stub.ListThreads)))
 
     def delete(self, thread_id: str) -> None:
-        self._t.unary(
-            self._stub.DeleteThread, threads_service_pb2.DeleteThreadRequest(thread_id=thread_id)
-        )
+        self._t.call(self._stub, calls.delete_thread(thread_id))
 
     def get_state(
         self,
@@ -151,8 +142,8 @@ class ThreadsClient:
         graph_id: str | None = None,
     ) -> StateSnapshot:
         """The thread's state at its latest checkpoint, or at `checkpoint_id`."""
-        req = rq.get_state_request(thread_id, checkpoint_id, checkpoint_ns, graph_id)
-        return snapshot_from_proto(self._t.unary(self._stub.GetState, req).state)
+        call = calls.get_state(thread_id, checkpoint_id, checkpoint_ns, graph_id)
+        return self._t.call(self._stub, call)
 
     def update_state(
         self,
@@ -165,10 +156,10 @@ class ThreadsClient:
         graph_id: str | None = None,
     ) -> Config:
         """Write values as if `as_node` returned them; returns the new checkpoint's config."""
-        req = rq.update_state_request(
+        call = calls.update_state(
             thread_id, values, as_node, checkpoint_id, checkpoint_ns, graph_id
         )
-        return config_from_ref(self._t.unary(self._stub.UpdateState, req).checkpoint)
+        return self._t.call(self._stub, call)
 
     def iter_history(
         self,
@@ -242,8 +233,7 @@ class RunsClient:
 
         An `error` event is yielded, not raised: the caller sees the whole run.
         """
-        req = rq.run_request(
-            runs_service_pb2.StreamRunRequest,
+        call = calls.stream_run(
             thread_id=thread_id,
             graph_id=graph_id,
             input=input,
@@ -257,7 +247,7 @@ class RunsClient:
             config=config,
             metadata=metadata,
         )
-        return (event_from_proto(e) for e in self.stream_events(req))
+        return self._t.stream_call(self._stub, call)
 
     def wait(
         self,
@@ -275,8 +265,8 @@ class RunsClient:
         raise_error: bool = True,
     ) -> RunResult:
         """Run to the end (or an interrupt); a failed node raises RunFailedError unless raise_error=False."""
-        req = rq.run_request(
-            runs_service_pb2.WaitRunRequest,
+        call = calls.wait_run(
+            raise_error,
             thread_id=thread_id,
             graph_id=graph_id,
             input=input,
@@ -288,7 +278,7 @@ class RunsClient:
             config=config,
             metadata=metadata,
         )
-        return rq.result_from_wait(self._t.unary(self._stub.WaitRun, req), raise_error)
+        return self._t.call(self._stub, call)
 
     def create(
         self,
@@ -306,8 +296,7 @@ class RunsClient:
         metadata: Mapping[str, Any] | None = None,
     ) -> Run:
         """Start a run in the background; `stream_mode` is what a later `join` streams."""
-        req = rq.run_request(
-            runs_service_pb2.CreateRunRequest,
+        call = calls.create_run(
             thread_id=thread_id,
             graph_id=graph_id,
             input=input,
@@ -320,17 +309,15 @@ class RunsClient:
             config=config,
             metadata=metadata,
         )
-        return run_from_proto(self._t.unary(self._stub.CreateRun, req).run)
+        return self._t.call(self._stub, call)
 
     def join(self, run_id: str) -> Iterator[StreamPart]:
         """Stream a background run's events from now on (a finished run: final values, end)."""
-        req = runs_service_pb2.JoinRunRequest(run_id=run_id)
-        return (event_from_proto(r.event) for r in self._t.stream(self._stub.JoinRun, req))
+        return self._t.stream_call(self._stub, calls.join_run(run_id))
 
     def cancel(self, run_id: str, wait: bool = False) -> Run:
         """Cancel a run; with wait=True, return once it has stopped."""
-        req = runs_service_pb2.CancelRunRequest(run_id=run_id, wait=wait)
-        return run_from_proto(self._t.unary(self._stub.CancelRun, req).run)
+        return self._t.call(self._stub, calls.cancel_run(run_id, wait))
 
     def list(
         self,
