@@ -165,16 +165,59 @@ def _thread_id(config: Mapping[str, Any] | None, what: str) -> str:
     return thread_id
 
 
-class RemoteGraph:
+class _RemoteGraphBase:
+    """What RemoteGraph and AsyncRemoteGraph share: the handle, and every call's arguments."""
+
+    def __init__(self, client: Any, graph_id: str) -> None:
+        self.client = client
+        self.graph_id = graph_id
+
+    def _start(
+        self,
+        input: Any,
+        config: Mapping[str, Any] | None,
+        stream_mode: str | Sequence[str],
+        interrupt_before: Sequence[str] | str | None,
+        interrupt_after: Sequence[str] | str | None,
+        subgraphs: bool,
+    ) -> tuple[runs_service_pb2.StreamRunRequest, ChunkAssembler]:
+        """The StreamRun request and the assembler for its chunks (argument errors raise here)."""
+        req = _stream_request(
+            self.graph_id, input, config, stream_mode, interrupt_before, interrupt_after, subgraphs
+        )
+        return req, ChunkAssembler(stream_mode)
+
+    def _checkpoint_args(self, config: Mapping[str, Any] | None, what: str) -> dict[str, Any]:
+        """threads.get_state/update_state's thread_id, checkpoint_id, checkpoint_ns, graph_id."""
+        _, checkpoint_id, ns = rq.thread_and_checkpoint(config)
+        return {
+            "thread_id": _thread_id(config, what),
+            "checkpoint_id": checkpoint_id,
+            "checkpoint_ns": ns,
+            "graph_id": self.graph_id,
+        }
+
+    def _history_args(self, config: Mapping[str, Any] | None, what: str) -> dict[str, Any]:
+        """threads.iter_history's thread_id, checkpoint_ns and graph_id."""
+        _, _, ns = rq.thread_and_checkpoint(config)
+        return {
+            "thread_id": _thread_id(config, what),
+            "checkpoint_ns": ns,
+            "graph_id": self.graph_id,
+        }
+
+
+class RemoteGraph(_RemoteGraphBase):
     """A graph hosted by a Lockstep server, driven like a compiled LangGraph graph.
 
     Configs are LangGraph's: `{"configurable": {"thread_id": ..., "checkpoint_id": ...}}`;
     a checkpoint_id replays or forks from that checkpoint.
     """
 
+    client: Client
+
     def __init__(self, client: Client, graph_id: str) -> None:
-        self.client = client
-        self.graph_id = graph_id
+        super().__init__(client, graph_id)
 
     def stream(
         self,
@@ -188,10 +231,9 @@ class RemoteGraph:
         **_: Any,
     ) -> Iterator[Any]:
         """Yield what LangGraph's `stream()` yields for the same graph, input and modes."""
-        req = _stream_request(
-            self.graph_id, input, config, stream_mode, interrupt_before, interrupt_after, subgraphs
+        return self._stream(
+            *self._start(input, config, stream_mode, interrupt_before, interrupt_after, subgraphs)
         )
-        return self._stream(req, ChunkAssembler(stream_mode))
 
     def _stream(self, req: runs_service_pb2.StreamRunRequest, asm: ChunkAssembler) -> Iterator[Any]:
         for event in self.client.runs.stream_events(req):
@@ -222,27 +264,14 @@ class RemoteGraph:
         return _invoke_result(latest)
 
     def get_state(self, config: Mapping[str, Any], *, subgraphs: bool = False) -> StateSnapshot:
-        thread_id, checkpoint_id, ns = rq.thread_and_checkpoint(config)
-        return self.client.threads.get_state(
-            _thread_id(config, "get_state"),
-            checkpoint_id,
-            checkpoint_ns=ns,
-            graph_id=self.graph_id,
-        )
+        return self.client.threads.get_state(**self._checkpoint_args(config, "get_state"))
 
     def update_state(
         self, config: Mapping[str, Any], values: Any, as_node: str | None = None, **_: Any
     ) -> Config:
         """Write values as `as_node`'s output; returns the config of the new checkpoint."""
-        _, checkpoint_id, ns = rq.thread_and_checkpoint(config)
-        return self.client.threads.update_state(
-            _thread_id(config, "update_state"),
-            values,
-            as_node,
-            checkpoint_id,
-            checkpoint_ns=ns,
-            graph_id=self.graph_id,
-        )
+        args = self._checkpoint_args(config, "update_state")
+        return self.client.threads.update_state(values=values, as_node=as_node, **args)
 
     def get_state_history(
         self,
@@ -253,23 +282,17 @@ class RemoteGraph:
         limit: int | None = None,
     ) -> Iterator[StateSnapshot]:
         """Snapshots newest first; pages are fetched as the iterator is consumed."""
-        _, _, ns = rq.thread_and_checkpoint(config)
-        return self.client.threads.iter_history(
-            _thread_id(config, "get_state_history"),
-            limit,
-            before,
-            checkpoint_ns=ns,
-            filter=filter,
-            graph_id=self.graph_id,
-        )
+        args = self._history_args(config, "get_state_history")
+        return self.client.threads.iter_history(limit=limit, before=before, filter=filter, **args)
 
 
-class AsyncRemoteGraph:
+class AsyncRemoteGraph(_RemoteGraphBase):
     """RemoteGraph for asyncio: `ainvoke`, `astream`, `aget_state`, `aupdate_state`, `aget_state_history`."""
 
+    client: AsyncClient
+
     def __init__(self, client: AsyncClient, graph_id: str) -> None:
-        self.client = client
-        self.graph_id = graph_id
+        super().__init__(client, graph_id)
 
     def astream(
         self,
@@ -283,10 +306,9 @@ class AsyncRemoteGraph:
         **_: Any,
     ) -> AsyncIterator[Any]:
         """Async twin of RemoteGraph.stream (argument errors raise here, before any call)."""
-        req = _stream_request(
-            self.graph_id, input, config, stream_mode, interrupt_before, interrupt_after, subgraphs
+        return self._astream(
+            *self._start(input, config, stream_mode, interrupt_before, interrupt_after, subgraphs)
         )
-        return self._astream(req, ChunkAssembler(stream_mode))
 
     async def _astream(
         self, req: runs_service_pb2.StreamRunRequest, asm: ChunkAssembler
@@ -322,26 +344,13 @@ class AsyncRemoteGraph:
     async def aget_state(
         self, config: Mapping[str, Any], *, subgraphs: bool = False
     ) -> StateSnapshot:
-        _, checkpoint_id, ns = rq.thread_and_checkpoint(config)
-        return await self.client.threads.get_state(
-            _thread_id(config, "aget_state"),
-            checkpoint_id,
-            checkpoint_ns=ns,
-            graph_id=self.graph_id,
-        )
+        return await self.client.threads.get_state(**self._checkpoint_args(config, "aget_state"))
 
     async def aupdate_state(
         self, config: Mapping[str, Any], values: Any, as_node: str | None = None, **_: Any
     ) -> Config:
-        _, checkpoint_id, ns = rq.thread_and_checkpoint(config)
-        return await self.client.threads.update_state(
-            _thread_id(config, "aupdate_state"),
-            values,
-            as_node,
-            checkpoint_id,
-            checkpoint_ns=ns,
-            graph_id=self.graph_id,
-        )
+        args = self._checkpoint_args(config, "aupdate_state")
+        return await self.client.threads.update_state(values=values, as_node=as_node, **args)
 
     def aget_state_history(
         self,
@@ -351,12 +360,5 @@ class AsyncRemoteGraph:
         before: Mapping[str, Any] | str | None = None,
         limit: int | None = None,
     ) -> AsyncIterator[StateSnapshot]:
-        _, _, ns = rq.thread_and_checkpoint(config)
-        return self.client.threads.iter_history(
-            _thread_id(config, "aget_state_history"),
-            limit,
-            before,
-            checkpoint_ns=ns,
-            filter=filter,
-            graph_id=self.graph_id,
-        )
+        args = self._history_args(config, "aget_state_history")
+        return self.client.threads.iter_history(limit=limit, before=before, filter=filter, **args)
