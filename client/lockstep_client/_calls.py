@@ -51,6 +51,28 @@ def call_metadata(token: str | None) -> tuple[tuple[str, str], ...]:
     return (("authorization", f"Bearer {token}"),) if token else ()
 
 
+#: run_request's keyword arguments, as Client's and AsyncClient's run methods name their parameters.
+RUN_ARGS = (
+    "thread_id",
+    "graph_id",
+    "input",
+    "command",
+    "stream_mode",
+    "interrupt_before",
+    "interrupt_after",
+    "checkpoint_id",
+    "multitask_strategy",
+    "on_disconnect",
+    "config",
+    "metadata",
+)
+
+
+def run_args(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The run_request arguments among a run method's parameters (pass `locals()` first thing)."""
+    return {k: params[k] for k in RUN_ARGS if k in params}
+
+
 def _none(_: Any) -> None:
     return None
 

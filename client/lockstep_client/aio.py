@@ -226,20 +226,7 @@ class AsyncRunsClient:
         on_disconnect: str | None = None,
     ) -> AsyncIterator[StreamPart]:
         """`async for part in client.runs.stream(...)`; bad arguments raise here, at once."""
-        call = calls.stream_run(
-            thread_id=thread_id,
-            graph_id=graph_id,
-            input=input,
-            command=command,
-            stream_mode=stream_mode,
-            interrupt_before=interrupt_before,
-            interrupt_after=interrupt_after,
-            checkpoint_id=checkpoint_id,
-            multitask_strategy=multitask_strategy,
-            on_disconnect=on_disconnect,
-            config=config,
-            metadata=metadata,
-        )
+        call = calls.stream_run(**calls.run_args(locals()))
         return self._t.stream_call(self._stub, call)
 
     async def wait(
@@ -257,19 +244,7 @@ class AsyncRunsClient:
         metadata: Mapping[str, Any] | None = None,
         raise_error: bool = True,
     ) -> RunResult:
-        call = calls.wait_run(
-            raise_error,
-            thread_id=thread_id,
-            graph_id=graph_id,
-            input=input,
-            command=command,
-            interrupt_before=interrupt_before,
-            interrupt_after=interrupt_after,
-            checkpoint_id=checkpoint_id,
-            multitask_strategy=multitask_strategy,
-            config=config,
-            metadata=metadata,
-        )
+        call = calls.wait_run(raise_error, **calls.run_args(locals()))
         return await self._t.call(self._stub, call)
 
     async def create(
@@ -287,19 +262,7 @@ class AsyncRunsClient:
         *,
         metadata: Mapping[str, Any] | None = None,
     ) -> Run:
-        call = calls.create_run(
-            thread_id=thread_id,
-            graph_id=graph_id,
-            input=input,
-            command=command,
-            stream_mode=stream_mode,
-            interrupt_before=interrupt_before,
-            interrupt_after=interrupt_after,
-            checkpoint_id=checkpoint_id,
-            multitask_strategy=multitask_strategy,
-            config=config,
-            metadata=metadata,
-        )
+        call = calls.create_run(**calls.run_args(locals()))
         return await self._t.call(self._stub, call)
 
     def join(self, run_id: str) -> AsyncIterator[StreamPart]:

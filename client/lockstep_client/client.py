@@ -233,20 +233,7 @@ class RunsClient:
 
         An `error` event is yielded, not raised: the caller sees the whole run.
         """
-        call = calls.stream_run(
-            thread_id=thread_id,
-            graph_id=graph_id,
-            input=input,
-            command=command,
-            stream_mode=stream_mode,
-            interrupt_before=interrupt_before,
-            interrupt_after=interrupt_after,
-            checkpoint_id=checkpoint_id,
-            multitask_strategy=multitask_strategy,
-            on_disconnect=on_disconnect,
-            config=config,
-            metadata=metadata,
-        )
+        call = calls.stream_run(**calls.run_args(locals()))
         return self._t.stream_call(self._stub, call)
 
     def wait(
@@ -265,19 +252,7 @@ class RunsClient:
         raise_error: bool = True,
     ) -> RunResult:
         """Run to the end (or an interrupt); a failed node raises RunFailedError unless raise_error=False."""
-        call = calls.wait_run(
-            raise_error,
-            thread_id=thread_id,
-            graph_id=graph_id,
-            input=input,
-            command=command,
-            interrupt_before=interrupt_before,
-            interrupt_after=interrupt_after,
-            checkpoint_id=checkpoint_id,
-            multitask_strategy=multitask_strategy,
-            config=config,
-            metadata=metadata,
-        )
+        call = calls.wait_run(raise_error, **calls.run_args(locals()))
         return self._t.call(self._stub, call)
 
     def create(
@@ -296,19 +271,7 @@ class RunsClient:
         metadata: Mapping[str, Any] | None = None,
     ) -> Run:
         """Start a run in the background; `stream_mode` is what a later `join` streams."""
-        call = calls.create_run(
-            thread_id=thread_id,
-            graph_id=graph_id,
-            input=input,
-            command=command,
-            stream_mode=stream_mode,
-            interrupt_before=interrupt_before,
-            interrupt_after=interrupt_after,
-            checkpoint_id=checkpoint_id,
-            multitask_strategy=multitask_strategy,
-            config=config,
-            metadata=metadata,
-        )
+        call = calls.create_run(**calls.run_args(locals()))
         return self._t.call(self._stub, call)
 
     def join(self, run_id: str) -> Iterator[StreamPart]:
