@@ -1,7 +1,8 @@
 """The asyncio client: `AsyncClient` has `Client`'s surface, with awaitables and async iterators.
 
-Requests are built by the same functions as the sync client's (`_requests`), so both
-refuse the same arguments with the same messages, before any call is made.
+Requests are built, and responses converted, by the same functions as the sync
+client's (`_calls`, `_requests`), so both refuse the same arguments with the same
+messages, before any call is made.
 """
 
 from __future__ import annotations
