@@ -11,13 +11,17 @@ import asyncio
 import contextlib
 import datetime
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
 
+from lockstep.checkpoint.base import Checkpoint, PendingWrite, checkpoint_config
+from lockstep.checkpoint.ids import new_checkpoint_id
 from lockstep.errors import EmptyInputError, InvalidUpdateError
+from lockstep.pregel import bridge
 from lockstep.service import messages
 from lockstep.service.errors import ServiceError, abort, from_exception, invalid, not_found
 from lockstep.service.hosting import Hosting
@@ -55,6 +59,16 @@ class Run:
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task | None = None
     done: bool = False
+    # Set when a later run with INTERRUPT or ROLLBACK takes the thread over.
+    superseded: int = 0
+    stop_requested: bool = False
+    # Where the run started, for a rollback: checkpoints with ids from `mark` on are
+    # the run's; the head then had `head_writes` pending writes (a resume adds some).
+    mark: str = ""
+    head_writes: int = 0
+    # Resolved when the engine has really stopped: a sync graph runs in a worker
+    # thread that finishes its step after the reader is gone.
+    engine_done: asyncio.Future | None = None
 
     def emit(self, event: message_pb2.RunEvent) -> None:
         self.events.append(event)
@@ -98,6 +112,7 @@ class RunManager:
         self.keep_finished = keep_finished
         self.draining = False
         self._editing: set[str] = set()
+        self.queued: dict[str, deque[tuple[Run, _Plan]]] = {}  # thread_id -> runs waiting for it
 
     def require_idle(self, thread_id: str) -> None:
         run = self.active.get(thread_id)
@@ -144,11 +159,11 @@ class RunManager:
             for name in names:
                 if name != "*" and name not in graph.nodes:
                     raise invalid(f"{label} names unknown node {name!r}", "UNKNOWN_NODE")
-        if request.multitask_strategy not in (RS.MULTITASK_STRATEGY_UNSPECIFIED, RS.MULTITASK_STRATEGY_REJECT):
-            raise ServiceError(
-                grpc.StatusCode.UNIMPLEMENTED,
-                "only multitask_strategy REJECT is implemented so far",
-                "NOT_IMPLEMENTED",
+        if request.multitask_strategy not in RS.MultitaskStrategy.values():
+            raise invalid(
+                f"unknown multitask_strategy {request.multitask_strategy}; "
+                "use REJECT, ENQUEUE, INTERRUPT or ROLLBACK",
+                "UNKNOWN_MULTITASK_STRATEGY",
             )
         run_input = _input(request)
         config_extra = convert.from_struct(request.config) if request.HasField("config") else {}
@@ -168,7 +183,10 @@ class RunManager:
                 f"thread {thread_id!r} runs graph {record.graph_id!r}, not {hosted.graph_id!r}",
                 "GRAPH_MISMATCH",
             )
-        self.require_idle(thread_id)
+        strategy = request.multitask_strategy or RS.MULTITASK_STRATEGY_REJECT
+        busy = self.active.get(thread_id)
+        if busy is None or strategy == RS.MULTITASK_STRATEGY_REJECT or thread_id in self._editing:
+            self.require_idle(thread_id)
         checkpoint_id = request.checkpoint_id if request.HasField("checkpoint_id") else ""
         if checkpoint_id:
             await self.hosting.require_checkpoint(thread_id, checkpoint_id)
@@ -182,41 +200,121 @@ class RunManager:
             run_id=str(uuid.uuid4()),
             thread_id=thread_id,
             graph_id=hosted.graph_id,
-            multitask_strategy=request.multitask_strategy or RS.MULTITASK_STRATEGY_REJECT,
+            multitask_strategy=strategy,
             metadata=convert.from_struct(request.metadata) if request.HasField("metadata") else {},
         )
-        stream = graph.astream(run_input, config, stream_mode=modes, prefetch=True, **kwargs)
+        plan = _Plan(graph, run_input, config, modes, kwargs)
+        busy = self.active.get(thread_id)  # the awaits above may have changed it
+        if busy is None or strategy == RS.MULTITASK_STRATEGY_REJECT or thread_id in self._editing:
+            self.require_idle(thread_id)
+        if busy is None:
+            await self._launch(run, plan, immediate=True)
+            return run
+        # The thread is busy: the run waits (PENDING) for the runs before it.
+        queue = self.queued.setdefault(thread_id, deque())
+        if strategy in (RS.MULTITASK_STRATEGY_INTERRUPT, RS.MULTITASK_STRATEGY_ROLLBACK):
+            # As in LangGraph: every run in flight on the thread gives way to this one.
+            while queue:
+                self._finish_pending(queue.popleft()[0], RS.RUN_STATUS_CANCELLED)
+            if not busy.superseded:
+                busy.superseded = strategy
+                verb = "rolled_back_by" if strategy == RS.MULTITASK_STRATEGY_ROLLBACK else "interrupted_by"
+                busy.metadata[f"lockstep_{verb}"] = run.run_id
+                self._stop(busy)
+        queue.append((run, plan))
+        self.runs[run.run_id] = run
+        self._forget_old()
+        self._emit_metadata(run)
+        return run
+
+    def _emit_metadata(self, run: Run) -> None:
+        run.emit(
+            message_pb2.RunEvent(
+                metadata=message_pb2.RunMetadata(
+                    run_id=run.run_id, thread_id=run.thread_id, graph_id=run.graph_id
+                )
+            )
+        )
+
+    @staticmethod
+    def _stop(run: Run) -> None:
+        """Cancel a run at its next step boundary (or as soon as it has a task)."""
+        run.stop_requested = True
+        if run.task is not None and not run.done:
+            run.task.cancel()
+
+    def _finish_pending(self, run: Run, status: int) -> None:
+        """End a run that never started (cancelled while queued)."""
+        run.status = status
+        run.updated_at = _now()
+        run.emit(message_pb2.RunEvent(end=message_pb2.RunEnd(status=status)))
+        run.done = True
+        run.changed.set()
+
+    def _hand_off(self, thread_id: str) -> None:
+        """The thread's run ended: start the next queued one, if any (in order)."""
+        queue = self.queued.get(thread_id)
+        while queue:
+            run, plan = queue.popleft()
+            if self.draining:
+                self._finish_pending(run, RS.RUN_STATUS_CANCELLED)
+                continue
+            self.active[thread_id] = run  # taken at once: no gap for another run or an edit
+            run.task = asyncio.create_task(self._launch(run, plan, immediate=False))
+            break
+        if not queue:
+            self.queued.pop(thread_id, None)
+
+    async def _launch(self, run: Run, plan: _Plan, immediate: bool) -> None:
+        """Start the engine on the run's thread; an immediate run's refusal is a status."""
+        thread_id = run.thread_id
+        graph = plan.graph
+        self.active[thread_id] = run
+        try:
+            record = self.hosting.store.threads.get(thread_id)
+            run.mark = new_checkpoint_id()  # every checkpoint this run makes sorts after it
+            if record is not None and record.status in (INTERRUPTED, ERROR):
+                # Only a stopped step leaves pending writes on the head; a resume adds to them.
+                head = await asyncio.to_thread(
+                    self.hosting.store.saver.get_tuple, self.hosting.config(thread_id)
+                )
+                run.head_writes = len(head.pending_writes) if head is not None else 0
+            stream = _engine_stream(graph, plan, run)
+        except BaseException as exc:
+            if self.active.get(thread_id) is run:
+                del self.active[thread_id]
+            if immediate:
+                raise
+            cancelled = isinstance(exc, asyncio.CancelledError)
+            self._finish_pending(run, RS.RUN_STATUS_CANCELLED if cancelled else RS.RUN_STATUS_ERROR)
+            self._hand_off(thread_id)
+            return
         # Take the first event here, so a request the engine refuses (a resume
         # with nothing to resume, an ambiguous Command) is a status, not a run.
-        self.active[thread_id] = run
         try:
             first = await stream.__anext__()
         except StopAsyncIteration:
             first = None
         except (InvalidUpdateError, EmptyInputError, ValueError, TypeError) as exc:
-            if getattr(exc, "lockstep_node", None) not in (None, "__start__"):
-                first = exc
-            else:
+            if immediate and getattr(exc, "lockstep_node", None) in (None, "__start__"):
                 del self.active[thread_id]
                 await stream.aclose()
                 raise from_exception(exc) from exc
+            first = exc
         except BaseException as exc:
             first = exc
-        if not record.graph_id:
-            record = self.hosting.store.threads.update(thread_id, graph_id=hosted.graph_id) or record
+        if record is None or not record.graph_id:
+            self.hosting.store.threads.update(thread_id, graph_id=run.graph_id)
         self.hosting.store.threads.update(thread_id, persist=False, status=BUSY)
         run.status = RS.RUN_STATUS_RUNNING
-        self.runs[run.run_id] = run
-        self._forget_old()
-        run.emit(
-            message_pb2.RunEvent(
-                metadata=message_pb2.RunMetadata(
-                    run_id=run.run_id, thread_id=thread_id, graph_id=hosted.graph_id
-                )
-            )
-        )
-        run.task = asyncio.create_task(self._execute(run, graph, stream, first, kwargs))
-        return run
+        run.updated_at = _now()
+        if immediate:
+            self.runs[run.run_id] = run
+            self._forget_old()
+            self._emit_metadata(run)
+        run.task = asyncio.create_task(self._execute(run, graph, stream, first, plan.kwargs))
+        if run.stop_requested:
+            run.task.cancel()
 
     async def _execute(self, run: Run, graph, stream, first, kwargs) -> None:
         status = RS.RUN_STATUS_SUCCESS
@@ -259,11 +357,23 @@ class RunManager:
         finally:
             with contextlib.suppress(BaseException):
                 await stream.aclose()
+            if run.engine_done is not None and self.queued.get(run.thread_id):
+                # Whoever runs next must not overlap the step this run's worker is finishing.
+                with contextlib.suppress(BaseException):
+                    await asyncio.shield(run.engine_done)
+            if run.superseded == RS.MULTITASK_STRATEGY_ROLLBACK:
+                status = RS.RUN_STATUS_CANCELLED
+                last_config = None
+                try:
+                    await asyncio.shield(asyncio.to_thread(self._roll_back, run))
+                except BaseException as exc:  # the thread keeps what the run wrote; say so
+                    run.metadata["lockstep_rollback_error"] = f"{type(exc).__name__}: {exc}"
             run.status = status
             run.updated_at = _now()
             self.hosting.store.threads.update(run.thread_id, status=FINAL_THREAD_STATUS[status])
             if self.active.get(run.thread_id) is run:
                 del self.active[run.thread_id]
+            self._hand_off(run.thread_id)
             end = message_pb2.RunEnd(status=status)
             ref = messages.checkpoint_ref(last_config)
             if ref is not None:
@@ -272,8 +382,54 @@ class RunManager:
             run.done = True
             run.changed.set()
 
+    def _roll_back(self, run: Run) -> None:
+        """Undo what a run wrote: drop the thread's checkpoints made since the run
+        started, and the pending writes it added to the head it started from.
+
+        The Saver interface can only delete a whole thread, so the thread is
+        rewritten: its checkpoints from before the run are read, the thread is
+        deleted, and they are put back oldest first, as they were (same ids,
+        parents, metadata, blobs and the head's earlier pending writes). Costs a
+        read and a write of the thread's history; not atomic if the server dies
+        halfway through.
+        """
+        saver = self.hosting.store.saver
+        thread_id = run.thread_id
+        every = list(saver.list(self.hosting.config(thread_id)))
+        if not any(t.checkpoint.id >= run.mark for t in every):
+            head = every[0] if every else None
+            if head is None or len(head.pending_writes) == run.head_writes:
+                return  # the run wrote nothing
+        kept = [t for t in reversed(every) if t.checkpoint.id < run.mark]
+        saver.delete_thread(thread_id)
+        written: set[tuple[str, str]] = set()
+        with saver.batch():
+            for index, tup in enumerate(kept):
+                cp: Checkpoint = tup.checkpoint
+                blobs = {}
+                for channel, chain in tup.blobs.items():
+                    version = cp.channel_versions.get(channel)
+                    if chain and version is not None and (channel, version) not in written:
+                        blobs[channel] = chain[-1]
+                        written.add((channel, version))
+                parent = tup.parent_config or {"configurable": {"thread_id": thread_id}}
+                saver.put(parent, cp, tup.metadata, blobs)
+                writes: list[PendingWrite] = tup.pending_writes
+                if index == len(kept) - 1:
+                    writes = writes[: run.head_writes]
+                if writes:
+                    saver.put_writes(checkpoint_config(thread_id, cp.id), writes)
+
     async def cancel(self, run_id: str, wait: bool) -> Run:
         run = self.get(run_id)
+        queue = self.queued.get(run.thread_id, ())
+        for entry in list(queue):
+            if entry[0] is run:
+                queue.remove(entry)
+                self._finish_pending(run, RS.RUN_STATUS_CANCELLED)
+                return run
+        if not run.done and run.task is None:
+            run.stop_requested = True
         if not run.done and run.task is not None:
             run.task.cancel()
             if wait:
@@ -297,6 +453,46 @@ class RunManager:
             return
         for run_id in [r.run_id for r in self.runs.values() if r.done][: len(self.runs) - self.keep_finished]:
             del self.runs[run_id]
+
+
+def _engine_stream(graph, plan: _Plan, run: Run):
+    """`graph.astream`, but for a graph of sync nodes the run learns when the
+    engine's worker thread has finished (`run.engine_done`), so the thread's next
+    run can wait for the step a stopped run was in."""
+    if not getattr(graph, "_all_sync", False):
+        return graph.astream(plan.input, plan.config, stream_mode=plan.modes, prefetch=True, **plan.kwargs)
+    loop = asyncio.get_running_loop()
+    done = run.engine_done = loop.create_future()
+
+    def finished() -> None:
+        if not done.done():
+            done.set_result(None)
+
+    def make():
+        inner = graph.stream(plan.input, plan.config, stream_mode=plan.modes, **plan.kwargs)
+
+        def tracked():
+            try:
+                yield from inner
+            finally:
+                inner.close()
+                with contextlib.suppress(RuntimeError):  # the loop may be gone at shutdown
+                    loop.call_soon_threadsafe(finished)
+
+        return tracked()
+
+    return bridge.iterate_in_thread(make, prefetch=True)
+
+
+@dataclass
+class _Plan:
+    """What a run will call the engine with, kept while the run waits its turn."""
+
+    graph: Any
+    input: Any
+    config: dict[str, Any]
+    modes: list[str]
+    kwargs: dict[str, Any]
 
 
 async def _breakpoints(graph, snap, kwargs) -> list[tuple[str, str]]:
