@@ -164,9 +164,20 @@ def test_background_run_join_cancel_list(server, tid):
         runs_service_pb2.CancelRunRequest(run_id=run.run_id, wait=True), timeout=TIMEOUT
     ).run
     assert cancelled.status == enums_pb2.RUN_STATUS_CANCELLED
+    # CancelRun with wait returns once the run has ended; the thread is held until
+    # its worker reaches the step boundary: the nap it was in finishes and is saved,
+    # `last` does not run.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        thread = server.threads.GetThread(
+            threads_service_pb2.GetThreadRequest(thread_id=t2), timeout=TIMEOUT
+        ).thread
+        if thread.status != enums_pb2.THREAD_STATUS_BUSY:
+            break
+        time.sleep(0.05)
     snap = get_state(server, t2)
-    assert list(snap.next) == ["nap"]
-    assert convert.from_struct(snap.values) == {"seconds": 1.0, "n": 1}
+    assert list(snap.next) == ["last"]
+    assert convert.from_struct(snap.values) == {"seconds": 1.0, "n": 2}
     # ... and resumes to the end.
     events = stream(server, t2, "slow", None)
     assert end_status(events) == enums_pb2.RUN_STATUS_SUCCESS

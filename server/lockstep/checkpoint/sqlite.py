@@ -435,9 +435,12 @@ class SqliteSaver(BaseSaver):
 
     def delete_thread(self, thread_id: str) -> None:
         thread_id = str(thread_id)
-        with self._lock, self._transaction():
+
+        def op(conn: sqlite3.Connection) -> None:
             for table in ("checkpoints", "blobs", "writes"):
-                self._conn.execute(f"DELETE FROM {table} WHERE thread_id = ?", (thread_id,))
+                conn.execute(f"DELETE FROM {table} WHERE thread_id = ?", (thread_id,))
+
+        self._write(op)  # inside a batch(), part of its transaction
 
     def list_threads(self) -> list[str]:
         """Thread ids, in the order their first checkpoint was made."""

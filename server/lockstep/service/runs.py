@@ -66,9 +66,9 @@ class Run:
     # the run's; the head then had `head_writes` pending writes (a resume adds some).
     mark: str = ""
     head_writes: int = 0
+    engine_done: asyncio.Future | None = None
     # Resolved when the engine has really stopped: a sync graph runs in a worker
     # thread that finishes its step after the reader is gone.
-    engine_done: asyncio.Future | None = None
 
     def emit(self, event: message_pb2.RunEvent) -> None:
         self.events.append(event)
@@ -355,32 +355,29 @@ class RunManager:
             )
             run.emit(message_pb2.RunEvent(error=run.error))
         finally:
+            rolled_back = run.superseded == RS.MULTITASK_STRATEGY_ROLLBACK
+            if not rolled_back:
+                # Readers learn the outcome now, even while a cancelled run's worker
+                # still finishes the step it is in; the thread stays held until then.
+                _announce_end(run, status, last_config)
             with contextlib.suppress(BaseException):
                 await stream.aclose()
-            if run.engine_done is not None and self.queued.get(run.thread_id):
-                # Whoever runs next must not overlap the step this run's worker is finishing.
+            if run.engine_done is not None:
+                # The next run on the thread must not overlap the step this run's
+                # worker is finishing: hold the thread until it has stopped.
                 with contextlib.suppress(BaseException):
                     await asyncio.shield(run.engine_done)
-            if run.superseded == RS.MULTITASK_STRATEGY_ROLLBACK:
+            if rolled_back:
                 status = RS.RUN_STATUS_CANCELLED
-                last_config = None
                 try:
                     await asyncio.shield(asyncio.to_thread(self._roll_back, run))
                 except BaseException as exc:  # the thread keeps what the run wrote; say so
                     run.metadata["lockstep_rollback_error"] = f"{type(exc).__name__}: {exc}"
-            run.status = status
-            run.updated_at = _now()
+                _announce_end(run, status, None)
             self.hosting.store.threads.update(run.thread_id, status=FINAL_THREAD_STATUS[status])
             if self.active.get(run.thread_id) is run:
                 del self.active[run.thread_id]
             self._hand_off(run.thread_id)
-            end = message_pb2.RunEnd(status=status)
-            ref = messages.checkpoint_ref(last_config)
-            if ref is not None:
-                end.checkpoint.CopyFrom(ref)
-            run.emit(message_pb2.RunEvent(end=end))
-            run.done = True
-            run.changed.set()
 
     def _roll_back(self, run: Run) -> None:
         """Undo what a run wrote: drop the thread's checkpoints made since the run
@@ -389,9 +386,10 @@ class RunManager:
         The Saver interface can only delete a whole thread, so the thread is
         rewritten: its checkpoints from before the run are read, the thread is
         deleted, and they are put back oldest first, as they were (same ids,
-        parents, metadata, blobs and the head's earlier pending writes). Costs a
-        read and a write of the thread's history; not atomic if the server dies
-        halfway through.
+        parents, metadata, blobs and the head's earlier pending writes), all in
+        one store batch (one SQLite transaction: a crash leaves the thread as it
+        was before or after, never between). Costs a read and a write of the
+        thread's history.
         """
         saver = self.hosting.store.saver
         thread_id = run.thread_id
@@ -401,9 +399,9 @@ class RunManager:
             if head is None or len(head.pending_writes) == run.head_writes:
                 return  # the run wrote nothing
         kept = [t for t in reversed(every) if t.checkpoint.id < run.mark]
-        saver.delete_thread(thread_id)
         written: set[tuple[str, str]] = set()
-        with saver.batch():
+        with saver.batch():  # one transaction on SQLite: the thread is never half-rewritten
+            saver.delete_thread(thread_id)
             for index, tup in enumerate(kept):
                 cp: Checkpoint = tup.checkpoint
                 blobs = {}
@@ -432,9 +430,9 @@ class RunManager:
             run.stop_requested = True
         if not run.done and run.task is not None:
             run.task.cancel()
-            if wait:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await asyncio.shield(run.task)
+            if wait:  # until the run has ended (its end event is out)
+                async for _ in run.follow():
+                    pass
         return run
 
     async def drain(self, grace: float) -> None:
@@ -505,6 +503,18 @@ async def _breakpoints(graph, snap, kwargs) -> list[tuple[str, str]]:
         if hits:
             return hits
     return [(n, "before" if n in before or "*" in before else "after") for n in snap.next]
+
+
+def _announce_end(run: Run, status: int, last_config: dict | None) -> None:
+    run.status = status
+    run.updated_at = _now()
+    end = message_pb2.RunEnd(status=status)
+    ref = messages.checkpoint_ref(last_config)
+    if ref is not None:
+        end.checkpoint.CopyFrom(ref)
+    run.emit(message_pb2.RunEvent(end=end))
+    run.done = True
+    run.changed.set()
 
 
 def _static():
