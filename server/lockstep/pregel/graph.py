@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
@@ -256,22 +257,46 @@ class CompiledGraph:
         *,
         stream_mode: str | Sequence[str] | None = None,
         prefetch: bool = False,
+        stopped: asyncio.Future | None = None,
         **kw: Any,
     ) -> AsyncIterator[Any]:
-        """As LangGraph's astream. `prefetch=True` (a lockstep extension) lets a
-        graph of sync nodes run ahead of the reader rather than wait for each
-        pull: cheaper for a reader that only forwards events, like the server."""
+        """As LangGraph's astream, with two lockstep extensions. `prefetch=True` lets
+        a graph of sync nodes run ahead of the reader rather than wait for each
+        pull: cheaper for a reader that only forwards events, like the server.
+        `stopped` is resolved once the run has really stopped: for a graph of sync
+        nodes that is when its worker thread leaves the step it was in, which can
+        be after the reader has gone (a server holds the thread until then)."""
         if self._all_sync:
             # Nothing to await in the graph: run the sync loop in one worker thread.
-            items = bridge.iterate_in_thread(
-                lambda: self.stream(input, config, stream_mode=stream_mode, **kw), prefetch
-            )
+            loop = asyncio.get_running_loop()
+
+            def run_and_signal() -> Iterator[Any]:
+                try:
+                    yield from self.stream(input, config, stream_mode=stream_mode, **kw)
+                finally:
+                    if stopped is not None:
+                        with contextlib.suppress(RuntimeError):  # the loop may be gone
+                            loop.call_soon_threadsafe(_resolve, stopped)
+
+            items = bridge.iterate_in_thread(run_and_signal, prefetch)
             try:
                 async for item in items:
                     yield item
             finally:
                 await items.aclose()
             return
+        try:
+            async for item in self._astream_async(input, config, stream_mode, kw):
+                yield item
+        finally:
+            if stopped is not None:
+                _resolve(stopped)
+
+    async def _astream_async(
+        self, input: Any, config: Config | None, stream_mode: Any, kw: dict[str, Any]
+    ) -> AsyncIterator[Any]:
+        """The loop driven on the event loop: async nodes run as tasks, sync ones
+        in worker threads."""
         saved = await self._asaved(config)
         loop = self._loop(config, saved, stream_mode, kw)
         single = _single(stream_mode if stream_mode is not None else self.stream_mode)
@@ -541,6 +566,11 @@ class LazyChannels(dict):
 
     def __contains__(self, key: object) -> bool:
         return key in self.prototypes
+
+
+def _resolve(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 def _apply_saves(saver: BaseSaver, saves: list[Save]) -> None:

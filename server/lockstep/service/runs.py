@@ -21,7 +21,6 @@ import grpc
 from lockstep.checkpoint.base import Checkpoint, PendingWrite, checkpoint_config
 from lockstep.checkpoint.ids import new_checkpoint_id
 from lockstep.errors import EmptyInputError, InvalidUpdateError
-from lockstep.pregel import bridge
 from lockstep.service import messages
 from lockstep.service.errors import ServiceError, abort, from_exception, invalid, not_found
 from lockstep.service.hosting import Hosting
@@ -279,7 +278,15 @@ class RunManager:
                     self.hosting.store.saver.get_tuple, self.hosting.config(thread_id)
                 )
                 run.head_writes = len(head.pending_writes) if head is not None else 0
-            stream = _engine_stream(graph, plan, run)
+            run.engine_done = asyncio.get_running_loop().create_future()
+            stream = graph.astream(
+                plan.input,
+                plan.config,
+                stream_mode=plan.modes,
+                prefetch=True,
+                stopped=run.engine_done,
+                **plan.kwargs,
+            )
         except BaseException as exc:
             if self.active.get(thread_id) is run:
                 del self.active[thread_id]
@@ -451,35 +458,6 @@ class RunManager:
             return
         for run_id in [r.run_id for r in self.runs.values() if r.done][: len(self.runs) - self.keep_finished]:
             del self.runs[run_id]
-
-
-def _engine_stream(graph, plan: _Plan, run: Run):
-    """`graph.astream`, but for a graph of sync nodes the run learns when the
-    engine's worker thread has finished (`run.engine_done`), so the thread's next
-    run can wait for the step a stopped run was in."""
-    if not getattr(graph, "_all_sync", False):
-        return graph.astream(plan.input, plan.config, stream_mode=plan.modes, prefetch=True, **plan.kwargs)
-    loop = asyncio.get_running_loop()
-    done = run.engine_done = loop.create_future()
-
-    def finished() -> None:
-        if not done.done():
-            done.set_result(None)
-
-    def make():
-        inner = graph.stream(plan.input, plan.config, stream_mode=plan.modes, **plan.kwargs)
-
-        def tracked():
-            try:
-                yield from inner
-            finally:
-                inner.close()
-                with contextlib.suppress(RuntimeError):  # the loop may be gone at shutdown
-                    loop.call_soon_threadsafe(finished)
-
-        return tracked()
-
-    return bridge.iterate_in_thread(make, prefetch=True)
 
 
 @dataclass
