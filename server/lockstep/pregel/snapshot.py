@@ -26,17 +26,22 @@ def load(saver: BaseSaver, config: Config) -> CheckpointTuple | None:
 def state(graph: Any, saver: BaseSaver, config: Config) -> StateSnapshot:
     saved = load(saver, config)
     if saved is None:
-        return StateSnapshot(
-            values={},
-            next=(),
-            config={"configurable": {"thread_id": thread_id_of(config)}},
-            metadata=None,
-            created_at=None,
-            parent_config=None,
-            tasks=(),
-            interrupts=(),
-        )
+        return empty(thread_id_of(config))
     return from_saved(graph, saved, live=checkpoint_id_of(config) is None)
+
+
+def empty(thread_id: str) -> StateSnapshot:
+    """A thread with no checkpoint yet, as LangGraph shows one."""
+    return StateSnapshot(
+        values={},
+        next=(),
+        config={"configurable": {"thread_id": thread_id}},
+        metadata=None,
+        created_at=None,
+        parent_config=None,
+        tasks=(),
+        interrupts=(),
+    )
 
 
 def from_saved(graph: Any, saved: CheckpointTuple, live: bool = False) -> StateSnapshot:

@@ -174,22 +174,51 @@ def thread(record: ThreadRecord, snap: StateSnapshot | None = None) -> message_p
     return msg
 
 
+def _token(kind: str, value: str) -> str:
+    """An opaque page token: which kind of position, and the position."""
+    return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode()
+
+
+def _untoken(token: str, kind: str) -> str:
+    try:
+        found, _, value = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        found, value = "", ""
+    if found != kind or not value:
+        raise ValueError(f"page_token {token!r} is not one this server issued")
+    return value
+
+
 def page_token(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
+    return _token("o", str(offset))
 
 
 def page_offset(token: str) -> int:
     if not token:
         return 0
     try:
-        text = base64.urlsafe_b64decode(token.encode()).decode()
-        kind, _, number = text.partition(":")
-        offset = int(number)
-        if kind != "o" or offset < 0:
-            raise ValueError
-        return offset
-    except (ValueError, UnicodeDecodeError):
-        raise ValueError(f"page_token {token!r} is not one this server issued") from None
+        offset = int(_untoken(token, "o"))
+    except ValueError:
+        offset = -1
+    if offset < 0:
+        raise ValueError(f"page_token {token!r} is not one this server issued")
+    return offset
+
+
+def page(items: list, token: str, size: int) -> tuple[list, str]:
+    """One page of a listing held in memory, and the token of the next ("" at the end)."""
+    offset = page_offset(token)
+    end = offset + size
+    return items[offset:end], page_token(end) if end < len(items) else ""
+
+
+def checkpoint_token(checkpoint_id: str) -> str:
+    """A history page token: the checkpoint the next page starts before."""
+    return _token("c", checkpoint_id)
+
+
+def token_checkpoint(token: str) -> str:
+    return _untoken(token, "c")
 
 
 def page_size(size: int, default: int = 50, most: int = 1000) -> int:

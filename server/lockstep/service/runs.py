@@ -638,15 +638,13 @@ class RunsService(runs_service_pb2_grpc.RunsServicer):
     async def ListRuns(self, request, context):
         try:
             size = messages.page_size(request.page_size)
-            offset = messages.page_offset(request.page_token)
             runs = [
                 r
                 for r in reversed(self.manager.runs.values())
                 if (not request.thread_id or r.thread_id == request.thread_id)
                 and (not request.status or r.status == request.status)
             ]
-            page = runs[offset : offset + size]
-            token = messages.page_token(offset + size) if offset + size < len(runs) else ""
+            page, token = messages.page(runs, request.page_token, size)
             return pb.ListRunsResponse(runs=[r.message() for r in page], next_page_token=token)
         except Exception as exc:
             await abort(context, exc)

@@ -7,6 +7,7 @@ import uuid
 
 import grpc
 
+from lockstep.pregel import snapshot
 from lockstep.service import messages
 from lockstep.service.errors import ServiceError, abort, invalid
 from lockstep.service.hosting import Hosting
@@ -55,7 +56,6 @@ class ThreadsService(threads_service_pb2_grpc.ThreadsServicer):
     async def ListThreads(self, request, context):
         try:
             size = messages.page_size(request.page_size)
-            offset = messages.page_offset(request.page_token)
             status = ""
             if request.status:
                 if request.status not in messages.THREAD_STATUS_NAME:
@@ -67,8 +67,7 @@ class ThreadsService(threads_service_pb2_grpc.ThreadsServicer):
                 records = [
                     r for r in records if all(r.metadata.get(k) == v for k, v in wanted.items())
                 ]
-            page = records[offset : offset + size]
-            token = messages.page_token(offset + size) if offset + size < len(records) else ""
+            page, token = messages.page(records, request.page_token, size)
             return pb.ListThreadsResponse(
                 threads=[messages.thread(r) for r in page], next_page_token=token
             )
@@ -93,7 +92,7 @@ class ThreadsService(threads_service_pb2_grpc.ThreadsServicer):
                 await self.hosting.require_checkpoint(record.thread_id, checkpoint_id)
             hosted = self.hosting.graph_of(record, request.graph_id)
             if hosted is None:
-                return pb.GetStateResponse(state=messages.snapshot(_empty(record.thread_id)))
+                return pb.GetStateResponse(state=messages.snapshot(snapshot.empty(record.thread_id)))
             snap = await hosted.graph.aget_state(self.hosting.config(record.thread_id, checkpoint_id))
             return pb.GetStateResponse(state=messages.snapshot(snap))
         except Exception as exc:
@@ -130,7 +129,7 @@ class ThreadsService(threads_service_pb2_grpc.ThreadsServicer):
         try:
             record = self.hosting.thread(request.thread_id)
             size = messages.page_size(request.page_size)
-            before = request.page_token and _token_checkpoint(request.page_token)
+            before = request.page_token and messages.token_checkpoint(request.page_token)
             if not before and request.HasField("before"):
                 before = request.before
                 await self.hosting.require_checkpoint(record.thread_id, before)
@@ -151,7 +150,7 @@ class ThreadsService(threads_service_pb2_grpc.ThreadsServicer):
             token = ""
             if len(snaps) > size:
                 snaps = snaps[:size]
-                token = _checkpoint_token(snaps[-1].config["configurable"]["checkpoint_id"])
+                token = messages.checkpoint_token(snaps[-1].config["configurable"]["checkpoint_id"])
             return pb.GetStateHistoryResponse(
                 states=[messages.snapshot(s) for s in snaps], next_page_token=token
             )
@@ -163,27 +162,3 @@ class ThreadsService(threads_service_pb2_grpc.ThreadsServicer):
         if hosted is None:
             return None
         return await hosted.graph.aget_state(self.hosting.config(record.thread_id))
-
-
-def _empty(thread_id: str):
-    from lockstep.types import StateSnapshot
-
-    return StateSnapshot({}, (), {"configurable": {"thread_id": thread_id}}, None, None, None, ())
-
-
-def _checkpoint_token(checkpoint_id: str) -> str:
-    import base64
-
-    return base64.urlsafe_b64encode(f"c:{checkpoint_id}".encode()).decode()
-
-
-def _token_checkpoint(token: str) -> str:
-    import base64
-
-    try:
-        kind, _, checkpoint_id = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
-        if kind != "c" or not checkpoint_id:
-            raise ValueError
-        return checkpoint_id
-    except (ValueError, UnicodeDecodeError):
-        raise invalid(f"page_token {token!r} is not one this server issued") from None
