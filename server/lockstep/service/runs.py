@@ -567,19 +567,24 @@ class RunsService(runs_service_pb2_grpc.RunsServicer):
     def __init__(self, manager: RunManager) -> None:
         self.manager = manager
 
+    async def _follow(self, run: Run, on_disconnect: int) -> AsyncIterator[message_pb2.RunEvent]:
+        """The run's events for the caller that started it; if that caller leaves
+        early, the run follows `on_disconnect` (cancel, LangGraph's default, or continue)."""
+        try:
+            async for event in run.follow():
+                yield event
+        finally:
+            if on_disconnect != RS.ON_DISCONNECT_CONTINUE and not run.done:
+                await self.manager.cancel(run.run_id, wait=False)
+
     async def StreamRun(self, request, context):
         try:
             run = await self.manager.start(request)
         except Exception as exc:
             await abort(context, exc)
             return
-        cancel_on_leave = request.on_disconnect != RS.ON_DISCONNECT_CONTINUE
-        try:
-            async for event in run.follow():
-                yield pb.StreamRunResponse(event=event)
-        finally:
-            if cancel_on_leave and not run.done and run.task is not None:
-                run.task.cancel()
+        async for event in self._follow(run, request.on_disconnect):
+            yield pb.StreamRunResponse(event=event)
 
     async def WaitRun(self, request, context):
         try:
@@ -587,19 +592,14 @@ class RunsService(runs_service_pb2_grpc.RunsServicer):
         except Exception as exc:
             await abort(context, exc)
             return
-        cancel_on_leave = request.on_disconnect != RS.ON_DISCONNECT_CONTINUE
         values = None
         interrupts = []
-        try:
-            async for event in run.follow():
-                kind = event.WhichOneof("event")
-                if kind == "values":
-                    values = event.values
-                elif kind == "interrupt":
-                    interrupts.append(event.interrupt)
-        finally:
-            if cancel_on_leave and not run.done and run.task is not None:
-                run.task.cancel()
+        async for event in self._follow(run, request.on_disconnect):
+            kind = event.WhichOneof("event")
+            if kind == "values":
+                values = event.values
+            elif kind == "interrupt":
+                interrupts.append(event.interrupt)
         response = pb.WaitRunResponse(
             run_id=run.run_id, thread_id=run.thread_id, status=run.status, interrupts=interrupts
         )
