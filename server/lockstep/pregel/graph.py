@@ -85,10 +85,6 @@ class CompiledGraph:
             if key in channels:
                 channels[key].restore(chain)
 
-    def restore_triggers(self, channels: dict[str, Channel], versions: Mapping[str, str]) -> None:
-        """Trigger channels need no restoring: their version alone says they fired
-        (Trigger.available() is only asked once a version is known)."""
-
     def read_output(self, channels: Mapping[str, Channel]) -> dict[str, Any] | None:
         out = {k: channels[k].value for k in self.state_keys if channels[k].value is not MISSING}
         return out if out or not self.state_keys else None
@@ -197,7 +193,6 @@ class CompiledGraph:
             recursion_limit=config.get("recursion_limit", DEFAULT_RECURSION_LIMIT),
         )
         if saved is not None:
-            self.restore_triggers(loop.channels, saved.checkpoint.channel_versions)
             if checkpoint_id_of(config) and self.checkpointer is not None:
                 # Time travel: see Loop._travel. (One cheap read of the head.)
                 head = self.checkpointer.get_tuple({"configurable": {"thread_id": str(thread_id)}})

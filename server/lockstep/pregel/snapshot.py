@@ -51,7 +51,6 @@ def from_saved(graph: Any, saved: CheckpointTuple, live: bool = False) -> StateS
     the step as it started. Command(update=...) input waiting on the step shows in both."""
     channels = graph.fresh_channels()
     graph.restore_channels(channels, saved.blobs)
-    graph.restore_triggers(channels, saved.checkpoint.channel_versions)
     tasks = prepare(graph.nodes, saved.checkpoint, channels, None)
     pending = latest_writes(saved.pending_writes)
     outcome: dict[str, dict[str, Any]] = {}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+import grpc
+
 from lockstep.registry import HostedGraph
 from lockstep.service.errors import ServiceError, invalid, not_found
 from lockstep.store.open import Store
@@ -54,7 +56,7 @@ class Hosting:
         found = await asyncio.to_thread(saver.get_tuple, self.config(thread_id, checkpoint_id))
         if found is None:
             raise ServiceError(
-                not_found("checkpoint", checkpoint_id).code,
+                grpc.StatusCode.NOT_FOUND,
                 f"checkpoint {checkpoint_id!r} not found on thread {thread_id!r}",
                 "CHECKPOINT_NOT_FOUND",
             )
