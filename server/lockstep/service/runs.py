@@ -24,6 +24,8 @@ from lockstep.errors import EmptyInputError, InvalidUpdateError
 from lockstep.service import messages
 from lockstep.service.errors import ServiceError, abort, from_exception, invalid, not_found
 from lockstep.service.hosting import Hosting
+from lockstep.store import runs as run_store
+from lockstep.store.runs import RunRecord
 from lockstep.store.threads import BUSY, ERROR, IDLE, INTERRUPTED, ThreadRecord
 from lockstep.types import Command
 from lockstep_client import convert
@@ -37,6 +39,17 @@ FINAL_THREAD_STATUS = {
     RS.RUN_STATUS_ERROR: ERROR,
     RS.RUN_STATUS_CANCELLED: IDLE,
 }
+# A run's status as the store (which knows no protobuf) spells it, and back.
+STATUS_NAME = {
+    RS.RUN_STATUS_PENDING: run_store.PENDING,
+    RS.RUN_STATUS_RUNNING: run_store.RUNNING,
+    RS.RUN_STATUS_SUCCESS: run_store.SUCCESS,
+    RS.RUN_STATUS_INTERRUPTED: run_store.INTERRUPTED,
+    RS.RUN_STATUS_ERROR: run_store.ERROR,
+    RS.RUN_STATUS_CANCELLED: run_store.CANCELLED,
+    RS.RUN_STATUS_TIMEOUT: run_store.TIMEOUT,
+}
+STATUS_OF = {name: status for status, name in STATUS_NAME.items()}
 
 
 def _now() -> datetime.datetime:
@@ -74,17 +87,54 @@ class Run:
         self.changed.set()
 
     def message(self) -> message_pb2.Run:
-        return message_pb2.Run(
+        return run_message(self.record())
+
+    def record(self) -> RunRecord:
+        """What the store keeps of the run."""
+        error = None
+        if self.error is not None:
+            e = self.error
+            error = {"message": e.message, "node": e.node, "code": e.code, "error_type": e.error_type}
+        return RunRecord(
             run_id=self.run_id,
             thread_id=self.thread_id,
             graph_id=self.graph_id,
-            status=self.status,
-            created_at=messages.timestamp(self.created_at),
-            updated_at=messages.timestamp(self.updated_at),
-            metadata=messages.struct(self.metadata),
+            status=STATUS_NAME[self.status],
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+            metadata=dict(self.metadata),
             multitask_strategy=self.multitask_strategy,
-            error=self.error,
+            error=error,
         )
+
+    @classmethod
+    def ended(cls, record: RunRecord) -> Run:
+        """A run known only from the store (it ended, maybe in an earlier server
+        process): its stream is its metadata, its error if any, and its end."""
+        message = run_message(record)
+        run = cls(
+            run_id=record.run_id,
+            thread_id=record.thread_id,
+            graph_id=record.graph_id,
+            multitask_strategy=record.multitask_strategy,
+            metadata=dict(record.metadata),
+            status=message.status,
+            created_at=record.created_at,
+            updated_at=record.updated_at,
+            error=message.error if message.HasField("error") else None,
+            done=True,
+        )
+        run.events.append(
+            message_pb2.RunEvent(
+                metadata=message_pb2.RunMetadata(
+                    run_id=run.run_id, thread_id=run.thread_id, graph_id=run.graph_id
+                )
+            )
+        )
+        if run.error is not None:
+            run.events.append(message_pb2.RunEvent(error=run.error))
+        run.events.append(message_pb2.RunEvent(end=message_pb2.RunEnd(status=run.status)))
+        return run
 
     async def follow(self, start: int = 0) -> AsyncIterator[message_pb2.RunEvent]:
         """Every event from `start` on, waiting for new ones until the run is over."""
@@ -112,6 +162,16 @@ class RunManager:
         self.draining = False
         self._editing: set[str] = set()
         self.queued: dict[str, deque[tuple[Run, _Plan]]] = {}  # thread_id -> runs waiting for it
+        self._recover()
+
+    def _recover(self) -> None:
+        """Runs a previous server process left active never finish: the store marks
+        them `error` (ServerStopped), and their threads say so too (resumable)."""
+        for thread_id in self.hosting.store.runs.recover():
+            self.hosting.store.threads.update(thread_id, status=ERROR)
+
+    def _save(self, run: Run, persist: bool = True) -> None:
+        self.hosting.store.runs.put(run.record(), persist=persist)
 
     def require_idle(self, thread_id: str) -> None:
         run = self.active.get(thread_id)
@@ -137,7 +197,10 @@ class RunManager:
     def get(self, run_id: str) -> Run:
         run = self.runs.get(run_id)
         if run is None:
-            raise not_found("run", run_id)
+            record = self.hosting.store.runs.get(run_id) if run_id else None
+            if record is None or record.status in run_store.ACTIVE:
+                raise not_found("run", run_id)
+            run = Run.ended(record)
         return run
 
     async def start(self, request) -> Run:
@@ -222,6 +285,7 @@ class RunManager:
                 self._stop(busy)
         queue.append((run, plan))
         self.runs[run.run_id] = run
+        self._save(run)
         self._forget_old()
         self._emit_metadata(run)
         return run
@@ -249,6 +313,7 @@ class RunManager:
         run.emit(message_pb2.RunEvent(end=message_pb2.RunEnd(status=status)))
         run.done = True
         run.changed.set()
+        self._save(run)
 
     def _hand_off(self, thread_id: str) -> None:
         """The thread's run ended: start the next queued one, if any (in order)."""
@@ -315,6 +380,9 @@ class RunManager:
         self.hosting.store.threads.update(thread_id, persist=False, status=BUSY)
         run.status = RS.RUN_STATUS_RUNNING
         run.updated_at = _now()
+        # Written once when it starts (a restart finds it active: it did not finish),
+        # and once when it ends; a queued run was written as it was queued.
+        self._save(run, persist=immediate)
         if immediate:
             self.runs[run.run_id] = run
             self._forget_old()
@@ -367,6 +435,7 @@ class RunManager:
                 # Readers learn the outcome now, even while a cancelled run's worker
                 # still finishes the step it is in; the thread stays held until then.
                 _announce_end(run, status, last_config)
+                self._save(run)
             with contextlib.suppress(BaseException):
                 await stream.aclose()
             if run.engine_done is not None:
@@ -381,6 +450,7 @@ class RunManager:
                 except BaseException as exc:  # the thread keeps what the run wrote; say so
                     run.metadata["lockstep_rollback_error"] = f"{type(exc).__name__}: {exc}"
                 _announce_end(run, status, None)
+                self._save(run)
             self.hosting.store.threads.update(run.thread_id, status=FINAL_THREAD_STATUS[status])
             if self.active.get(run.thread_id) is run:
                 del self.active[run.thread_id]
@@ -493,6 +563,20 @@ def _announce_end(run: Run, status: int, last_config: dict | None) -> None:
     run.emit(message_pb2.RunEvent(end=end))
     run.done = True
     run.changed.set()
+
+
+def run_message(record: RunRecord) -> message_pb2.Run:
+    return message_pb2.Run(
+        run_id=record.run_id,
+        thread_id=record.thread_id,
+        graph_id=record.graph_id,
+        status=STATUS_OF[record.status],
+        created_at=messages.timestamp(record.created_at),
+        updated_at=messages.timestamp(record.updated_at),
+        metadata=messages.struct(record.metadata),
+        multitask_strategy=record.multitask_strategy,
+        error=message_pb2.RunError(**record.error) if record.error else None,
+    )
 
 
 def _static():
@@ -638,13 +722,11 @@ class RunsService(runs_service_pb2_grpc.RunsServicer):
     async def ListRuns(self, request, context):
         try:
             size = messages.page_size(request.page_size)
-            runs = [
-                r
-                for r in reversed(self.manager.runs.values())
-                if (not request.thread_id or r.thread_id == request.thread_id)
-                and (not request.status or r.status == request.status)
-            ]
-            page, token = messages.page(runs, request.page_token, size)
-            return pb.ListRunsResponse(runs=[r.message() for r in page], next_page_token=token)
+            if request.status and request.status not in STATUS_NAME:
+                raise invalid(f"unknown run status {request.status}")
+            status = STATUS_NAME.get(request.status, "")
+            records = self.manager.hosting.store.runs.list(request.thread_id, status)
+            page, token = messages.page(records, request.page_token, size)
+            return pb.ListRunsResponse(runs=[run_message(r) for r in page], next_page_token=token)
         except Exception as exc:
             await abort(context, exc)

@@ -80,6 +80,7 @@ class ThreadsService(threads_service_pb2_grpc.ThreadsServicer):
             self.runs.require_idle(record.thread_id)
             await asyncio.to_thread(self.hosting.store.saver.delete_thread, record.thread_id)
             self.hosting.store.threads.delete(record.thread_id)
+            self.hosting.store.runs.delete_thread(record.thread_id)
             return pb.DeleteThreadResponse()
         except Exception as exc:
             await abort(context, exc)

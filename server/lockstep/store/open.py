@@ -1,4 +1,5 @@
-"""Opening the server's store from a URL: memory:// or sqlite:///PATH."""
+"""Opening the server's store from a URL: memory:// or sqlite:///PATH (checkpoints,
+thread records and run records, all in one file for SQLite)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 
 from lockstep.checkpoint.base import BaseSaver
 from lockstep.checkpoint.memory import MemorySaver
+from lockstep.store.runs import RunStore, SqliteRunStore
 from lockstep.store.threads import SqliteThreadStore, ThreadStore
 
 DEFAULT_STORE = "sqlite:///.lockstep/lockstep.db"
@@ -17,11 +19,12 @@ class Store:
     url: str
     saver: BaseSaver
     threads: ThreadStore
+    runs: RunStore
 
 
 def open_store(url: str = DEFAULT_STORE) -> Store:
     if url in ("memory://", "memory"):
-        return Store(url, MemorySaver(), ThreadStore())
+        return Store(url, MemorySaver(), ThreadStore(), RunStore())
     if url.startswith("sqlite:///"):
         from lockstep.checkpoint.sqlite import SqliteSaver
 
@@ -30,5 +33,5 @@ def open_store(url: str = DEFAULT_STORE) -> Store:
             raise ValueError("sqlite:/// needs a file path, e.g. sqlite:///.lockstep/lockstep.db")
         folder = os.path.dirname(os.path.abspath(path))
         os.makedirs(folder, exist_ok=True)
-        return Store(url, SqliteSaver(path), SqliteThreadStore(path))
+        return Store(url, SqliteSaver(path), SqliteThreadStore(path), SqliteRunStore(path))
     raise ValueError(f"unknown store {url!r}: use memory:// or sqlite:///PATH")

@@ -1,0 +1,166 @@
+"""Run records: which run went on which thread, and how it ended, kept across restarts.
+
+The run manager keeps a live run (its events, its task) in memory; what is
+written here is the part a client may ask about after the server restarted:
+id, thread, graph, status, times, metadata and the error that ended it.
+
+A run still `pending` or `running` when the store is opened was active when
+the previous server process died (a crash, a kill -9): `recover()` marks it
+`error` with an error saying so, since nothing will ever finish it, and returns
+the threads it was on.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+PENDING, RUNNING, SUCCESS, INTERRUPTED, ERROR, CANCELLED, TIMEOUT = (
+    "pending",
+    "running",
+    "success",
+    "interrupted",
+    "error",
+    "cancelled",
+    "timeout",
+)
+ACTIVE = (PENDING, RUNNING)
+# The error a run left active by a dead server process is given on the next start.
+SERVER_STOPPED = {
+    "message": "the server stopped before the run finished (crash or kill); "
+    "the thread keeps its last saved checkpoint: resume it with no input",
+    "error_type": "ServerStopped",
+    "code": 14,  # UNAVAILABLE
+    "node": "",
+}
+
+
+def now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    run_id: str
+    thread_id: str
+    graph_id: str
+    status: str = PENDING
+    created_at: datetime.datetime = field(default_factory=now)
+    updated_at: datetime.datetime = field(default_factory=now)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    multitask_strategy: int = 0
+    # {"message", "node", "code", "error_type"} when the run ended in an error.
+    error: dict[str, Any] | None = None
+
+
+class RunStore:
+    """In memory; the SQLite subclass keeps the same records in the server's database file."""
+
+    def __init__(self) -> None:
+        self._records: dict[str, RunRecord] = {}  # insertion order is creation order
+        self._lock = threading.Lock()
+
+    def get(self, run_id: str) -> RunRecord | None:
+        with self._lock:
+            return self._records.get(run_id)
+
+    def put(self, record: RunRecord, persist: bool = True) -> RunRecord:
+        """Add or replace a record; `persist=False` for passing states (running)
+        that a restart turns into `error` anyway, so not worth a disk write."""
+        with self._lock:
+            self._records[record.run_id] = record
+        if persist:
+            self._saved(record)
+        return record
+
+    def list(self, thread_id: str = "", status: str = "") -> list[RunRecord]:
+        """Newest first."""
+        with self._lock:
+            records = list(self._records.values())
+        return [
+            r
+            for r in reversed(records)
+            if (not thread_id or r.thread_id == thread_id) and (not status or r.status == status)
+        ]
+
+    def delete_thread(self, thread_id: str) -> None:
+        """Forget a deleted thread's runs."""
+        with self._lock:
+            for run_id in [r.run_id for r in self._records.values() if r.thread_id == thread_id]:
+                del self._records[run_id]
+        self._deleted(thread_id)
+
+    def recover(self) -> list[str]:
+        """Mark runs a dead process left active as `error`; the threads they were on."""
+        with self._lock:
+            stale = [r for r in self._records.values() if r.status in ACTIVE]
+        threads = []
+        for record in stale:
+            self.put(replace(record, status=ERROR, updated_at=now(), error=dict(SERVER_STOPPED)))
+            if record.thread_id not in threads:
+                threads.append(record.thread_id)
+        return threads
+
+    def _saved(self, record: RunRecord) -> None:
+        """Hook for stores that persist."""
+
+    def _deleted(self, thread_id: str) -> None:
+        """Hook for stores that persist."""
+
+
+class SqliteRunStore(RunStore):
+    """Keeps records in a `runs` table of the server's SQLite file, and a copy in memory for reads."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, thread_id TEXT, "
+            "graph_id TEXT, status TEXT, created_at TEXT, updated_at TEXT, metadata TEXT, "
+            "multitask_strategy INTEGER, error TEXT)"
+        )
+        self._db_lock = threading.Lock()
+        rows = self._db.execute(
+            "SELECT run_id, thread_id, graph_id, status, created_at, updated_at, metadata, "
+            "multitask_strategy, error FROM runs ORDER BY created_at, rowid"
+        )
+        for row in rows:
+            self._records[row[0]] = RunRecord(
+                run_id=row[0],
+                thread_id=row[1],
+                graph_id=row[2],
+                status=row[3],
+                created_at=datetime.datetime.fromisoformat(row[4]),
+                updated_at=datetime.datetime.fromisoformat(row[5]),
+                metadata=json.loads(row[6]),
+                multitask_strategy=row[7],
+                error=json.loads(row[8]) if row[8] else None,
+            )
+
+    def _saved(self, record: RunRecord) -> None:
+        with self._db_lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.run_id,
+                    record.thread_id,
+                    record.graph_id,
+                    record.status,
+                    record.created_at.isoformat(),
+                    record.updated_at.isoformat(),
+                    json.dumps(record.metadata),
+                    record.multitask_strategy,
+                    json.dumps(record.error) if record.error else None,
+                ),
+            )
+
+    def _deleted(self, thread_id: str) -> None:
+        with self._db_lock:
+            self._db.execute("DELETE FROM runs WHERE thread_id = ?", (thread_id,))
