@@ -114,7 +114,10 @@ class BaseSaver:
         metadata: dict[str, Any],
         blobs: dict[str, Blob],
     ) -> Config:
-        """Save a checkpoint after the one `config` names; blobs are at the new versions."""
+        """Save a checkpoint after the one `config` names; blobs are at the new versions.
+
+        The store may keep the checkpoint and metadata objects as given: a caller
+        must not change them afterwards (the runtime builds a new one per step)."""
         raise NotImplementedError
 
     def put_writes(self, config: Config, writes: Sequence[PendingWrite]) -> None:

@@ -1,27 +1,60 @@
-"""Checkpoint ids: unique, and sortable by when they were made."""
+"""Checkpoint ids: unique, and sortable by when they were made.
+
+An id is made at every step, so it is built from string pieces rather than
+through `uuid` or `datetime`: the time part changes, the random part is drawn
+once per process (and again in a forked child), which keeps ids of different
+processes apart while ids of one process are apart by their strictly rising time.
+"""
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
 
 _lock = threading.Lock()
 _last = 0
+_suffix = ""
+_second = (-1, "")  # (unix second, its ISO-8601 text): one strftime per second
+
+
+def _draw_suffix() -> None:
+    """The UUID variant bits and 62 random bits, as the id's last two groups."""
+    global _suffix
+    tail = f"{(0b10 << 62) | random.getrandbits(62):016x}"
+    _suffix = f"{tail[:4]}-{tail[4:]}"
+
+
+_draw_suffix()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_draw_suffix)
+
+
+def new_stamp() -> tuple[str, str]:
+    """A new UUIDv7-shaped id, whose string order is creation order even within a
+    millisecond, and the same moment as ISO-8601 UTC text (a checkpoint's `ts`)."""
+    global _last, _second
+    with _lock:
+        stamp = time.time_ns() // 1000  # microseconds, strictly rising
+        if stamp <= _last:
+            stamp = _last + 1
+        _last = stamp
+    millis, micros = divmod(stamp, 1000)
+    # UUIDv7 layout: 48 bits of milliseconds, version 7, 12 bits of sub-millisecond
+    # microseconds, then the variant and the random bits.
+    head = f"{millis:012x}"
+    checkpoint_id = f"{head[:8]}-{head[8:]}-7{micros:03x}-{_suffix}"
+    second, fraction = divmod(stamp, 1_000_000)
+    cached_second, text = _second
+    if cached_second != second:
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        _second = (second, text)
+    return checkpoint_id, f"{text}.{fraction:06d}+00:00"
 
 
 def new_checkpoint_id() -> str:
-    """A UUIDv7-shaped id whose string order is creation order, even within a millisecond."""
-    global _last
-    with _lock:
-        stamp = max(time.time_ns() // 1000, _last + 1)  # microseconds, strictly rising
-        _last = stamp
-    millis, micros = divmod(stamp, 1000)
-    rand = random.getrandbits(62)  # uniqueness, not secrecy: ids are not credentials
-    # UUIDv7 layout: 48 bits of milliseconds, version 7, 12 bits of microseconds,
-    # the variant, 62 random bits.
-    value = (millis << 80) | (0x7 << 76) | (micros << 64) | (0b10 << 62) | rand
-    return dashed(f"{value:032x}")
+    return new_stamp()[0]
 
 
 def dashed(hex32: str) -> str:

@@ -73,13 +73,15 @@ class MemorySaver(BaseSaver):
         thread_id = thread_id_of(config)
         parent = checkpoint_id_of(config)
         with self._lock:
-            thread = self._threads.setdefault(thread_id, _Thread())
+            thread = self._thread(thread_id)
             for channel, blob in blobs.items():
                 version = checkpoint.channel_versions[channel]
                 data = None if blob.kind == "empty" else serde.dumps(blob.value)
                 thread.blobs[(channel, version)] = (blob.kind, data, blob.base)
                 thread.valued.add(channel)
-            thread.checkpoints[checkpoint.id] = ((_copy(checkpoint), _copy_meta(metadata)), parent)
+            # Kept as given: a caller never changes a checkpoint it has put (see
+            # BaseSaver.put); reads hand out copies, which callers may change.
+            thread.checkpoints[checkpoint.id] = ((checkpoint, metadata), parent)
             thread.order.append(checkpoint.id)
         return checkpoint_config(thread_id, checkpoint.id)
 
@@ -87,7 +89,7 @@ class MemorySaver(BaseSaver):
         thread_id = thread_id_of(config)
         cid = checkpoint_id_of(config)
         with self._lock:
-            thread = self._threads.setdefault(thread_id, _Thread())
+            thread = self._thread(thread_id)
             # One pickle per call (a task's writes together), not one per write.
             data = serde.dumps([(w.task_id, w.channel, w.value) for w in writes])
             thread.writes.setdefault(cid, []).append(data)
@@ -99,6 +101,12 @@ class MemorySaver(BaseSaver):
     def list_threads(self) -> list[str]:
         with self._lock:
             return [t for t, data in self._threads.items() if data.order]
+
+    def _thread(self, thread_id: str) -> _Thread:
+        thread = self._threads.get(thread_id)
+        if thread is None:
+            thread = self._threads[thread_id] = _Thread()
+        return thread
 
     def _tuple(self, thread_id: str, thread: _Thread, cid: str) -> CheckpointTuple:
         (stored, meta), parent = thread.checkpoints[cid]

@@ -8,6 +8,7 @@ the sync or async store methods, so one loop serves `stream` and `astream`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -22,11 +23,12 @@ from lockstep.checkpoint.base import (
     PendingWrite,
     checkpoint_config,
 )
-from lockstep.checkpoint.ids import new_checkpoint_id
+from lockstep.checkpoint.ids import new_checkpoint_id, new_stamp
 from lockstep.constants import ERROR, INTERRUPT, RESUME, RETURN, SENDS, START
 from lockstep.errors import EmptyInputError, GraphRecursionError, InvalidUpdateError
 from lockstep.graph.channels import Channel
 from lockstep.pregel.context import node_interrupt_id
+from lockstep.pregel.sizing import StateSizer
 from lockstep.pregel.tasks import (
     Task,
     apply_order,
@@ -81,7 +83,7 @@ class Loop:
         self.provisional: set[str] = set()  # versions set between checkpoints (Command input)
         self.null_resume: list[Any] = []
         if saved is None:
-            self.checkpoint = Checkpoint(new_checkpoint_id(), now_iso(), {}, {})
+            self.checkpoint = Checkpoint(*new_stamp(), {}, {})
             self.config: Config | None = None
             self.step = -2
             self.pending: list[PendingWrite] = []
@@ -97,6 +99,8 @@ class Loop:
         self.stop_step = self.step + recursion_limit + 3
         self.tasks: list[Task] = []
         self._consumed: set[str] = set()
+        limit = graph.max_state_bytes
+        self.sizer = StateSizer(limit, graph.state_keys) if limit is not None else None
 
     # -- starting -----------------------------------------------------------
 
@@ -140,15 +144,16 @@ class Loop:
         # left to do) still applies; then tasks left unfinished are dropped: the new
         # input wins.
         self._apply_null_writes()
+        seen = dict(self.checkpoint.versions_seen)
         for task in prepare(self.graph.nodes, self.checkpoint, self.channels, None):
-            self._mark_seen(task)
+            self._mark_seen(task, seen)
         changed = self._consumed | {START}
         self._consumed = set()
         if self.channels[SENDS].clear_if_unwritten():
             changed.add(SENDS)
         self.channels[START].update([(START, input)])
         self.step += 1
-        self._put_checkpoint({START: [(START, input)]}, changed, "input")
+        self._put_checkpoint({START: [(START, input)]}, changed, "input", seen)
 
     def _travel(self, command: Command | None) -> None:
         """As LangGraph: running from a checkpoint named by id re-runs its step from the
@@ -286,7 +291,7 @@ class Loop:
                 "if the graph is meant to run longer"
             )
         if self.interrupt_before and self._should_interrupt(tasks, self.interrupt_before):
-            self._pause_static()
+            self._pause_static(queued=False)
             return None
         self._attach_pending(tasks)
         self.tasks = tasks
@@ -366,8 +371,10 @@ class Loop:
             for channel, value in task.writes:
                 self._check_channel(channel, task.name, value)
         ordered = sorted(tasks, key=apply_order) if len(tasks) > 1 else tasks
+        # The new checkpoint's table: the current one is queued for the store already.
+        seen = dict(self.checkpoint.versions_seen)
         for task in ordered:
-            self._mark_seen(task)
+            self._mark_seen(task, seen)
         grouped: dict[str, list[tuple[str, Any]]] = {}
         for task in ordered:
             for channel, value in task.writes:
@@ -381,7 +388,7 @@ class Loop:
             if name not in grouped and self.channels[name].clear_if_unwritten():
                 changed.add(name)
         self.step += 1
-        self._put_checkpoint(grouped, changed, "loop")
+        self._put_checkpoint(grouped, changed, "loop", seen)
         # As LangGraph: a bare resume belongs to the checkpoint it was given on, so
         # only the first step of the run can take it.
         self.null_resume.clear()
@@ -389,13 +396,13 @@ class Loop:
         if changed & self.graph.state_keys.keys():
             self._emit_values()
         if self.interrupt_after and self._should_interrupt(tasks, self.interrupt_after):
-            self._pause_static()
+            self._pause_static(queued=True)
 
-    def _mark_seen(self, task: Task) -> None:
+    def _mark_seen(self, task: Task, all_seen: dict[str, dict[str, str]]) -> None:
+        """Record in `all_seen` (the next checkpoint's table) what the task read."""
         if not task.triggers:
             return
-        # Copy on write: earlier checkpoints share the inner dicts (see _put_checkpoint).
-        all_seen = self.checkpoint.versions_seen
+        # Copy on write: checkpoints share the inner dicts (see _put_checkpoint).
         seen = dict(all_seen.get(task.name, ()))
         for channel in task.triggers:
             seen[channel] = self.checkpoint.channel_versions[channel]
@@ -413,10 +420,18 @@ class Loop:
     # -- checkpoints --------------------------------------------------------
 
     def _put_checkpoint(
-        self, grouped: Mapping[str, list[tuple[str, Any]]], changed: set[str], source: str
+        self,
+        grouped: Mapping[str, list[tuple[str, Any]]],
+        changed: set[str],
+        source: str,
+        seen: dict[str, dict[str, str]] | None = None,
     ) -> None:
+        """Queue the next checkpoint. The store may keep the object as given, so the
+        loop never changes a checkpoint once queued: it builds the next one."""
+        if self.sizer is not None:  # before anything is queued: a refused state is not saved
+            self.sizer.check(self.channels, changed | self.provisional)
         old = self.checkpoint
-        new_id = new_checkpoint_id()
+        new_id, ts = new_stamp()
         versions = dict(old.channel_versions)
         blobs: dict[str, Blob] = {}
         for name in changed | self.provisional:
@@ -438,9 +453,10 @@ class Loop:
                 blobs[name] = blob
         # A provisional channel not written again keeps its version; its blob lands there.
         self.provisional.clear()
-        # Shallow: _mark_seen replaces a node's inner dict rather than mutating it.
-        seen = dict(old.versions_seen)
-        self.checkpoint = Checkpoint(new_id, now_iso(), versions, seen)
+        if seen is None:
+            # Shallow: _mark_seen replaces a node's inner dict rather than mutating it.
+            seen = dict(old.versions_seen)
+        self.checkpoint = Checkpoint(new_id, ts, versions, seen)
         self.checkpoint.pending = self._waiting(old.pending, changed)
         metadata = {"source": source, "step": self.step, "parents": {}}
         parent = self.config or {"configurable": {"thread_id": self.thread_id}}
@@ -478,8 +494,16 @@ class Loop:
             t.name in names or ("*" in names and t.name != START) for t in tasks
         )
 
-    def _pause_static(self) -> None:
-        self.checkpoint.versions_seen[INTERRUPT] = dict(self.checkpoint.channel_versions)
+    def _pause_static(self, queued: bool) -> None:
+        """Stop on a static breakpoint. After a step (`queued`) its checkpoint is not
+        yet stored and records the pause; before one it was stored already, and a
+        copy takes the note: the stored checkpoint never changes."""
+        checkpoint = self.checkpoint
+        noted = {**checkpoint.versions_seen, INTERRUPT: dict(checkpoint.channel_versions)}
+        if queued:
+            checkpoint.versions_seen = noted
+        else:
+            self.checkpoint = dataclasses.replace(checkpoint, versions_seen=noted)
         self._stepped = False
         self.status = "interrupted"
         self.interrupts = ()
@@ -547,7 +571,7 @@ class Loop:
                         "config": self.config,
                         "parent_config": parent,
                         "values": self.graph.read_output(self.channels) or {},
-                        "metadata": metadata,
+                        "metadata": {**metadata, "parents": dict(metadata["parents"])},
                         "next": [t.name for t in nxt],
                         "tasks": [
                             {"id": t.id, "name": t.name, "interrupts": (), "state": None}
