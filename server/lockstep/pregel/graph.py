@@ -23,7 +23,7 @@ from lockstep.graph.node import Branch, NodeSpec
 from lockstep.graph.schema import dataclass_defaults, is_dataclass_schema
 from lockstep.pregel import bridge, context, runner, snapshot
 from lockstep.pregel.loop import Loop, Save
-from lockstep.pregel.tasks import Task, output_writes, update_writes
+from lockstep.pregel.tasks import Task, update_writes
 from lockstep.types import Send, StateSnapshot
 
 DEFAULT_RECURSION_LIMIT = 25
@@ -31,6 +31,10 @@ DEFAULT_RECURSION_LIMIT = 25
 
 class CompiledGraph:
     """What `StateGraph.compile()` returns; the same surface as LangGraph's compiled graph."""
+
+    #: Refuse to save a state that serialises bigger than this (a server sets it; see
+    #: pregel/sizing.py); None: no limit.
+    max_state_bytes: int | None = None
 
     def __init__(
         self,
@@ -105,9 +109,6 @@ class CompiledGraph:
                 f"the input must be a dict of state keys, got {type(value).__name__}"
             )
         return [(k, v) for k, v in value.items() if k in self.state_keys]
-
-    def output_writes(self, name: str, output: Any) -> tuple[list, list]:
-        return output_writes(name, output, self.state_keys)
 
     def update_view(self, output: Any, state_writes: list[tuple[str, Any]]) -> Any:
         """What `updates` mode shows for a node's return: its state writes as a dict."""
@@ -218,7 +219,8 @@ class CompiledGraph:
         loop.start(input)
         yield from self._drain(loop, single)
         while (tasks := loop.tick()) is not None:
-            yield from self._drain(loop, single)
+            if loop.events or loop.saves:
+                yield from self._drain(loop, single)
             for index, task in enumerate(tasks):
                 if context.stop_requested():
                     # Stopped from outside mid-step: finished tasks' writes stay
@@ -569,12 +571,19 @@ def _resolve(future: asyncio.Future) -> None:
 
 
 def _apply_saves(saver: BaseSaver, saves: list[Save]) -> None:
-    with saver.batch():
-        for save in saves:
-            if save.checkpoint is not None:
-                saver.put(save.config, save.checkpoint, save.metadata or {}, save.blobs or {})
-            elif save.writes:
-                saver.put_writes(save.config, save.writes)
+    if len(saves) > 1 and type(saver).batch is not BaseSaver.batch:
+        with saver.batch():
+            _put_each(saver, saves)
+    else:
+        _put_each(saver, saves)
+
+
+def _put_each(saver: BaseSaver, saves: list[Save]) -> None:
+    for save in saves:
+        if save.checkpoint is not None:
+            saver.put(save.config, save.checkpoint, save.metadata or {}, save.blobs or {})
+        elif save.writes:
+            saver.put_writes(save.config, save.writes)
 
 
 def _modes(mode: str | Sequence[str]) -> list[str]:

@@ -112,6 +112,8 @@ class Loop:
     # counts as an update for interrupt_before/after even if it wrote nothing.
     _stepped = False
     _given: tuple[PendingWrite, ...] = ()  # the writes of this run's Command input
+    # (checkpoint id, the (node, triggers) found triggered when the loop made it)
+    _planned: tuple[str, list[tuple[str, tuple[str, ...]]]] | None = None
 
     def start(self, input: Any) -> None:
         if self.time_travel and (
@@ -273,7 +275,12 @@ class Loop:
         """The tasks to run now, or None when the run is over (done or paused before)."""
         if self.status != "running":
             return None
-        tasks = prepare(self.graph.nodes, self.checkpoint, self.channels, None)
+        planned = self._planned
+        if planned is not None and planned[0] != self.checkpoint.id:
+            planned = None
+        tasks = prepare(
+            self.graph.nodes, self.checkpoint, self.channels, None, planned and planned[1]
+        )
         # Read the state only when a node will see it: before the input is applied a
         # dataclass schema with required fields cannot be built yet.
         pulls = [t for t in tasks if t.triggers and t.name != START]
@@ -303,6 +310,11 @@ class Loop:
                     chunk = {task.name: task.update, "__metadata__": {"cached": True}}
                     self.events.append(("updates", chunk))
         return [t for t in tasks if not t.done]
+
+    def write_custom(self, value: Any) -> None:
+        """A node's stream writer: `custom` events, when the run streams them."""
+        if "custom" in self.modes:
+            self.events.append(("custom", value))
 
     def _state_input(self) -> dict[str, Any]:
         return self.graph.read_state(self.channels)
@@ -361,7 +373,10 @@ class Loop:
     def after_tick(self) -> None:
         """Complete the step: apply every write, save the checkpoint, or pause."""
         tasks = self.tasks
-        interrupted = tuple(i for t in tasks for i in t.interrupts)
+        interrupted: tuple[Interrupt, ...] = ()
+        for task in tasks:
+            if task.interrupts:
+                interrupted += task.interrupts
         if interrupted:
             self.status = "interrupted"
             self.interrupts = interrupted
@@ -457,7 +472,9 @@ class Loop:
             # Shallow: _mark_seen replaces a node's inner dict rather than mutating it.
             seen = dict(old.versions_seen)
         self.checkpoint = Checkpoint(new_id, ts, versions, seen)
-        self.checkpoint.pending = self._waiting(old.pending, changed)
+        plan = self._waiting(old.pending, changed)
+        self._planned = (new_id, plan)
+        self.checkpoint.pending = tuple(name for name, _ in plan)
         metadata = {"source": source, "step": self.step, "parents": {}}
         parent = self.config or {"configurable": {"thread_id": self.thread_id}}
         self.saves.append(Save(parent, self.checkpoint, metadata, blobs))
@@ -466,23 +483,30 @@ class Loop:
         if "debug" in self.modes:
             self._debug_checkpoint(parent if parent.get("configurable", {}).get("checkpoint_id") else None, metadata)
 
-    def _waiting(self, before: tuple[str, ...] | None, changed: set[str]) -> tuple[str, ...]:
-        """The nodes triggered at the new checkpoint: only those waiting before or
-        woken by a channel that just changed can be (versions move nowhere else)."""
+    def _waiting(
+        self, before: tuple[str, ...] | None, changed: set[str]
+    ) -> list[tuple[str, tuple[str, ...]]]:
+        """The nodes triggered at the new checkpoint, with their triggers: only those
+        waiting before or woken by a channel that just changed can be (versions move
+        nowhere else)."""
         nodes = self.graph.nodes
+        candidates: Any
         if before is None:
-            candidates = set(nodes)
+            candidates = nodes
         else:
             candidates = set(before)
             index = self.graph.trigger_index
             for channel in changed:
                 candidates.update(index.get(channel, ()))
-        order = self.graph.node_order
-        return tuple(
-            name
-            for name in sorted(candidates, key=order.__getitem__)
-            if triggered(nodes[name], self.checkpoint, self.channels)
-        )
+            if len(candidates) > 1:
+                candidates = sorted(candidates, key=self.graph.node_order.__getitem__)
+        checkpoint, channels = self.checkpoint, self.channels
+        plan = []
+        for name in candidates:
+            hits = triggered(nodes[name], checkpoint, channels)
+            if hits:
+                plan.append((name, hits))
+        return plan
 
     def _should_interrupt(self, tasks: list[Task], names: tuple[str, ...]) -> bool:
         seen = self.checkpoint.versions_seen.get(INTERRUPT, {})

@@ -11,7 +11,7 @@ from lockstep.constants import START
 from lockstep.errors import GraphInterrupt
 from lockstep.graph.node import NodeSpec
 from lockstep.pregel.context import TaskContext, enter, leave, node_interrupt_id
-from lockstep.pregel.tasks import Task
+from lockstep.pregel.tasks import Task, output_writes
 from lockstep.types import Interrupt, RetryPolicy
 
 
@@ -92,13 +92,7 @@ def _after_failure(
 
 
 def _context(loop: Any, task: Task) -> TaskContext:
-    events = loop.events
-
-    def writer(value: Any) -> None:
-        if "custom" in loop.modes:
-            events.append(("custom", value))
-
-    return TaskContext(task.id, task.resume, loop.null_resume, writer)
+    return TaskContext(task.id, task.resume, loop.null_resume, loop.write_custom)
 
 
 def _interrupted(task: Task, ctx: TaskContext, exc: GraphInterrupt) -> None:
@@ -116,7 +110,7 @@ def _finish(graph: Any, loop: Any, spec: NodeSpec, task: Task, output: Any, conf
         state, control = graph.input_writes(task.input), []
         task.update = dict(state)
     else:
-        state, control = graph.output_writes(spec.name, output)
+        state, control = output_writes(spec.name, output, graph.state_keys)
         task.update = None if output is None else graph.update_view(output, state)
     task.writes = state + control + spec.edge_writes + graph.branch_writes(
         spec, loop.channels, state, config

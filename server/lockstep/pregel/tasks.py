@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,8 +38,17 @@ class Task:
 
 def task_id(checkpoint_id: str, name: str, path: tuple) -> str:
     """Deterministic, so a resumed step finds the pending writes of the same tasks."""
-    digest = hashlib.blake2b(f"{checkpoint_id}|{name}|{path}".encode(), digest_size=16)
+    if path[0] == PULL:  # recurs every step: formatted once per node
+        key = _pull_keys.get(name)
+        if key is None:
+            key = _pull_keys[name] = f"|{name}|{path}"
+    else:
+        key = f"|{name}|{path}"
+    digest = hashlib.blake2b((checkpoint_id + key).encode(), digest_size=16)
     return dashed(digest.hexdigest())
+
+
+_pull_keys: dict[str, str] = {}
 
 
 def triggered(spec: NodeSpec, checkpoint: Checkpoint, channels: Mapping[str, Channel]) -> tuple:
@@ -58,8 +67,11 @@ def prepare(
     checkpoint: Checkpoint,
     channels: Mapping[str, Channel],
     state_input: Any,
+    planned: Sequence[tuple[str, tuple[str, ...]]] | None = None,
 ) -> list[Task]:
-    """The tasks of the next step: one per pending Send, then one per triggered node."""
+    """The tasks of the next step: one per pending Send, then one per triggered node.
+    `planned` is what the loop found triggered when it made this checkpoint, as
+    (node, triggers) pairs: the test need not run twice."""
     tasks: list[Task] = []
     sends = channels[SENDS]
     if sends.available():
@@ -67,6 +79,12 @@ def prepare(
             path = (PUSH, index)
             tid = task_id(checkpoint.id, packet.node, path)
             tasks.append(Task(tid, packet.node, path, packet.arg, ()))
+    if planned is not None:
+        for name, hits in planned:
+            path = (PULL, name)
+            value = channels[START].get() if name == START else state_input
+            tasks.append(Task(task_id(checkpoint.id, name, path), name, path, value, hits))
+        return tasks
     # triggered(), inlined: this scan runs over every node at every step and snapshot.
     versions = checkpoint.channel_versions
     all_seen = checkpoint.versions_seen

@@ -1,0 +1,49 @@
+"""How big a thread's state is, as the store serialises it, for graphs given a size limit.
+
+A server sets `CompiledGraph.max_state_bytes` so that one caller cannot fill its
+store (or its replies) with one thread: a step or an update that would make the
+state bigger raises before its checkpoint is saved, so the thread keeps its
+last state that fitted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from lockstep.checkpoint import serde
+from lockstep.errors import StateTooLargeError
+
+
+def _size(channel: Any) -> int:
+    if not channel.stores_value or not channel.available():
+        return 0
+    try:
+        return len(serde.dumps(channel.get()))
+    except Exception:  # not picklable: the store will say so when it saves it
+        return 0
+
+
+class StateSizer:
+    """Each state key's serialised size, so a step re-measures only the keys it changed."""
+
+    def __init__(self, limit: int, keys: Iterable[str]) -> None:
+        self.limit = limit
+        self.keys = frozenset(keys)
+        self.sizes: dict[str, int] | None = None  # None: nothing measured yet
+
+    def check(self, channels: Mapping[str, Any], changed: Iterable[str]) -> None:
+        """Raise StateTooLargeError if the state, with `changed` keys as they are now, is too big."""
+        sizes = dict(self.sizes or {})
+        names = self.keys if self.sizes is None else self.keys.intersection(changed)
+        for name in names:
+            channel = channels.get(name)
+            sizes[name] = _size(channel) if channel is not None else 0
+        total = sum(sizes.values())
+        if total > self.limit:
+            biggest = max(sizes, key=sizes.__getitem__)
+            raise StateTooLargeError(
+                f"the state would be {total} bytes serialised ({biggest!r}: {sizes[biggest]}), "
+                f"over the limit of {self.limit}; it was not saved"
+            )
+        self.sizes = sizes
