@@ -83,7 +83,8 @@ class Loop:
         self.provisional: set[str] = set()  # versions set between checkpoints (Command input)
         self.null_resume: list[Any] = []
         if saved is None:
-            self.checkpoint = Checkpoint(*new_stamp(), {}, {})
+            # Nothing is written yet, so no node waits.
+            self.checkpoint = Checkpoint(*new_stamp(), {}, {}, pending=())
             self.config: Config | None = None
             self.step = -2
             self.pending: list[PendingWrite] = []
@@ -403,7 +404,7 @@ class Loop:
             if name not in grouped and self.channels[name].clear_if_unwritten():
                 changed.add(name)
         self.step += 1
-        self._put_checkpoint(grouped, changed, "loop", seen)
+        self._put_checkpoint(grouped, changed, "loop", seen, ordered)
         # As LangGraph: a bare resume belongs to the checkpoint it was given on, so
         # only the first step of the run can take it.
         self.null_resume.clear()
@@ -440,6 +441,7 @@ class Loop:
         changed: set[str],
         source: str,
         seen: dict[str, dict[str, str]] | None = None,
+        ran: Sequence[Task] = (),
     ) -> None:
         """Queue the next checkpoint. The store may keep the object as given, so the
         loop never changes a checkpoint once queued: it builds the next one."""
@@ -472,7 +474,7 @@ class Loop:
             # Shallow: _mark_seen replaces a node's inner dict rather than mutating it.
             seen = dict(old.versions_seen)
         self.checkpoint = Checkpoint(new_id, ts, versions, seen)
-        plan = self._waiting(old.pending, changed)
+        plan = self._waiting(old.pending, changed, ran)
         self._planned = (new_id, plan)
         self.checkpoint.pending = tuple(name for name, _ in plan)
         metadata = {"source": source, "step": self.step, "parents": {}}
@@ -484,17 +486,21 @@ class Loop:
             self._debug_checkpoint(parent if parent.get("configurable", {}).get("checkpoint_id") else None, metadata)
 
     def _waiting(
-        self, before: tuple[str, ...] | None, changed: set[str]
+        self, before: tuple[str, ...] | None, changed: set[str], ran: Sequence[Task] = ()
     ) -> list[tuple[str, tuple[str, ...]]]:
         """The nodes triggered at the new checkpoint, with their triggers: only those
         waiting before or woken by a channel that just changed can be (versions move
-        nowhere else)."""
+        nowhere else). A node that `ran` has seen what woke it: only a change can wake
+        it again."""
         nodes = self.graph.nodes
         candidates: Any
         if before is None:
             candidates = nodes
         else:
             candidates = set(before)
+            for task in ran:
+                if task.triggers:
+                    candidates.discard(task.name)
             index = self.graph.trigger_index
             for channel in changed:
                 candidates.update(index.get(channel, ()))
