@@ -54,7 +54,9 @@ def test_runs_are_listed_after_a_restart(spawn_server, tid):
     assert [e.WhichOneof("event") for e in joined] == ["metadata", "error", "end"]
     assert end_status(joined) == RS.RUN_STATUS_ERROR
     # Deleting the thread forgets its runs.
-    second.threads.DeleteThread(threads_service_pb2.DeleteThreadRequest(thread_id=bad), timeout=TIMEOUT)
+    second.threads.DeleteThread(
+        threads_service_pb2.DeleteThreadRequest(thread_id=bad), timeout=TIMEOUT
+    )
     assert list_runs(second, thread_id=bad) == []
 
 
@@ -84,7 +86,10 @@ def test_a_run_killed_with_the_server_is_listed_as_not_finished(spawn_server, ti
     assert listed.error.code == 14 and "resume" in listed.error.message
     assert thread_status(second, t) == RS.THREAD_STATUS_ERROR  # not busy: nothing runs there
     snap = get_state(second, t)
-    assert list(snap.next) == ["nap"] and convert.from_struct(snap.values) == {"seconds": 5.0, "n": 1}
+    assert list(snap.next) == ["nap"] and convert.from_struct(snap.values) == {
+        "seconds": 5.0,
+        "n": 1,
+    }
     # Resuming with no input finishes the work.
     second.threads.UpdateState(
         threads_service_pb2.UpdateStateRequest(
