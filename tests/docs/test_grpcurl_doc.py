@@ -3,7 +3,8 @@
 The page is read as a sequence of fenced blocks: every ```sh block is a command and
 the ```json or ```text block right after it is the output a person sees (stdout and
 stderr together, as a terminal shows them). The first ```sh block is the server:
-its `lockstep serve` arguments (the store, any --graph) start a fresh server through
+its `lockstep serve` arguments (the store, any --graph) and the NAME=VALUE environment
+variables before it (LOCKSTEP_AUTH_TOKEN) start a fresh server through
 tests/server/server_process.py on a free port, and its output block is the line the
 server prints. Every other ```sh block is run in order with bash from the repository
 root, with .venv/bin first on PATH and the page's address `localhost:50051` replaced
@@ -19,7 +20,9 @@ Comparison:
   checkpoint's parent is the one below it"), and a broken link shows as a diff in
   that one place. Timestamps become `<timestamp>` on both sides.
 - Exit status: 0, unless the documented output is a gRPC error; then grpcurl's
-  64 + the status code (69 for NOT_FOUND, 67 for INVALID_ARGUMENT).
+  64 + the status code (69 for NOT_FOUND, 67 for INVALID_ARGUMENT), or 1 when
+  grpcurl failed before the call (its one line says `rpc error: code = ...`: the
+  reflection it asks first was refused, e.g. for want of a token).
 A command whose output differs fails the test with a unified diff.
 
 To rewrite the output blocks from a live server after an intended change:
@@ -57,6 +60,7 @@ ID_KEYS = {"id", "task_id", "run_id", "checkpoint_id"}
 TIME_KEYS = {"created_at", "updated_at"}
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 TEXT_ERROR = re.compile(r"^ERROR:\n\s+Code: (\w+)", re.M)
+EARLY_ERROR = re.compile(r"^(Failed to|Error invoking method).*: rpc error: code = \w+", re.M)
 
 
 @dataclass
@@ -94,8 +98,12 @@ def parse(text: str) -> list[Step]:
 
 
 def serve_args(command: str) -> dict:
-    """The store and graphs of the page's `python -m lockstep serve ...` command."""
+    """The store, graphs and environment of the page's `python -m lockstep serve ...` command."""
     args = shlex.split(command)
+    env = {}
+    while args and re.fullmatch(r"[A-Z_]+=.*", args[0]):
+        name, _, value = args.pop(0).partition("=")
+        env[name] = value
     at = args.index("serve")
     assert args[at - 2 : at] == ["-m", "lockstep"], f"not a lockstep serve command: {command}"
     store, graphs, rest = None, [], args[at + 1 :]
@@ -109,7 +117,7 @@ def serve_args(command: str) -> dict:
             raise AssertionError(f"the doc test does not know serve's {flag}")
         elif value != ADDRESS:
             raise AssertionError(f"the page's server must listen on {ADDRESS}, not {value}")
-    return {"store": store, "graphs": tuple(graphs)}
+    return {"store": store, "graphs": tuple(graphs), "env": env}
 
 
 def start_server(step: Step, workdir: Path) -> tuple[ServerProcess, str]:
@@ -178,11 +186,11 @@ def blank_times(value, key: str | None = None):
 
 
 def expected_exit_status(lang: str, expected: str) -> int:
-    """0, or grpcurl's 64 + code for a documented gRPC error."""
+    """0, or grpcurl's 64 + code for a documented gRPC error (1 if it failed before the call)."""
     if lang == "text":
         found = TEXT_ERROR.search(expected)
         if not found:
-            return 0
+            return 1 if EARLY_ERROR.search(expected) else 0
         name = re.sub(r"(?<!^)(?=[A-Z])", "_", found.group(1)).upper()  # NotFound -> NOT_FOUND
         return 64 + grpc.StatusCode[name].value[0]
     messages = json_messages(expected)
@@ -283,11 +291,15 @@ def test_the_page_covers_the_debugging_session():
         "UpdateState as step_2": r'"as_node": "step_2".*lockstep\.v1\.Threads/UpdateState\b',
         "GetStateHistory": r"lockstep\.v1\.Threads/GetStateHistory\b",
         "-format-error": r"grpcurl .*-format-error",
+        "the bearer token": r"grpcurl .*-H 'authorization: Bearer [^']+'",
     }.items():
         assert re.search(pattern, commands), f"docs/grpcurl.md lost its command: {what}"
     statuses = {expected_exit_status(step.lang, step.expected) for step in steps}
     assert {64 + 5, 64 + 3} <= statuses, (
         "docs/grpcurl.md must show a NOT_FOUND and an INVALID_ARGUMENT"
+    )
+    assert re.search(r"code = Unauthenticated", DOC.read_text()), (
+        "docs/grpcurl.md must show a call refused for want of a token"
     )
 
 

@@ -42,11 +42,16 @@ class ServerProcess:
         graphs: tuple[str, ...] = ALL_GRAPH_SPECS,
         extra_args: tuple[str, ...] = (),
         name: str = "server",
+        env: dict[str, str] | None = None,
+        credentials: grpc.ChannelCredentials | None = None,
     ) -> None:
+        """`env`: extra environment variables; `credentials`: TLS for the test's channel."""
         self.workdir = workdir
         self.store = store or f"sqlite:///{workdir / 'lockstep.db'}"
         self.graphs = graphs
         self.extra_args = extra_args
+        self.env = env or {}
+        self.credentials = credentials
         self.log_path = workdir / f"{name}.log"
         self.proc: subprocess.Popen | None = None
         self.address = ""
@@ -61,7 +66,9 @@ class ServerProcess:
         for spec in self.graphs:
             args += ["--graph", spec]
         args += list(self.extra_args)
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        # A developer's LOCKSTEP_AUTH_TOKEN must not turn authentication on for every test.
+        inherited = {k: v for k, v in os.environ.items() if k != "LOCKSTEP_AUTH_TOKEN"}
+        env = {**inherited, "PYTHONUNBUFFERED": "1", **self.env}
         # Append, so a restart on the same workdir keeps the first process's lines too.
         with open(self.log_path, "ab") as log:
             self._log_offset = log.tell()
@@ -141,7 +148,10 @@ class ServerProcess:
     @property
     def channel(self) -> grpc.Channel:
         if self._channel is None:
-            self._channel = grpc.insecure_channel(self.address)
+            if self.credentials is not None:
+                self._channel = grpc.secure_channel(self.address, self.credentials)
+            else:
+                self._channel = grpc.insecure_channel(self.address)
         return self._channel
 
     def close_channel(self) -> None:

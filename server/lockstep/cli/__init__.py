@@ -7,6 +7,7 @@ what it prints (text for people, `--json` for scripts).
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 
 from lockstep.cli.args import parser
@@ -17,15 +18,33 @@ __all__ = ["main", "parser"]
 def serve(args) -> int:
     from lockstep.service.server import Settings, serve
 
-    settings = Settings(
-        address=args.address, graphs=tuple(args.graph), store=args.store, grace=args.grace
-    )
     try:
+        settings = Settings(
+            address=args.address,
+            graphs=tuple(args.graph),
+            store=args.store,
+            grace=args.grace,
+            security=_security(args),
+        )
         asyncio.run(serve(settings))
     except (OSError, ValueError, ImportError, AttributeError, TypeError) as exc:
         print(f"lockstep: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _security(args):
+    """Authentication and TLS from serve's flags and LOCKSTEP_AUTH_TOKEN."""
+    from lockstep.service.auth import ENV_TOKEN, load_tokens
+    from lockstep.service.security import Security
+
+    return Security(
+        tokens=load_tokens(args.auth_tokens, os.environ.get(ENV_TOKEN)),
+        tls_cert=args.tls_cert or "",
+        tls_key=args.tls_key or "",
+        tls_client_ca=args.tls_client_ca or "",
+        insecure=args.insecure,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -80,6 +80,29 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
     serve.add_argument(
         "--grace", type=float, default=30.0, help="seconds active runs get on shutdown"
     )
+    _add_serve_security(serve)
+
+
+def _add_serve_security(serve: argparse.ArgumentParser) -> None:
+    group = serve.add_argument_group("authentication and TLS")
+    group.add_argument(
+        "--auth-tokens",
+        metavar="FILE",
+        help="require 'authorization: Bearer TOKEN' on every call but health; FILE has one "
+        "'TOKEN TENANT' pair a line (env LOCKSTEP_AUTH_TOKEN: one token of tenant default)",
+    )
+    group.add_argument(
+        "--insecure",
+        action="store_true",
+        help="allow a non-loopback --address without authentication",
+    )
+    group.add_argument("--tls-cert", metavar="PEM", help="serve TLS with this certificate chain")
+    group.add_argument("--tls-key", metavar="PEM", help="the private key of --tls-cert")
+    group.add_argument(
+        "--tls-client-ca",
+        metavar="PEM",
+        help="mutual TLS: require client certificates signed by these CAs",
+    )
 
 
 def _add_stream_options(p: argparse.ArgumentParser) -> None:

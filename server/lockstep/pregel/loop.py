@@ -26,7 +26,7 @@ from lockstep.checkpoint.base import (
 from lockstep.checkpoint.ids import new_checkpoint_id, new_stamp
 from lockstep.constants import ERROR, INTERRUPT, RESUME, RETURN, SENDS, START
 from lockstep.errors import EmptyInputError, GraphRecursionError, InvalidUpdateError
-from lockstep.graph.channels import Channel
+from lockstep.graph.channels import MISSING, Channel
 from lockstep.pregel.context import node_interrupt_id
 from lockstep.pregel.sizing import StateSizer
 from lockstep.pregel.tasks import (
@@ -284,10 +284,11 @@ class Loop:
         )
         # Read the state only when a node will see it: before the input is applied a
         # dataclass schema with required fields cannot be built yet.
-        pulls = [t for t in tasks if t.triggers and t.name != START]
-        if pulls:
-            state = self._state_input()
-            for t in pulls:
+        state = MISSING
+        for t in tasks:
+            if t.triggers and t.name != START:
+                if state is MISSING:
+                    state = self._state_input()
                 t.input = state
         if not tasks:
             self.status = "done"
@@ -301,8 +302,10 @@ class Loop:
         if self.interrupt_before and self._should_interrupt(tasks, self.interrupt_before):
             self._pause_static(queued=False)
             return None
-        self._attach_pending(tasks)
         self.tasks = tasks
+        if not self.pending and len(self.modes) == 1 and "values" in self.modes:
+            return tasks  # nothing finished here before, no events to show: the usual case
+        self._attach_pending(tasks)
         self._emit_debug_tasks(tasks)
         if "updates" in self.modes:
             # As LangGraph: tasks finished in an earlier attempt at this step show again.
@@ -383,18 +386,19 @@ class Loop:
             self.interrupts = interrupted
             self._emit_finished_values(tasks)
             return
-        for task in tasks:
-            for channel, value in task.writes:
-                self._check_channel(channel, task.name, value)
         ordered = sorted(tasks, key=apply_order) if len(tasks) > 1 else tasks
+        # Every write is checked before anything changes: a bad one leaves the run as it was.
+        known = self.graph.channels
+        grouped: dict[str, list[tuple[str, Any]]] = {}
+        for task in ordered:
+            for channel, value in task.writes:
+                if channel not in known or channel == SENDS:
+                    self._check_channel(channel, task.name, value)
+                grouped.setdefault(channel, []).append((task.name, value))
         # The new checkpoint's table: the current one is queued for the store already.
         seen = dict(self.checkpoint.versions_seen)
         for task in ordered:
             self._mark_seen(task, seen)
-        grouped: dict[str, list[tuple[str, Any]]] = {}
-        for task in ordered:
-            for channel, value in task.writes:
-                grouped.setdefault(channel, []).append((task.name, value))
         changed = set(self._consumed)
         self._consumed.clear()
         for channel, writes in grouped.items():
@@ -476,7 +480,7 @@ class Loop:
         self.checkpoint = Checkpoint(new_id, ts, versions, seen)
         plan = self._waiting(old.pending, changed, ran)
         self._planned = (new_id, plan)
-        self.checkpoint.pending = tuple(name for name, _ in plan)
+        self.checkpoint.pending = tuple([name for name, _ in plan])
         metadata = {"source": source, "step": self.step, "parents": {}}
         parent = self.config or {"configurable": {"thread_id": self.thread_id}}
         self.saves.append(Save(parent, self.checkpoint, metadata, blobs))

@@ -18,7 +18,10 @@ from lockstep.types import Interrupt, RetryPolicy
 def run_sync(graph: Any, loop: Any, task: Task, config: dict) -> None:
     spec = graph.nodes[task.name]
     if spec.callee is None:
-        _finish(graph, loop, spec, task, None)
+        try:
+            _finish(graph, loop, spec, task, None)
+        except Exception as exc:  # a path function failed: the task's error, as in run_async
+            task.error = exc
         return
     ctx = _context(loop, task)
     token = enter(ctx)
@@ -27,8 +30,11 @@ def run_sync(graph: Any, loop: Any, task: Task, config: dict) -> None:
         while True:
             attempt += 1
             try:
-                kw = spec.callee.kwargs(config, ctx.writer)
-                output = spec.callee.fn(task.input, **kw)
+                callee = spec.callee
+                if callee.wants_config or callee.wants_writer:
+                    output = callee.fn(task.input, **callee.kwargs(config, ctx.writer))
+                else:
+                    output = callee.fn(task.input)
                 if asyncio.iscoroutine(output):
                     output = asyncio.run(output)
                 break
@@ -112,9 +118,9 @@ def _finish(graph: Any, loop: Any, spec: NodeSpec, task: Task, output: Any, conf
     else:
         state, control = output_writes(spec.name, output, graph.state_keys)
         task.update = None if output is None else graph.update_view(output, state)
-    task.writes = state + control + spec.edge_writes + graph.branch_writes(
-        spec, loop.channels, state, config
-    )
+    task.writes = state + control + spec.edge_writes
+    if spec.branches:
+        task.writes += graph.branch_writes(spec, loop.channels, state, config)
 
 
 def _retry_delay(policies: tuple[RetryPolicy, ...], exc: Exception, attempt: int) -> float | None:

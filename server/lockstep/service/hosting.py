@@ -1,13 +1,20 @@
-"""What every servicer shares: the hosted graphs, the store, the thread records."""
+"""What every servicer shares: the hosted graphs, the store, the thread records.
+
+Threads belong to the tenant that made them: another tenant's thread is looked
+up as if it did not exist (NOT_FOUND), so every RPC that names a thread goes
+through `thread` or `own_thread`.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import datetime
 from dataclasses import dataclass
 
 import grpc
 
 from lockstep.registry import HostedGraph
+from lockstep.service.auth import current_tenant
 from lockstep.service.errors import ServiceError, invalid, not_found
 from lockstep.store.open import Store
 from lockstep.store.threads import ThreadRecord
@@ -27,12 +34,37 @@ class Hosting:
         return hosted
 
     def thread(self, thread_id: str) -> ThreadRecord:
+        """The caller's thread; NOT_FOUND if there is none (or it is another tenant's)."""
         if not thread_id:
             raise invalid("thread_id is required")
-        record = self.store.threads.get(thread_id)
+        record = self.own_thread(thread_id)
         if record is None:
             raise not_found("thread", thread_id)
         return record
+
+    def own_thread(self, thread_id: str) -> ThreadRecord | None:
+        """The caller's thread, or None if the id is free; NOT_FOUND if another tenant
+        has it (the caller may not use that id, nor learn more about it)."""
+        record = self.store.threads.get(thread_id)
+        if record is not None and record.tenant != current_tenant():
+            raise not_found("thread", thread_id)
+        return record
+
+    def new_thread(self, thread_id: str, graph_id: str = "", **fields) -> ThreadRecord:
+        """Record a thread for the calling tenant."""
+        return self.store.threads.put(
+            ThreadRecord(thread_id, graph_id, tenant=current_tenant(), **fields)
+        )
+
+    def owns_run(self, thread_id: str, created_at: datetime.datetime) -> bool:
+        """Whether a run (of `thread_id`, made at `created_at`) is the caller's: its thread
+        is, and is not a later thread that reused the id of a deleted one."""
+        record = self.store.threads.get(thread_id)
+        return (
+            record is not None
+            and record.tenant == current_tenant()
+            and record.created_at <= created_at
+        )
 
     def graph_of(self, record: ThreadRecord, graph_id: str = "") -> HostedGraph | None:
         """The graph a thread runs; a request may name it when the thread has none yet."""

@@ -26,7 +26,7 @@ from lockstep.service.errors import ServiceError, abort, from_exception, invalid
 from lockstep.service.hosting import Hosting
 from lockstep.store import runs as run_store
 from lockstep.store.runs import RunRecord
-from lockstep.store.threads import BUSY, ERROR, IDLE, INTERRUPTED, ThreadRecord
+from lockstep.store.threads import BUSY, ERROR, IDLE, INTERRUPTED
 from lockstep.types import Command
 from lockstep_client import convert
 from lockstep_client.api.lockstep.v1 import enums_pb2, message_pb2, runs_service_pb2_grpc
@@ -212,7 +212,7 @@ class RunManager:
         graph_id = request.graph_id
         if not graph_id and request.thread_id:
             # An existing thread knows its graph: a resume need not repeat it.
-            known = self.hosting.store.threads.get(request.thread_id)
+            known = self.hosting.own_thread(request.thread_id)
             graph_id = known.graph_id if known is not None else ""
         hosted = self.hosting.graph(graph_id)
         graph = hosted.graph
@@ -230,7 +230,7 @@ class RunManager:
         run_input = _input(request)
         config_extra = convert.from_struct(request.config) if request.HasField("config") else {}
         thread_id = request.thread_id or str(uuid.uuid4())
-        record = self.hosting.store.threads.get(thread_id)
+        record = self.hosting.own_thread(thread_id)  # NOT_FOUND if another tenant's
         if record is None:
             if run_input is None:
                 raise ServiceError(
@@ -239,7 +239,7 @@ class RunManager:
                     "start it with an input",
                     "NOTHING_TO_RESUME",
                 )
-            record = self.hosting.store.threads.put(ThreadRecord(thread_id, hosted.graph_id))
+            record = self.hosting.new_thread(thread_id, hosted.graph_id)
         elif record.graph_id and record.graph_id != hosted.graph_id:
             raise invalid(
                 f"thread {thread_id!r} runs graph {record.graph_id!r}, not {hosted.graph_id!r}",
@@ -703,9 +703,16 @@ class RunsService(runs_service_pb2_grpc.RunsServicer):
         except Exception as exc:
             await abort(context, exc)
 
+    def _own_run(self, run_id: str) -> Run:
+        """The caller's run: another tenant's is NOT_FOUND, as its thread is."""
+        run = self.manager.get(run_id)
+        if not self.manager.hosting.owns_run(run.thread_id, run.created_at):
+            raise not_found("run", run_id)
+        return run
+
     async def JoinRun(self, request, context):
         try:
-            run = self.manager.get(request.run_id)
+            run = self._own_run(request.run_id)
         except Exception as exc:
             await abort(context, exc)
             return
@@ -714,6 +721,7 @@ class RunsService(runs_service_pb2_grpc.RunsServicer):
 
     async def CancelRun(self, request, context):
         try:
+            self._own_run(request.run_id)
             run = await self.manager.cancel(request.run_id, request.wait)
             return pb.CancelRunResponse(run=run.message())
         except Exception as exc:
@@ -725,7 +733,14 @@ class RunsService(runs_service_pb2_grpc.RunsServicer):
             if request.status and request.status not in STATUS_NAME:
                 raise invalid(f"unknown run status {request.status}")
             status = STATUS_NAME.get(request.status, "")
-            records = self.manager.hosting.store.runs.list(request.thread_id, status)
+            hosting = self.manager.hosting
+            if request.thread_id:
+                hosting.own_thread(request.thread_id)  # NOT_FOUND if another tenant's
+            records = [
+                r
+                for r in hosting.store.runs.list(request.thread_id, status)
+                if hosting.owns_run(r.thread_id, r.created_at)
+            ]
             page, token = messages.page(records, request.page_token, size)
             return pb.ListRunsResponse(runs=[run_message(r) for r in page], next_page_token=token)
         except Exception as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -15,6 +15,7 @@ from lockstep import registry
 from lockstep.service.graphs import GraphsService
 from lockstep.service.hosting import Hosting
 from lockstep.service.runs import RunManager, RunsService
+from lockstep.service.security import Security
 from lockstep.service.threads import ThreadsService
 from lockstep.store.open import open_store
 from lockstep_client.api.lockstep.v1 import (
@@ -42,11 +43,13 @@ class Settings:
     store: str = "sqlite:///.lockstep/lockstep.db"
     grace: float = 30.0
     max_message_bytes: int = 16 * 1024 * 1024
+    security: Security = field(default_factory=Security)
 
 
 class Server:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        settings.security.check_bind(settings.address)
         self.store = open_store(settings.store)
         self.hosting = Hosting(registry.load(list(settings.graphs), self.store.saver), self.store)
         self.runs = RunManager(self.hosting)
@@ -55,7 +58,7 @@ class Server:
             ("grpc.max_receive_message_length", settings.max_message_bytes),
             ("grpc.max_send_message_length", settings.max_message_bytes),
         ]
-        self.grpc = grpc.aio.server(options=options)
+        self.grpc = grpc.aio.server(options=options, interceptors=settings.security.interceptors())
         graphs_service_pb2_grpc.add_GraphsServicer_to_server(
             GraphsService(self.hosting.graphs), self.grpc
         )
@@ -68,7 +71,7 @@ class Server:
             (*SERVICES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),
             self.grpc,
         )
-        self.port = self.grpc.add_insecure_port(settings.address)
+        self.port = settings.security.add_port(self.grpc, settings.address)
         if self.port == 0:
             raise OSError(f"cannot listen on {settings.address}")
 
@@ -95,7 +98,7 @@ async def serve(settings: Settings) -> None:
     host = settings.address.rsplit(":", 1)[0]
     print(
         f"lockstep serving {', '.join(server.hosting.graphs) or 'no graphs'} "
-        f"on {host}:{server.port} (store {settings.store})",
+        f"on {host}:{server.port} (store {settings.store}): {settings.security.describe()}",
         flush=True,
     )
     stop = asyncio.Event()

@@ -9,6 +9,7 @@ import grpc
 
 from lockstep.pregel import snapshot
 from lockstep.service import messages
+from lockstep.service.auth import current_tenant
 from lockstep.service.errors import ServiceError, abort, invalid
 from lockstep.service.hosting import Hosting
 from lockstep.service.runs import RunManager
@@ -29,6 +30,12 @@ class ThreadsService(threads_service_pb2_grpc.ThreadsServicer):
             if request.graph_id:
                 self.hosting.graph(request.graph_id)
             existing = self.hosting.store.threads.get(thread_id)
+            if existing is not None and existing.tenant != current_tenant():
+                raise ServiceError(
+                    grpc.StatusCode.ALREADY_EXISTS,
+                    f"thread id {thread_id!r} is taken; choose another (or let the server pick one)",
+                    "THREAD_ID_TAKEN",
+                )
             if existing is not None:
                 if request.if_exists == enums_pb2.IF_EXISTS_DO_NOTHING:
                     return pb.CreateThreadResponse(thread=messages.thread(existing))
@@ -38,9 +45,7 @@ class ThreadsService(threads_service_pb2_grpc.ThreadsServicer):
                     "THREAD_EXISTS",
                 )
             metadata = convert.from_struct(request.metadata) if request.HasField("metadata") else {}
-            record = self.hosting.store.threads.put(
-                ThreadRecord(thread_id, request.graph_id, metadata=metadata)
-            )
+            record = self.hosting.new_thread(thread_id, request.graph_id, metadata=metadata)
             return pb.CreateThreadResponse(thread=messages.thread(record))
         except Exception as exc:
             await abort(context, exc)
@@ -61,7 +66,9 @@ class ThreadsService(threads_service_pb2_grpc.ThreadsServicer):
                 if request.status not in messages.THREAD_STATUS_NAME:
                     raise invalid(f"unknown thread status {request.status}")
                 status = messages.THREAD_STATUS_NAME[request.status]
-            records = self.hosting.store.threads.list(request.graph_id, status)
+            records = self.hosting.store.threads.list(
+                request.graph_id, status, tenant=current_tenant()
+            )
             wanted = convert.from_struct(request.metadata) if request.HasField("metadata") else {}
             if wanted:
                 records = [

@@ -1,4 +1,4 @@
-"""Thread records: which graph a thread runs, its status, its metadata."""
+"""Thread records: which graph a thread runs, its status, its metadata, its tenant."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 IDLE, BUSY, INTERRUPTED, ERROR = "idle", "busy", "interrupted", "error"
+# Whose threads these are when a server runs without authentication (and for
+# threads saved before tenants existed).
+DEFAULT_TENANT = "default"
 
 
 def now() -> datetime.datetime:
@@ -24,6 +27,7 @@ class ThreadRecord:
     created_at: datetime.datetime = field(default_factory=now)
     updated_at: datetime.datetime = field(default_factory=now)
     metadata: dict[str, Any] = field(default_factory=dict)
+    tenant: str = DEFAULT_TENANT
 
 
 class ThreadStore:
@@ -58,20 +62,27 @@ class ThreadStore:
         with self._lock:
             return self._records.pop(thread_id, None) is not None
 
-    def list(self, graph_id: str = "", status: str = "") -> list[ThreadRecord]:
-        """Newest first, then by id, so pages are stable."""
+    def list(
+        self, graph_id: str = "", status: str = "", tenant: str | None = None
+    ) -> list[ThreadRecord]:
+        """Newest first, then by id, so pages are stable; `tenant` keeps only that tenant's."""
         with self._lock:
             records = list(self._records.values())
         records = [
             r
             for r in records
-            if (not graph_id or r.graph_id == graph_id) and (not status or r.status == status)
+            if (not graph_id or r.graph_id == graph_id)
+            and (not status or r.status == status)
+            and (tenant is None or r.tenant == tenant)
         ]
         records.sort(key=lambda r: (-r.created_at.timestamp(), r.thread_id))
         return records
 
     def _saved(self, record: ThreadRecord) -> None:
         """Hook for stores that persist."""
+
+
+_COLUMNS = "thread_id, graph_id, status, created_at, updated_at, metadata, tenant"
 
 
 class SqliteThreadStore(ThreadStore):
@@ -85,10 +96,16 @@ class SqliteThreadStore(ThreadStore):
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS threads (thread_id TEXT PRIMARY KEY, graph_id TEXT, "
-            "status TEXT, created_at TEXT, updated_at TEXT, metadata TEXT)"
+            "status TEXT, created_at TEXT, updated_at TEXT, metadata TEXT, "
+            f"tenant TEXT NOT NULL DEFAULT '{DEFAULT_TENANT}')"
         )
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(threads)")}
+        if "tenant" not in columns:  # a database file from before tenants: its threads are default's
+            self._db.execute(
+                f"ALTER TABLE threads ADD COLUMN tenant TEXT NOT NULL DEFAULT '{DEFAULT_TENANT}'"
+            )
         self._db_lock = threading.Lock()
-        for row in self._db.execute("SELECT * FROM threads"):
+        for row in self._db.execute(f"SELECT {_COLUMNS} FROM threads"):
             record = ThreadRecord(
                 thread_id=row[0],
                 graph_id=row[1],
@@ -96,6 +113,7 @@ class SqliteThreadStore(ThreadStore):
                 created_at=datetime.datetime.fromisoformat(row[3]),
                 updated_at=datetime.datetime.fromisoformat(row[4]),
                 metadata=json.loads(row[5]),
+                tenant=row[6],
             )
             self._records[record.thread_id] = record
 
@@ -113,7 +131,7 @@ class SqliteThreadStore(ThreadStore):
     def _saved(self, record: ThreadRecord) -> None:
         with self._db_lock:
             self._db.execute(
-                "INSERT OR REPLACE INTO threads VALUES (?, ?, ?, ?, ?, ?)",
+                f"INSERT OR REPLACE INTO threads ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.thread_id,
                     record.graph_id,
@@ -121,5 +139,6 @@ class SqliteThreadStore(ThreadStore):
                     record.created_at.isoformat(),
                     record.updated_at.isoformat(),
                     json.dumps(record.metadata),
+                    record.tenant,
                 ),
             )
