@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import logging
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator
@@ -31,6 +32,8 @@ from lockstep.types import Command
 from lockstep_client import convert
 from lockstep_client.api.lockstep.v1 import enums_pb2, message_pb2, runs_service_pb2_grpc
 from lockstep_client.api.lockstep.v1 import runs_service_pb2 as pb
+
+log = logging.getLogger("lockstep")
 
 RS = enums_pb2
 FINAL_THREAD_STATUS = {
@@ -171,7 +174,20 @@ class RunManager:
             self.hosting.store.threads.update(thread_id, status=ERROR)
 
     def _save(self, run: Run, persist: bool = True) -> None:
-        self.hosting.store.runs.put(run.record(), persist=persist)
+        """Write the run's record. A store that fails (full, locked) must not stop
+        a run from ending and letting go of its thread: the record stays in memory,
+        the failure is logged, and a restart finds the run active and says so."""
+        try:
+            self.hosting.store.runs.put(run.record(), persist=persist)
+        except Exception:
+            log.exception("run %s: its record could not be written", run.run_id)
+
+    def _set_thread_status(self, thread_id: str, status: str) -> None:
+        """As `_save`, for the thread's record as its run ends."""
+        try:
+            self.hosting.store.threads.update(thread_id, status=status)
+        except Exception:
+            log.exception("thread %s: its status %r could not be written", thread_id, status)
 
     def require_idle(self, thread_id: str) -> None:
         run = self.active.get(thread_id)
@@ -451,7 +467,7 @@ class RunManager:
                     run.metadata["lockstep_rollback_error"] = f"{type(exc).__name__}: {exc}"
                 _announce_end(run, status, None)
                 self._save(run)
-            self.hosting.store.threads.update(run.thread_id, status=FINAL_THREAD_STATUS[status])
+            self._set_thread_status(run.thread_id, FINAL_THREAD_STATUS[status])
             if self.active.get(run.thread_id) is run:
                 del self.active[run.thread_id]
             self._hand_off(run.thread_id)

@@ -8,13 +8,24 @@ mixed from two steps cannot equal any step's state.
 
 `graph` has only sync nodes (the engine runs the step's tasks one after another
 in a worker thread); `async_graph` has async b-nodes, which run at once.
+
+Faults, for tests/crash/test_faults.py: the file named by $LOCKSTEP_TEST_FAULTS
+holds lines "<thread> <node> raise|exit" (the node raises, or ends the server
+process with os._exit) and "<thread> store full|locked <step>" (with
+`store_graph`, the checkpoint of that step fails to save: SQLite's "database or
+disk is full", or a real "database is locked" when another connection holds the
+write lock). A node checks the file before doing anything, so a failed attempt
+is not counted.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import operator
 import os
+import sqlite3
+import threading
 import time
 from typing import Annotated, TypedDict
 
@@ -34,6 +45,24 @@ class State(TypedDict, total=False):
     vd: int
 
 
+def faults(thread_id: str) -> list[list[str]]:
+    """The fault lines for a thread (none when no fault file is set or it is gone)."""
+    path = os.environ.get("LOCKSTEP_TEST_FAULTS", "")
+    if not path or not os.path.exists(path):
+        return []
+    with open(path) as file:
+        lines = [line.split() for line in file]
+    return [line[1:] for line in lines if line and line[0] == thread_id]
+
+
+def _fault(state: State, name: str) -> None:
+    for fault in faults(state["tag"]):
+        if fault[0] == name and fault[1] == "raise":
+            raise RuntimeError(f"{name} was told to fail")
+        if fault[0] == name and fault[1] == "exit":
+            os._exit(3)
+
+
 def _count(state: State, name: str) -> None:
     """One line per execution; O_APPEND keeps lines whole between processes."""
     fd = os.open(state["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -44,6 +73,7 @@ def _count(state: State, name: str) -> None:
 
 
 def a(state: State) -> State:
+    _fault(state, "a")
     time.sleep(state["nap"])
     _count(state, "a")
     return {"va": 1, "trail": ["a"]}
@@ -51,6 +81,7 @@ def a(state: State) -> State:
 
 def _b(name: str, value: int, factor: float):
     def node(state: State) -> State:
+        _fault(state, name)
         time.sleep(state["nap"] * factor)
         _count(state, name)
         return {f"v{name}": state["va"] * value, "trail": [name]}
@@ -61,6 +92,7 @@ def _b(name: str, value: int, factor: float):
 
 def _async_b(name: str, value: int, factor: float):
     async def node(state: State) -> State:
+        _fault(state, name)
         await asyncio.sleep(state["nap"] * factor)
         _count(state, name)
         return {f"v{name}": state["va"] * value, "trail": [name]}
@@ -70,12 +102,14 @@ def _async_b(name: str, value: int, factor: float):
 
 
 def c(state: State) -> State:
+    _fault(state, "c")
     time.sleep(state["nap"])
     _count(state, "c")
     return {"vc": state["vb1"] + state["vb2"] + state["vb3"], "trail": ["c"]}
 
 
 def d(state: State) -> State:
+    _fault(state, "d")
     time.sleep(state["nap"])
     _count(state, "d")
     return {"vd": state["vc"] * 10 + state["va"], "trail": ["d"]}
@@ -96,6 +130,60 @@ def build(make_b) -> StateGraph:
     return builder
 
 
+class FaultySaver:
+    """The server's saver, failing the checkpoint puts the fault file names."""
+
+    def __init__(self, saver) -> None:
+        self._saver = saver
+        self.blocking = getattr(saver, "blocking", True)
+        self._local = threading.local()
+
+    def __getattr__(self, name: str):
+        return getattr(self._saver, name)
+
+    def put(self, config, checkpoint, metadata, blobs):
+        thread_id = config["configurable"]["thread_id"]
+        for fault in faults(thread_id):
+            if fault[0] == "store" and int(fault[2]) == metadata.get("step"):
+                if fault[1] == "full":
+                    raise sqlite3.OperationalError("database or disk is full")
+                if fault[1] == "locked":
+                    self._local.short_wait = True
+        return self._saver.put(config, checkpoint, metadata, blobs)
+
+    @contextlib.contextmanager
+    def batch(self):
+        """The real batch; when a put in it is to meet a lock, its commit waits
+        0.2 s for it rather than 30 s, and SQLite itself says "database is locked"."""
+        self._local.short_wait = False
+        conn, lock = self._saver._conn, self._saver._lock
+        try:
+            with self._saver.batch():
+                yield
+                if self._local.short_wait:
+                    with lock:
+                        conn.execute("PRAGMA busy_timeout = 200")
+        finally:
+            if self._local.short_wait:
+                with lock:
+                    conn.execute("PRAGMA busy_timeout = 30000")
+
+
+class StoreFaultGraph(type(build(_b).compile())):
+    """`graph`, whose store (set by the server) fails when told to."""
+
+    @property
+    def checkpointer(self):
+        return self._checkpointer
+
+    @checkpointer.setter
+    def checkpointer(self, saver) -> None:
+        self._checkpointer = FaultySaver(saver) if saver is not None else None
+
+
 NODES = ("a", "b1", "b2", "b3", "c", "d")
 graph = build(_b).compile()
 async_graph = build(_async_b).compile()
+store_graph = build(_b).compile()
+store_graph.__class__ = StoreFaultGraph
+store_graph.checkpointer = None
