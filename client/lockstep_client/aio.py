@@ -16,6 +16,7 @@ import grpc.aio
 
 from lockstep_client import _calls as calls
 from lockstep_client import _requests as rq
+from lockstep_client._channel import PemSource, channel_credentials
 from lockstep_client.api.lockstep.v1 import (
     graphs_service_pb2_grpc,
     message_pb2,
@@ -292,10 +293,15 @@ class AsyncClient:
         token: str | None = None,
         timeout: float | None = None,
         *,
+        tls: bool = False,
+        ca_cert: PemSource | None = None,
+        client_cert: PemSource | None = None,
+        client_key: PemSource | None = None,
         credentials: grpc.ChannelCredentials | None = None,
         options: Sequence[tuple[str, Any]] | None = None,
     ) -> None:
         self.target = target
+        credentials = channel_credentials(credentials, tls, ca_cert, client_cert, client_key)
         if credentials is not None:
             channel = grpc.aio.secure_channel(target, credentials, options=options)
         else:

@@ -16,6 +16,7 @@ import grpc
 
 from lockstep_client import _calls as calls
 from lockstep_client import _requests as rq
+from lockstep_client._channel import PemSource, channel_credentials
 from lockstep_client.api.lockstep.v1 import (
     graphs_service_pb2_grpc,
     runs_service_pb2,
@@ -298,8 +299,11 @@ class Client:
     """A connection to a Lockstep server.
 
     `token` goes out as `authorization: Bearer <token>` on every call; `timeout`
-    (seconds) is every call's default deadline, streams included. Pass
-    `credentials` for TLS; `options` are grpc channel options.
+    (seconds) is every call's default deadline, streams included. TLS: `tls=True`
+    trusts the system's CAs; `ca_cert` (PEM bytes or a file path) trusts these CAs
+    instead; `client_cert` and `client_key` add a client certificate (mutual TLS).
+    `credentials` (grpc.ChannelCredentials) replaces all of these; `options` are
+    grpc channel options.
     """
 
     def __init__(
@@ -308,10 +312,15 @@ class Client:
         token: str | None = None,
         timeout: float | None = None,
         *,
+        tls: bool = False,
+        ca_cert: PemSource | None = None,
+        client_cert: PemSource | None = None,
+        client_key: PemSource | None = None,
         credentials: grpc.ChannelCredentials | None = None,
         options: Sequence[tuple[str, Any]] | None = None,
     ) -> None:
         self.target = target
+        credentials = channel_credentials(credentials, tls, ca_cert, client_cert, client_key)
         if credentials is not None:
             channel = grpc.secure_channel(target, credentials, options=options)
         else:

@@ -58,10 +58,34 @@ def _common() -> argparse.ArgumentParser:
     group.add_argument(
         "--timeout", type=float, default=None, metavar="SECONDS", help="deadline of every call"
     )
+    _add_client_tls(group)
     group.add_argument(
         "--json", action="store_true", help="JSON for scripts (streams: one document per line)"
     )
     return common
+
+
+def _add_client_tls(group: argparse._ArgumentGroup) -> None:
+    env = os.environ.get
+    group.add_argument(
+        "--tls",
+        action="store_true",
+        default=env("LOCKSTEP_TLS", "").lower() in ("1", "true", "yes"),
+        help="connect with TLS, trusting the system's CAs (env LOCKSTEP_TLS=1); "
+        "implied by the options below",
+    )
+    group.add_argument(
+        "--tls-ca", default=env("LOCKSTEP_TLS_CA") or None, metavar="PEM",
+        help="trust the server certificate these CAs signed (env LOCKSTEP_TLS_CA)",
+    )  # fmt: skip
+    group.add_argument(
+        "--tls-cert", default=env("LOCKSTEP_TLS_CERT") or None, metavar="PEM",
+        help="client certificate, for mutual TLS (env LOCKSTEP_TLS_CERT)",
+    )  # fmt: skip
+    group.add_argument(
+        "--tls-key", default=env("LOCKSTEP_TLS_KEY") or None, metavar="PEM",
+        help="the private key of --tls-cert (env LOCKSTEP_TLS_KEY)",
+    )  # fmt: skip
 
 
 def _add_serve(commands: argparse._SubParsersAction) -> None:

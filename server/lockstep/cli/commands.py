@@ -231,7 +231,16 @@ def run_client_command(args: argparse.Namespace) -> int:
     """Run one client subcommand; errors become a line on stderr and the status's exit code."""
     p = Printer(args.json)
     try:
-        with Client(args.address, token=args.token, timeout=args.timeout) as client:
+        client = Client(
+            args.address,
+            token=args.token,
+            timeout=args.timeout,
+            tls=args.tls,
+            ca_cert=args.tls_ca,
+            client_cert=args.tls_cert,
+            client_key=args.tls_key,
+        )
+        with client:
             return COMMANDS[args.command](client, args, p)
     except CliError as err:
         p.err(f"lockstep: {err.message}")

@@ -55,12 +55,21 @@ class Security:
         """Listen on `address` (TLS if configured); the port, 0 if it could not bind."""
         if not self.tls_cert:
             return server.add_insecure_port(address)
-        credentials = grpc.ssl_server_credentials(
-            [(_read(self.tls_key, "--tls-key"), _read(self.tls_cert, "--tls-cert"))],
-            root_certificates=_read(self.tls_client_ca, "--tls-client-ca") if self.tls_client_ca else None,
-            require_client_auth=bool(self.tls_client_ca),
+        key = _read(self.tls_key, "--tls-key", "PRIVATE KEY")
+        cert = _read(self.tls_cert, "--tls-cert", "CERTIFICATE")
+        client_ca = (
+            _read(self.tls_client_ca, "--tls-client-ca", "CERTIFICATE") if self.tls_client_ca else None
         )
-        return server.add_secure_port(address, credentials)
+        credentials = grpc.ssl_server_credentials(
+            [(key, cert)], root_certificates=client_ca, require_client_auth=bool(client_ca)
+        )
+        try:
+            return server.add_secure_port(address, credentials)
+        except RuntimeError:  # grpc only says it could not bind; the usual cause is this
+            raise ValueError(
+                f"cannot serve TLS on {address}: --tls-cert and --tls-key are not a valid "
+                "certificate chain and its private key (or the address is taken)"
+            ) from None
 
     def describe(self) -> str:
         """For the start-up line: who may connect, and whether the wire is encrypted."""
@@ -91,9 +100,13 @@ def is_loopback(address: str) -> bool:
         return False  # a name other than localhost, or empty (every interface)
 
 
-def _read(path: str, flag: str) -> bytes:
+def _read(path: str, flag: str, kind: str) -> bytes:
+    """A PEM file's bytes; a clear error if it cannot be read or holds no PEM `kind`."""
     try:
         with open(path, "rb") as f:
-            return f.read()
+            data = f.read()
     except OSError as exc:
         raise ValueError(f"{flag}: cannot read {path}: {exc.strerror or exc}") from None
+    if b"-----BEGIN " not in data or kind.encode() not in data:
+        raise ValueError(f"{flag}: {path} holds no PEM {kind.lower()}")
+    return data
