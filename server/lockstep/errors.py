@@ -21,6 +21,10 @@ class EmptyInputError(LockstepError, ValueError):
     """There is nothing to run: no input and no checkpoint to continue from."""
 
 
+class StateTooLargeError(LockstepError, ValueError):
+    """A step or update would make the state bigger than the graph's max_state_bytes."""
+
+
 class CheckpointNotFound(LockstepError, LookupError):
     """A config names a checkpoint the thread does not have."""
 

@@ -101,7 +101,7 @@ class Loop:
         self.tasks: list[Task] = []
         self._consumed: set[str] = set()
         limit = graph.max_state_bytes
-        self.sizer = StateSizer(limit, graph.state_keys) if limit is not None else None
+        self.sizer = StateSizer(limit) if limit is not None else None
 
     # -- starting -----------------------------------------------------------
 

@@ -25,17 +25,16 @@ def _size(channel: Any) -> int:
 
 
 class StateSizer:
-    """Each state key's serialised size, so a step re-measures only the keys it changed."""
+    """Each channel's serialised size (the input too), so a step re-measures only what it changed."""
 
-    def __init__(self, limit: int, keys: Iterable[str]) -> None:
+    def __init__(self, limit: int) -> None:
         self.limit = limit
-        self.keys = frozenset(keys)
         self.sizes: dict[str, int] | None = None  # None: nothing measured yet
 
     def check(self, channels: Mapping[str, Any], changed: Iterable[str]) -> None:
-        """Raise StateTooLargeError if the state, with `changed` keys as they are now, is too big."""
+        """Raise StateTooLargeError if the channels, `changed` ones as they are now, are too big."""
         sizes = dict(self.sizes or {})
-        names = self.keys if self.sizes is None else self.keys.intersection(changed)
+        names = channels.keys() if self.sizes is None else changed
         for name in names:
             channel = channels.get(name)
             sizes[name] = _size(channel) if channel is not None else 0
