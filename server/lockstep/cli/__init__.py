@@ -25,6 +25,7 @@ def serve(args) -> int:
             store=args.store,
             grace=args.grace,
             security=_security(args),
+            limits=_limits(args),
         )
         asyncio.run(serve(settings))
     except (OSError, ValueError, ImportError, AttributeError, TypeError) as exc:
@@ -44,6 +45,19 @@ def _security(args):
         tls_key=args.tls_key or "",
         tls_client_ca=args.tls_client_ca or "",
         insecure=args.insecure,
+    )
+
+
+def _limits(args):
+    """The server's limits from serve's --max-* flags."""
+    from lockstep.service.limits import Limits
+
+    return Limits(
+        max_message_bytes=args.max_message_bytes,
+        max_state_bytes=args.max_state_bytes,
+        max_run_events=args.max_run_events,
+        max_run_seconds=args.max_run_seconds,
+        max_struct_depth=args.max_struct_depth,
     )
 
 

@@ -42,6 +42,57 @@ def _positive_int(text: str) -> int:
     return number
 
 
+def _positive_float(text: str) -> float:
+    try:
+        number = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not number > 0 or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return number
+
+
+_UNITS = {"": 1, "K": 1024, "KB": 1024, "KIB": 1024, "M": 1024**2, "MB": 1024**2, "MIB": 1024**2}
+
+
+def _bytes(text: str) -> int:
+    """A size in bytes: 4194304, 512K, 4M or 4MiB (K and M are powers of 1024)."""
+    digits = text.strip().rstrip("bBiIkKmM")
+    unit = text.strip()[len(digits) :].upper()
+    if unit not in _UNITS:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 4194304, 512K, 4MiB)")
+    return _positive_int(digits) * _UNITS[unit]
+
+
+def _add_serve_limits(serve: argparse.ArgumentParser) -> None:
+    from lockstep.service.limits import Limits
+
+    d = Limits()
+    group = serve.add_argument_group("limits (past one, a call fails with a clear status)")
+    group.add_argument(
+        "--max-message-bytes", type=_bytes, default=d.max_message_bytes, metavar="SIZE",
+        help="largest request or reply message (default 16MiB; RESOURCE_EXHAUSTED)",
+    )  # fmt: skip
+    group.add_argument(
+        "--max-state-bytes", type=_bytes, default=d.max_state_bytes, metavar="SIZE",
+        help="largest thread state, serialised; a bigger one is not saved "
+        "(default 4MiB; RESOURCE_EXHAUSTED)",
+    )  # fmt: skip
+    group.add_argument(
+        "--max-run-events", type=_positive_int, default=d.max_run_events, metavar="N",
+        help="events one run may stream (default %(default)s; the run ends with an error)",
+    )  # fmt: skip
+    group.add_argument(
+        "--max-run-seconds", type=_positive_float, default=d.max_run_seconds, metavar="S",
+        help="time one run may take; then it stops at a step boundary with status TIMEOUT "
+        "(default %(default)g)",
+    )  # fmt: skip
+    group.add_argument(
+        "--max-struct-depth", type=_positive_int, default=d.max_struct_depth, metavar="N",
+        help="how deeply JSON values in a request may nest (default %(default)s; INVALID_ARGUMENT)",
+    )  # fmt: skip
+
+
 def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     group = common.add_argument_group("connection and output")
@@ -105,6 +156,7 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
         "--grace", type=float, default=30.0, help="seconds active runs get on shutdown"
     )
     _add_serve_security(serve)
+    _add_serve_limits(serve)
 
 
 def _add_serve_security(serve: argparse.ArgumentParser) -> None:

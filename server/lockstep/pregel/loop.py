@@ -25,7 +25,12 @@ from lockstep.checkpoint.base import (
 )
 from lockstep.checkpoint.ids import new_checkpoint_id, new_stamp
 from lockstep.constants import ERROR, INTERRUPT, RESUME, RETURN, SENDS, START
-from lockstep.errors import EmptyInputError, GraphRecursionError, InvalidUpdateError
+from lockstep.errors import (
+    EmptyInputError,
+    GraphRecursionError,
+    InvalidUpdateError,
+    StateTooLargeError,
+)
 from lockstep.graph.channels import MISSING, Channel
 from lockstep.pregel.context import node_interrupt_id
 from lockstep.pregel.sizing import StateSizer
@@ -450,7 +455,12 @@ class Loop:
         """Queue the next checkpoint. The store may keep the object as given, so the
         loop never changes a checkpoint once queued: it builds the next one."""
         if self.sizer is not None:  # before anything is queued: a refused state is not saved
-            self.sizer.check(self.channels, changed | self.provisional)
+            try:
+                self.sizer.check(self.channels, changed | self.provisional)
+            except StateTooLargeError:
+                # Nor are the step's task writes still queued: the thread stays as it was.
+                self.saves = [save for save in self.saves if save.writes is None]
+                raise
         old = self.checkpoint
         new_id, ts = new_stamp()
         versions = dict(old.channel_versions)

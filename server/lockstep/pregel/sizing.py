@@ -43,6 +43,7 @@ class StateSizer:
             biggest = max(sizes, key=sizes.__getitem__)
             raise StateTooLargeError(
                 f"the state would be {total} bytes serialised ({biggest!r}: {sizes[biggest]}), "
-                f"over the limit of {self.limit}; it was not saved"
+                f"over the limit of {self.limit} (max_state_bytes; a server's --max-state-bytes); "
+                "it was not saved"
             )
         self.sizes = sizes

@@ -7,7 +7,12 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from lockstep.errors import CheckpointNotFound, EmptyInputError, InvalidUpdateError
+from lockstep.errors import (
+    CheckpointNotFound,
+    EmptyInputError,
+    InvalidUpdateError,
+    StateTooLargeError,
+)
 
 DOMAIN = "lockstep.dev"
 
@@ -36,6 +41,12 @@ def from_exception(exc: BaseException) -> ServiceError:
         return exc
     if isinstance(exc, CheckpointNotFound):
         return ServiceError(grpc.StatusCode.NOT_FOUND, str(exc), "CHECKPOINT_NOT_FOUND")
+    if isinstance(exc, StateTooLargeError):
+        return ServiceError(
+            grpc.StatusCode.RESOURCE_EXHAUSTED,
+            str(exc),
+            "STATE_TOO_LARGE",
+        )
     if isinstance(exc, InvalidUpdateError):
         return invalid(str(exc), "INVALID_UPDATE")
     if isinstance(exc, EmptyInputError):
@@ -45,12 +56,24 @@ def from_exception(exc: BaseException) -> ServiceError:
     return ServiceError(grpc.StatusCode.INTERNAL, f"internal error: {type(exc).__name__}: {exc}")
 
 
+#: Status messages travel in trailers (twice: grpc-message and the details), which
+#: clients take up to 8 KB of: a message echoing a caller's huge value is cut.
+MAX_MESSAGE_CHARS = 2000
+
+
+def _fit(message: str) -> str:
+    if len(message) <= MAX_MESSAGE_CHARS:
+        return message
+    cut = len(message) - MAX_MESSAGE_CHARS
+    return f"{message[:MAX_MESSAGE_CHARS]}... ({cut} more characters cut)"
+
+
 def to_status(error: ServiceError) -> grpc.Status:
     info = error_details_pb2.ErrorInfo(reason=error.reason, domain=DOMAIN)
     detail = any_pb2.Any()
     detail.Pack(info)
     status = status_pb2.Status(
-        code=getattr(code_pb2, error.code.name), message=error.message, details=[detail]
+        code=getattr(code_pb2, error.code.name), message=_fit(error.message), details=[detail]
     )
     return rpc_status.to_status(status)
 

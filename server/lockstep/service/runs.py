@@ -25,6 +25,7 @@ from lockstep.errors import EmptyInputError, InvalidUpdateError
 from lockstep.service import messages
 from lockstep.service.errors import ServiceError, abort, from_exception, invalid, not_found
 from lockstep.service.hosting import Hosting
+from lockstep.service.limits import LimitExceeded, Limits, run_timed_out, too_many_events
 from lockstep.store import runs as run_store
 from lockstep.store.runs import RunRecord
 from lockstep.store.threads import BUSY, ERROR, IDLE, INTERRUPTED
@@ -41,6 +42,7 @@ FINAL_THREAD_STATUS = {
     RS.RUN_STATUS_INTERRUPTED: INTERRUPTED,
     RS.RUN_STATUS_ERROR: ERROR,
     RS.RUN_STATUS_CANCELLED: IDLE,
+    RS.RUN_STATUS_TIMEOUT: ERROR,
 }
 # A run's status as the store (which knows no protobuf) spells it, and back.
 STATUS_NAME = {
@@ -84,6 +86,7 @@ class Run:
     engine_done: asyncio.Future | None = None
     # Resolved when the engine has really stopped: a sync graph runs in a worker
     # thread that finishes its step after the reader is gone.
+    timed_out: bool = False  # stopped by the server's run time limit, not by a caller
 
     def emit(self, event: message_pb2.RunEvent) -> None:
         self.events.append(event)
@@ -157,8 +160,11 @@ class Run:
 class RunManager:
     """Starts runs, keeps at most one active per thread, remembers finished ones."""
 
-    def __init__(self, hosting: Hosting, keep_finished: int = 10_000) -> None:
+    def __init__(
+        self, hosting: Hosting, keep_finished: int = 10_000, limits: Limits | None = None
+    ) -> None:
         self.hosting = hosting
+        self.limits = limits or Limits()
         self.runs: dict[str, Run] = {}
         self.active: dict[str, Run] = {}  # thread_id -> run
         self.keep_finished = keep_finished
@@ -407,15 +413,26 @@ class RunManager:
         if run.stop_requested:
             run.task.cancel()
 
+    def _time_out(self, run: Run) -> None:
+        if not run.done:
+            run.timed_out = True
+            self._stop(run)
+
     async def _execute(self, run: Run, graph, stream, first, kwargs) -> None:
         status = RS.RUN_STATUS_SUCCESS
         last_config = None
+        most = self.limits.max_run_events
+        timer = asyncio.get_running_loop().call_later(
+            self.limits.max_run_seconds, self._time_out, run
+        )
         try:
             if isinstance(first, BaseException):
                 raise first
             if first is not None:
                 _emit_chunk(run, first)
             async for item in stream:
+                if len(run.events) >= most:
+                    raise too_many_events(self.limits)
                 _emit_chunk(run, item)
             snap = await graph.aget_state(self.hosting.config(run.thread_id))
             last_config = snap.config
@@ -434,6 +451,10 @@ class RunManager:
                     )
         except asyncio.CancelledError:
             status = RS.RUN_STATUS_CANCELLED
+            if run.timed_out:
+                status = RS.RUN_STATUS_TIMEOUT
+                run.error = _limit_error(run_timed_out(self.limits))
+                run.emit(message_pb2.RunEvent(error=run.error))
         except Exception as exc:
             status = RS.RUN_STATUS_ERROR
             node = getattr(exc, "lockstep_node", "") or ""
@@ -446,6 +467,7 @@ class RunManager:
             )
             run.emit(message_pb2.RunEvent(error=run.error))
         finally:
+            timer.cancel()
             rolled_back = run.superseded == RS.MULTITASK_STRATEGY_ROLLBACK
             if not rolled_back:
                 # Readers learn the outcome now, even while a cancelled run's worker
@@ -592,6 +614,12 @@ def run_message(record: RunRecord) -> message_pb2.Run:
         metadata=messages.struct(record.metadata),
         multitask_strategy=record.multitask_strategy,
         error=message_pb2.RunError(**record.error) if record.error else None,
+    )
+
+
+def _limit_error(err: LimitExceeded) -> message_pb2.RunError:
+    return message_pb2.RunError(
+        message=err.message, code=err.code.value[0], error_type=type(err).__name__
     )
 
 

@@ -14,7 +14,9 @@ from grpc_reflection.v1alpha import reflection
 from lockstep import registry
 from lockstep.service.graphs import GraphsService
 from lockstep.service.hosting import Hosting
+from lockstep.service.limits import Limits
 from lockstep.service.runs import RunManager, RunsService
+from lockstep.service.screening import RequestScreen
 from lockstep.service.security import Security
 from lockstep.service.threads import ThreadsService
 from lockstep.store.open import open_store
@@ -42,7 +44,7 @@ class Settings:
     graphs: tuple[str, ...] = ()
     store: str = "sqlite:///.lockstep/lockstep.db"
     grace: float = 30.0
-    max_message_bytes: int = 16 * 1024 * 1024
+    limits: Limits = field(default_factory=Limits)
     security: Security = field(default_factory=Security)
 
 
@@ -52,13 +54,17 @@ class Server:
         settings.security.check_bind(settings.address)
         self.store = open_store(settings.store)
         self.hosting = Hosting(registry.load(list(settings.graphs), self.store.saver), self.store)
-        self.runs = RunManager(self.hosting)
+        for hosted in self.hosting.graphs.values():
+            hosted.graph.max_state_bytes = settings.limits.max_state_bytes
+        self.runs = RunManager(self.hosting, limits=settings.limits)
         self.health = health.aio.HealthServicer() if hasattr(health, "aio") else health.HealthServicer()
         options = [
-            ("grpc.max_receive_message_length", settings.max_message_bytes),
-            ("grpc.max_send_message_length", settings.max_message_bytes),
+            ("grpc.max_receive_message_length", settings.limits.max_message_bytes),
+            ("grpc.max_send_message_length", settings.limits.max_message_bytes),
         ]
-        self.grpc = grpc.aio.server(options=options, interceptors=settings.security.interceptors())
+        # Authentication first: an unauthenticated caller learns nothing about its request.
+        interceptors = [*settings.security.interceptors(), RequestScreen(settings.limits)]
+        self.grpc = grpc.aio.server(options=options, interceptors=interceptors)
         graphs_service_pb2_grpc.add_GraphsServicer_to_server(
             GraphsService(self.hosting.graphs), self.grpc
         )
