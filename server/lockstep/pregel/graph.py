@@ -267,15 +267,16 @@ class CompiledGraph:
             # Nothing to await in the graph: run the sync loop in one worker thread.
             loop = asyncio.get_running_loop()
 
-            def run_and_signal() -> Iterator[Any]:
-                try:
-                    yield from self.stream(input, config, stream_mode=stream_mode, **kw)
-                finally:
-                    if stopped is not None:
-                        with contextlib.suppress(RuntimeError):  # the loop may be gone
-                            loop.call_soon_threadsafe(_resolve, stopped)
+            def run() -> Iterator[Any]:
+                return self.stream(input, config, stream_mode=stream_mode, **kw)
 
-            items = bridge.iterate_in_thread(run_and_signal, prefetch)
+            def signal() -> None:
+                # Called by the worker even when the run was stopped before it began.
+                if stopped is not None:
+                    with contextlib.suppress(RuntimeError):  # the loop may be gone
+                        loop.call_soon_threadsafe(_resolve, stopped)
+
+            items = bridge.iterate_in_thread(run, prefetch, on_exit=signal)
             try:
                 async for item in items:
                     yield item
@@ -334,12 +335,13 @@ class CompiledGraph:
             yield item
 
     def invoke(self, input: Any, config: Config | None = None, *, stream_mode="values", **kw):
+        chunks = self.stream(input, config, stream_mode=stream_mode, **kw)
+        if stream_mode != "values":
+            return list(chunks)
         last = None
-        chunks = []
-        for chunk in self.stream(input, config, stream_mode=stream_mode, **kw):
-            last = chunk
-            chunks.append(chunk)
-        return last if stream_mode == "values" else chunks
+        for last in chunks:  # noqa: B007 - the last values chunk is the result
+            pass
+        return last
 
     async def ainvoke(self, input: Any, config: Config | None = None, *, stream_mode="values", **kw):
         last = None

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lockstep.checkpoint.base import Checkpoint
-from lockstep.checkpoint.ids import dashed
 from lockstep.constants import END, SENDS, START, branch_channel
 from lockstep.errors import InvalidUpdateError
 from lockstep.graph.channels import Channel
@@ -37,18 +36,25 @@ class Task:
 
 
 def task_id(checkpoint_id: str, name: str, path: tuple) -> str:
-    """Deterministic, so a resumed step finds the pending writes of the same tasks."""
-    if path[0] == PULL:  # recurs every step: formatted once per node
-        key = _pull_keys.get(name)
-        if key is None:
-            key = _pull_keys[name] = f"|{name}|{path}"
+    """Deterministic, so a resumed step finds the pending writes of the same tasks.
+
+    UUID-shaped: the checkpoint id's first four groups (its time, unique per
+    checkpoint) and 48 bits of a hash of the node and path (unique within it).
+    A pull task's hash is made once per node: it recurs every step."""
+    if path[0] == PULL:
+        tail = _pull_tails.get(name)
+        if tail is None:
+            tail = _pull_tails[name] = _tail(name, path)
     else:
-        key = f"|{name}|{path}"
-    digest = hashlib.blake2b((checkpoint_id + key).encode(), digest_size=16)
-    return dashed(digest.hexdigest())
+        tail = _tail(name, path)
+    return checkpoint_id[:24] + tail
 
 
-_pull_keys: dict[str, str] = {}
+def _tail(name: str, path: tuple) -> str:
+    return hashlib.blake2b(f"{name}|{path}".encode(), digest_size=6).hexdigest()
+
+
+_pull_tails: dict[str, str] = {}
 
 
 def triggered(spec: NodeSpec, checkpoint: Checkpoint, channels: Mapping[str, Channel]) -> tuple:
