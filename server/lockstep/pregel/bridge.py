@@ -23,13 +23,17 @@ _DONE = object()
 
 
 async def iterate_in_thread(
-    make: Callable[[], Iterator[Any]], prefetch: bool = False
+    make: Callable[[], Iterator[Any]],
+    prefetch: bool = False,
+    on_exit: Callable[[], None] | None = None,
 ) -> AsyncIterator[Any]:
     """Yield what `make()` yields, pulled one item at a time as a generator is:
     the worker computes the next item only when the reader asks for it. With
     `prefetch` the worker runs ahead instead, saving a thread handoff per item
     (a server that only forwards events wants that). When the reader stops, the
-    iterator is closed at its next yield (a step boundary)."""
+    iterator is closed at its next yield (a step boundary). `on_exit` is called
+    in the worker when it is done with the iterator, even one stopped before it
+    started (whose own `finally` then never runs)."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[tuple[Any, BaseException | None]] = asyncio.Queue()
     demand = threading.Semaphore(0)
@@ -56,9 +60,13 @@ async def iterate_in_thread(
         except BaseException as exc:  # handed to the reader, raised there
             send(_DONE, exc)
         finally:
-            close = getattr(iterator, "close", None)
-            if close is not None:
-                close()
+            try:
+                close = getattr(iterator, "close", None)
+                if close is not None:
+                    close()
+            finally:
+                if on_exit is not None:
+                    on_exit()
 
     ctx = contextvars.copy_context()
     future = loop.run_in_executor(_POOL, ctx.run, produce)

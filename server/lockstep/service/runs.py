@@ -161,7 +161,7 @@ class RunManager:
     """Starts runs, keeps at most one active per thread, remembers finished ones."""
 
     def __init__(
-        self, hosting: Hosting, keep_finished: int = 10_000, limits: Limits | None = None
+        self, hosting: Hosting, keep_finished: int = 1_000, limits: Limits | None = None
     ) -> None:
         self.hosting = hosting
         self.limits = limits or Limits()
@@ -493,6 +493,8 @@ class RunManager:
             if self.active.get(run.thread_id) is run:
                 del self.active[run.thread_id]
             self._hand_off(run.thread_id)
+            # A finished run is kept for JoinRun (its events); not what ran it.
+            run.task = run.engine_done = None
 
     def _roll_back(self, run: Run) -> None:
         """Undo what a run wrote: drop the thread's checkpoints made since the run

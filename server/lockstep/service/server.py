@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import threading
 from dataclasses import dataclass, field
 
 import grpc
@@ -87,6 +88,18 @@ class Server:
             if asyncio.iscoroutine(result):
                 await result
 
+    def report(self) -> str:
+        """One line of counts (SIGUSR1 prints it), to watch a live server for leaks:
+        asyncio tasks, OS threads, runs holding a thread, live runs kept for JoinRun."""
+        runs = self.runs
+        queued = sum(len(q) for q in runs.queued.values())
+        line = (
+            f"lockstep: stats tasks={len(asyncio.all_tasks())} threads={threading.active_count()} "
+            f"runs_active={len(runs.active)} runs_queued={queued} runs_kept={len(runs.runs)}"
+        )
+        print(line, flush=True)
+        return line
+
     async def start(self) -> None:
         await self.grpc.start()
         await self._set_health(health_pb2.HealthCheckResponse.SERVING)
@@ -111,6 +124,7 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGUSR1, server.report)
     await stop.wait()
     print("lockstep: shutting down, letting active runs reach a checkpoint", flush=True)
     await server.stop()
