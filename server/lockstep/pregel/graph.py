@@ -335,12 +335,13 @@ class CompiledGraph:
             yield item
 
     def invoke(self, input: Any, config: Config | None = None, *, stream_mode="values", **kw):
+        chunks = self.stream(input, config, stream_mode=stream_mode, **kw)
+        if stream_mode != "values":
+            return list(chunks)
         last = None
-        chunks = []
-        for chunk in self.stream(input, config, stream_mode=stream_mode, **kw):
-            last = chunk
-            chunks.append(chunk)
-        return last if stream_mode == "values" else chunks
+        for last in chunks:  # noqa: B007 - the last values chunk is the result
+            pass
+        return last
 
     async def ainvoke(self, input: Any, config: Config | None = None, *, stream_mode="values", **kw):
         last = None
