@@ -112,8 +112,17 @@ class RunStore:
         """Hook for stores that persist."""
 
 
+_COLUMNS = (
+    "run_id, thread_id, graph_id, status, created_at, updated_at, metadata, "
+    "multitask_strategy, error"
+)
+
+
 class SqliteRunStore(RunStore):
-    """Keeps records in a `runs` table of the server's SQLite file, and a copy in memory for reads."""
+    """Keeps records in a `runs` table of the server's SQLite file and reads them
+    from there, so a long-lived server does not hold every run it ever made in
+    memory. Only passing states not written (`persist=False`) are kept in memory,
+    over the row, until the next write of the run."""
 
     def __init__(self, path: str) -> None:
         super().__init__()
@@ -126,28 +135,73 @@ class SqliteRunStore(RunStore):
             "graph_id TEXT, status TEXT, created_at TEXT, updated_at TEXT, metadata TEXT, "
             "multitask_strategy INTEGER, error TEXT)"
         )
-        self._db_lock = threading.Lock()
-        rows = self._db.execute(
-            "SELECT run_id, thread_id, graph_id, status, created_at, updated_at, metadata, "
-            "multitask_strategy, error FROM runs ORDER BY created_at, rowid"
+        self._db.execute(
+            "CREATE INDEX IF NOT EXISTS runs_by_thread ON runs (thread_id, created_at)"
         )
-        for row in rows:
-            self._records[row[0]] = RunRecord(
-                run_id=row[0],
-                thread_id=row[1],
-                graph_id=row[2],
-                status=row[3],
-                created_at=datetime.datetime.fromisoformat(row[4]),
-                updated_at=datetime.datetime.fromisoformat(row[5]),
-                metadata=json.loads(row[6]),
-                multitask_strategy=row[7],
-                error=json.loads(row[8]) if row[8] else None,
-            )
+        self._db.execute("CREATE INDEX IF NOT EXISTS runs_by_time ON runs (created_at)")
+        self._db_lock = threading.Lock()
+
+    def get(self, run_id: str) -> RunRecord | None:
+        with self._lock:
+            record = self._records.get(run_id)
+        if record is not None:
+            return record
+        with self._db_lock:
+            row = self._db.execute(
+                f"SELECT {_COLUMNS} FROM runs WHERE run_id = ?", (run_id,)
+            ).fetchone()
+        return _record(row) if row else None
+
+    def put(self, record: RunRecord, persist: bool = True) -> RunRecord:
+        with self._lock:
+            self._records[record.run_id] = record
+        if persist:
+            self._saved(record)  # if it fails, the record stays here, over the old row
+            with self._lock:
+                if self._records.get(record.run_id) is record:
+                    del self._records[record.run_id]
+        return record
+
+    def list(self, thread_id: str = "", status: str = "") -> list[RunRecord]:
+        sql = f"SELECT {_COLUMNS} FROM runs"
+        args: tuple[str, ...] = ()
+        if thread_id:
+            sql += " WHERE thread_id = ?"
+            args = (thread_id,)
+        sql += " ORDER BY created_at DESC, rowid DESC"
+        with self._db_lock:
+            rows = self._db.execute(sql, args).fetchall()
+        with self._lock:
+            unsaved = dict(self._records)
+        records = (unsaved.get(row[0]) or _record(row) for row in rows)
+        return [r for r in records if not status or r.status == status]
+
+    def delete_thread(self, thread_id: str) -> None:
+        with self._lock:
+            for run_id in [r.run_id for r in self._records.values() if r.thread_id == thread_id]:
+                del self._records[run_id]
+        self._deleted(thread_id)
+
+    def recover(self) -> list[str]:
+        with self._db_lock:
+            rows = self._db.execute(
+                f"SELECT {_COLUMNS} FROM runs WHERE status IN (?, ?) ORDER BY created_at",
+                ACTIVE,
+            ).fetchall()
+        threads = []
+        for record in map(_record, rows):
+            self.put(replace(record, status=ERROR, updated_at=now(), error=dict(SERVER_STOPPED)))
+            if record.thread_id not in threads:
+                threads.append(record.thread_id)
+        return threads
 
     def _saved(self, record: RunRecord) -> None:
         with self._db_lock:
             self._db.execute(
-                "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO runs ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, "
+                "updated_at = excluded.updated_at, metadata = excluded.metadata, "
+                "error = excluded.error",
                 (
                     record.run_id,
                     record.thread_id,
@@ -164,3 +218,17 @@ class SqliteRunStore(RunStore):
     def _deleted(self, thread_id: str) -> None:
         with self._db_lock:
             self._db.execute("DELETE FROM runs WHERE thread_id = ?", (thread_id,))
+
+
+def _record(row: tuple) -> RunRecord:
+    return RunRecord(
+        run_id=row[0],
+        thread_id=row[1],
+        graph_id=row[2],
+        status=row[3],
+        created_at=datetime.datetime.fromisoformat(row[4]),
+        updated_at=datetime.datetime.fromisoformat(row[5]),
+        metadata=json.loads(row[6]),
+        multitask_strategy=row[7],
+        error=json.loads(row[8]) if row[8] else None,
+    )
