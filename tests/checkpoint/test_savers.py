@@ -287,6 +287,24 @@ def test_put_writes_kept_in_order_on_their_checkpoint(saver):
     assert listed == {c0: first + second, c1: []}
 
 
+def test_put_step_is_writes_on_the_parent_then_the_new_checkpoint(saver):
+    chain = Chain(saver)
+    c0 = chain.put({"a": Blob("full", 0)})
+    writes = [PendingWrite("t-a", "a", 1), PendingWrite("t-a", "__return__", {"a": 1})]
+    c1 = new_checkpoint_id()
+    checkpoint = Checkpoint(c1, "2026-01-01T00:00:09Z", {"a": c1}, {"t": {"a": c0}})
+    metadata = {"source": "loop", "step": 0, "parents": {}}
+
+    config = saver.put_step(cfg("t1", c0), writes, checkpoint, metadata, {"a": Blob("full", 1)})
+
+    assert config["configurable"]["checkpoint_id"] == c1
+    assert saver.get_tuple(cfg("t1", c0)).pending_writes == writes
+    head = saver.get_tuple(cfg("t1"))
+    assert head.checkpoint.id == c1 and head.parent_config["configurable"]["checkpoint_id"] == c0
+    assert head.blobs == {"a": [Blob("full", 1)]} and head.pending_writes == []
+    assert head.checkpoint.versions_seen == {"t": {"a": c0}} and head.metadata == metadata
+
+
 def test_pending_writes_on_latest_checkpoint(saver):
     chain = Chain(saver)
     cid = chain.put({"a": Blob("full", 0)})

@@ -9,7 +9,8 @@ Writes of tasks that finished in a step that did not complete are kept as
 pending writes on the checkpoint the step started from.
 
 To write a new store, subclass `BaseSaver` and implement the six sync methods;
-the async twins run them in a worker thread unless overridden. A store that
+the async twins run them in a worker thread unless overridden, and `batch` and
+`put_step` have defaults a store may improve on. A store that
 does I/O sets the class attribute `blocking = True` (the engine then calls it
 off the event loop); one cheap enough to call on the loop sets it to False.
 `SqliteSaver` (checkpoint/sqlite.py) is the worked example of a real store;
@@ -123,6 +124,21 @@ class BaseSaver:
     def put_writes(self, config: Config, writes: Sequence[PendingWrite]) -> None:
         """Keep a task's writes on the checkpoint `config` names, until the step completes."""
         raise NotImplementedError
+
+    def put_step(
+        self,
+        config: Config,
+        writes: Sequence[PendingWrite],
+        checkpoint: Checkpoint,
+        metadata: dict[str, Any],
+        blobs: dict[str, Blob],
+    ) -> Config:
+        """A step's end in one call: its last task's writes on the checkpoint `config`
+        names, then the checkpoint the step made. Optional: a store that can do both
+        at once more cheaply than in one batch overrides it."""
+        with self.batch():
+            self.put_writes(config, writes)
+            return self.put(config, checkpoint, metadata, blobs)
 
     def delete_thread(self, thread_id: str) -> None:
         raise NotImplementedError

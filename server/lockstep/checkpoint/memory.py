@@ -71,28 +71,53 @@ class MemorySaver(BaseSaver):
         self, config: Config, checkpoint: Checkpoint, metadata: dict[str, Any], blobs: dict[str, Blob]
     ) -> Config:
         thread_id = thread_id_of(config)
-        parent = checkpoint_id_of(config)
         with self._lock:
-            thread = self._thread(thread_id)
-            for channel, blob in blobs.items():
-                version = checkpoint.channel_versions[channel]
-                data = None if blob.kind == "empty" else serde.dumps(blob.value)
-                thread.blobs[(channel, version)] = (blob.kind, data, blob.base)
-                thread.valued.add(channel)
-            # Kept as given: a caller never changes a checkpoint it has put (see
-            # BaseSaver.put); reads hand out copies, which callers may change.
-            thread.checkpoints[checkpoint.id] = ((checkpoint, metadata), parent)
-            thread.order.append(checkpoint.id)
+            self._put(self._thread(thread_id), checkpoint_id_of(config), checkpoint, metadata, blobs)
         return checkpoint_config(thread_id, checkpoint.id)
 
     def put_writes(self, config: Config, writes: Sequence[PendingWrite]) -> None:
+        with self._lock:
+            self._put_writes(self._thread(thread_id_of(config)), checkpoint_id_of(config), writes)
+
+    def put_step(
+        self,
+        config: Config,
+        writes: Sequence[PendingWrite],
+        checkpoint: Checkpoint,
+        metadata: dict[str, Any],
+        blobs: dict[str, Blob],
+    ) -> Config:
         thread_id = thread_id_of(config)
-        cid = checkpoint_id_of(config)
+        parent = checkpoint_id_of(config)
         with self._lock:
             thread = self._thread(thread_id)
-            # One pickle per call (a task's writes together), not one per write.
-            data = serde.dumps([(w.task_id, w.channel, w.value) for w in writes])
-            thread.writes.setdefault(cid, []).append(data)
+            self._put_writes(thread, parent, writes)
+            self._put(thread, parent, checkpoint, metadata, blobs)
+        return checkpoint_config(thread_id, checkpoint.id)
+
+    @staticmethod
+    def _put(
+        thread: _Thread,
+        parent: str | None,
+        checkpoint: Checkpoint,
+        metadata: dict[str, Any],
+        blobs: dict[str, Blob],
+    ) -> None:
+        for channel, blob in blobs.items():
+            version = checkpoint.channel_versions[channel]
+            data = None if blob.kind == "empty" else serde.dumps(blob.value)
+            thread.blobs[(channel, version)] = (blob.kind, data, blob.base)
+            thread.valued.add(channel)
+        # Kept as given: a caller never changes a checkpoint it has put (see
+        # BaseSaver.put); reads hand out copies, which callers may change.
+        thread.checkpoints[checkpoint.id] = ((checkpoint, metadata), parent)
+        thread.order.append(checkpoint.id)
+
+    @staticmethod
+    def _put_writes(thread: _Thread, cid: str | None, writes: Sequence[PendingWrite]) -> None:
+        # One pickle per call (a task's writes together), not one per write.
+        data = serde.dumps([(w.task_id, w.channel, w.value) for w in writes])
+        thread.writes.setdefault(cid, []).append(data)
 
     def delete_thread(self, thread_id: str) -> None:
         with self._lock:

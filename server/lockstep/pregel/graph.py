@@ -582,10 +582,15 @@ def _apply_saves(saver: BaseSaver, saves: list[Save]) -> None:
 
 def _put_each(saver: BaseSaver, saves: list[Save]) -> None:
     for save in saves:
-        if save.checkpoint is not None:
-            saver.put(save.config, save.checkpoint, save.metadata or {}, save.blobs or {})
+        if save.checkpoint is None:
+            if save.writes:
+                saver.put_writes(save.config, save.writes)
         elif save.writes:
-            saver.put_writes(save.config, save.writes)
+            saver.put_step(
+                save.config, save.writes, save.checkpoint, save.metadata or {}, save.blobs or {}
+            )
+        else:
+            saver.put(save.config, save.checkpoint, save.metadata or {}, save.blobs or {})
 
 
 def _modes(mode: str | Sequence[str]) -> list[str]:

@@ -49,7 +49,8 @@ NULL_TASK = "00000000-0000-0000-0000-000000000000"
 
 @dataclass(slots=True)
 class Save:
-    """A store call the driver must make: a checkpoint (put) or a task's writes."""
+    """A store call the driver must make: a task's writes (put_writes), a checkpoint
+    (put), or both (put_step: the step's last task's writes and its checkpoint)."""
 
     config: Config
     checkpoint: Checkpoint | None = None
@@ -493,7 +494,12 @@ class Loop:
         self.checkpoint.pending = tuple([name for name, _ in plan])
         metadata = {"source": source, "step": self.step, "parents": {}}
         parent = self.config or {"configurable": {"thread_id": self.thread_id}}
-        self.saves.append(Save(parent, self.checkpoint, metadata, blobs))
+        last = self.saves[-1] if self.saves else None
+        if last is not None and last.checkpoint is None and last.config is parent:
+            # The step's last task's writes and its checkpoint: one store call.
+            last.checkpoint, last.metadata, last.blobs = self.checkpoint, metadata, blobs
+        else:
+            self.saves.append(Save(parent, self.checkpoint, metadata, blobs))
         self.config = checkpoint_config(self.thread_id, new_id)
         self.pending = []
         if "debug" in self.modes:
