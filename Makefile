@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test lint bench proto clean
+.PHONY: setup run test fuzz lint bench proto clean
 
 setup: $(STAMP)
 
@@ -20,6 +20,12 @@ run: setup
 
 test: setup
 	$(PY) -m pytest
+
+# The wire fuzz with FUZZ_EXAMPLES cases per RPC and kind (`make test` runs 150), seeded at
+# random each time: a failure prints the case and how to replay it (@reproduce_failure).
+FUZZ_EXAMPLES ?= 2000
+fuzz: setup
+	LOCKSTEP_WIRE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest tests/server/test_fuzz_wire.py --timeout 0
 
 # buf breaking: protos/ must not break clients generated from the released contract,
 # protos/released.binpb (a buf image of protos/). To release a contract version (its

@@ -169,6 +169,20 @@ def test_a_run_past_the_time_limit_times_out_at_a_step_boundary_and_resumes(smal
     assert convert.from_struct(get_state(small, thread).values)["done"] == 6
 
 
+def test_a_run_past_its_recursion_limit_is_resource_exhausted(small, tid) -> None:
+    """The caller's own step budget (config.recursion_limit): a limit, not a server failure."""
+    req = run_request(tid(), "looper", {"rounds": 10})
+    req.config.CopyFrom(convert.to_struct({"recursion_limit": 3}))
+    events = [r.event for r in small.runs.StreamRun(req, timeout=TIMEOUT)]
+    assert end_status(events) == RS.RUN_STATUS_ERROR
+    error = events[-2].error
+    assert (error.code, error.error_type) == (grpc.StatusCode.RESOURCE_EXHAUSTED.value[0], "GraphRecursionError")
+    req.config.CopyFrom(convert.to_struct({"recursion_limit": -1}))
+    got = refusal(small.runs.StreamRun, req)
+    assert (got.code, got.reason) == (grpc.StatusCode.INVALID_ARGUMENT, "BAD_CONFIG")
+    assert "recursion_limit must be a positive whole number, got -1" in got.message
+
+
 # ---------------------------------------------------------------------------- struct depth
 
 

@@ -10,6 +10,7 @@ from grpc_status import rpc_status
 from lockstep.errors import (
     CheckpointNotFound,
     EmptyInputError,
+    GraphRecursionError,
     InvalidUpdateError,
     StateTooLargeError,
 )
@@ -47,6 +48,8 @@ def from_exception(exc: BaseException) -> ServiceError:
             str(exc),
             "STATE_TOO_LARGE",
         )
+    if isinstance(exc, GraphRecursionError):  # the run used up the steps its config allows
+        return ServiceError(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc), "RECURSION_LIMIT")
     if isinstance(exc, InvalidUpdateError):
         return invalid(str(exc), "INVALID_UPDATE")
     if isinstance(exc, EmptyInputError):

@@ -249,8 +249,13 @@ class RunManager:
                 "use REJECT, ENQUEUE, INTERRUPT or ROLLBACK",
                 "UNKNOWN_MULTITASK_STRATEGY",
             )
+        if request.on_disconnect not in RS.OnDisconnect.values():
+            raise invalid(
+                f"unknown on_disconnect {request.on_disconnect}; use CANCEL or CONTINUE",
+                "UNKNOWN_ON_DISCONNECT",
+            )
         run_input = _input(request)
-        config_extra = convert.from_struct(request.config) if request.HasField("config") else {}
+        config_extra = _config(request)
         thread_id = request.thread_id or str(uuid.uuid4())
         record = self.hosting.own_thread(thread_id)  # NOT_FOUND if another tenant's
         if record is None:
@@ -642,6 +647,18 @@ def _modes(values) -> list[str]:
             )
         out.append(messages.MODES[v])
     return out
+
+
+def _config(request) -> dict[str, Any]:
+    """The run config a request gives; a recursion_limit must be a positive whole number
+    (the engine would fail on another with a message about its own arithmetic)."""
+    config = convert.from_struct(request.config) if request.HasField("config") else {}
+    limit = config.get("recursion_limit")
+    if limit is not None and (type(limit) is not int or limit < 1):
+        raise invalid(
+            f"config.recursion_limit must be a positive whole number, got {limit!r}", "BAD_CONFIG"
+        )
+    return config
 
 
 def _input(request) -> Any:

@@ -27,6 +27,11 @@ class ThreadsService(threads_service_pb2_grpc.ThreadsServicer):
     async def CreateThread(self, request, context):
         try:
             thread_id = request.thread_id or str(uuid.uuid4())
+            if request.if_exists not in enums_pb2.IfExists.values():
+                raise invalid(
+                    f"unknown if_exists {request.if_exists}; use RAISE or DO_NOTHING",
+                    "UNKNOWN_IF_EXISTS",
+                )
             if request.graph_id:
                 self.hosting.graph(request.graph_id)
             existing = self.hosting.store.threads.get(thread_id)
