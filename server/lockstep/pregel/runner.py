@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import random
 import time
 from typing import Any
@@ -35,7 +36,7 @@ def run_sync(graph: Any, loop: Any, task: Task, config: dict) -> None:
                     output = callee.fn(task.input, **callee.kwargs(config, ctx.writer))
                 else:
                     output = callee.fn(task.input)
-                if asyncio.iscoroutine(output):
+                if inspect.iscoroutine(output):  # an async callable object, called sync
                     output = asyncio.run(output)
                 break
             except Exception as exc:

@@ -119,6 +119,8 @@ def output_writes(
     name: str, output: Any, state_keys: Mapping[str, Channel]
 ) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]]:
     """(state writes, control writes) for what node `name` returned."""
+    if type(output) is dict:  # the usual return: a partial state
+        return [(k, v) for k, v in output.items() if k in state_keys], []
     if output is None:
         return [], []
     if isinstance(output, Command):
