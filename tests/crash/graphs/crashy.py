@@ -151,6 +151,12 @@ class FaultySaver:
                     self._local.short_wait = True
         return self._saver.put(config, checkpoint, metadata, blobs)
 
+    def put_step(self, config, writes, checkpoint, metadata, blobs):
+        """As BaseSaver's: the writes, then a put that can fail, in one batch."""
+        with self.batch():
+            self._saver.put_writes(config, writes)
+            return self.put(config, checkpoint, metadata, blobs)
+
     @contextlib.contextmanager
     def batch(self):
         """The real batch; when a put in it is to meet a lock, its commit waits
