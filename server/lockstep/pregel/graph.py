@@ -431,7 +431,9 @@ class CompiledGraph:
         saver = self._require_saver()
         thread_id_of(config)
         count = 0
-        for saved in saver.list(config, before=before):
+        # Without a filter the store can stop at the limit: a page then costs the
+        # same on a thread of ten checkpoints as on one of ten thousand.
+        for saved in saver.list(config, before=before, limit=None if filter else limit):
             if filter and any(saved.metadata.get(k) != v for k, v in filter.items()):
                 continue
             if limit is not None and count >= limit:
