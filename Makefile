@@ -43,6 +43,7 @@ proto: setup
 bench: setup
 	$(PY) bench/engine.py
 	$(PY) bench/server.py
+	$(PY) bench/load.py
 
 clean:
 	rm -rf $(VENV) .lockstep
