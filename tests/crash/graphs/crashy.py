@@ -9,7 +9,7 @@ mixed from two steps cannot equal any step's state.
 `graph` has only sync nodes (the engine runs the step's tasks one after another
 in a worker thread); `async_graph` has async b-nodes, which run at once.
 
-Faults, for tests/crash/test_faults.py: the file named by $LOCKSTEP_TEST_FAULTS
+Faults, for tests/crash/test_crash_faults.py: the file named by $LOCKSTEP_TEST_FAULTS
 holds lines "<thread> <node> raise|exit" (the node raises, or ends the server
 process with os._exit) and "<thread> store full|locked <step>" (with
 `store_graph`, the checkpoint of that step fails to save: SQLite's "database or
