@@ -421,18 +421,13 @@ class SqliteSaver(BaseSaver):
             return
 
         def op(conn: sqlite3.Connection) -> None:
-            (start,) = conn.execute(
-                "SELECT COALESCE(MAX(idx) + 1, 0) FROM writes"
-                " WHERE thread_id = ? AND checkpoint_id = ?",
-                (thread_id, cid),
-            ).fetchone()
+            # Each row takes the next index on its checkpoint as it is inserted: one
+            # statement per call, no separate read of the last index.
             conn.executemany(
                 "INSERT INTO writes (thread_id, checkpoint_id, task_id, idx, channel, data)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (thread_id, cid, task_id, start + i, channel, data)
-                    for i, (task_id, channel, data) in enumerate(rows)
-                ],
+                " VALUES (?1, ?2, ?3, (SELECT COALESCE(MAX(idx) + 1, 0) FROM writes"
+                " WHERE thread_id = ?1 AND checkpoint_id = ?2), ?4, ?5)",
+                [(thread_id, cid, task_id, channel, data) for task_id, channel, data in rows],
             )
 
         self._write(op)
