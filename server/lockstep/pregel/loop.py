@@ -455,13 +455,6 @@ class Loop:
     ) -> None:
         """Queue the next checkpoint. The store may keep the object as given, so the
         loop never changes a checkpoint once queued: it builds the next one."""
-        if self.sizer is not None:  # before anything is queued: a refused state is not saved
-            try:
-                self.sizer.check(self.channels, changed | self.provisional)
-            except StateTooLargeError:
-                # Nor are the step's task writes still queued: the thread stays as it was.
-                self.saves = [save for save in self.saves if save.writes is None]
-                raise
         old = self.checkpoint
         new_id, ts = new_stamp()
         versions = dict(old.channel_versions)
@@ -483,6 +476,13 @@ class Loop:
                     blob = Blob("delta", blob.value, base)
             if name in changed or name in self.provisional:
                 blobs[name] = blob
+        if self.sizer is not None:  # before anything is queued: a refused state is not saved
+            try:
+                self.sizer.check(self.channels, blobs)
+            except StateTooLargeError:
+                # Nor are the step's task writes still queued: the thread stays as it was.
+                self.saves = [save for save in self.saves if save.writes is None]
+                raise
         # A provisional channel not written again keeps its version; its blob lands there.
         self.provisional.clear()
         if seen is None:

@@ -8,10 +8,11 @@ last state that fitted.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from lockstep.checkpoint import serde
+from lockstep.checkpoint.base import Blob
 from lockstep.errors import StateTooLargeError
 
 
@@ -25,19 +26,27 @@ def _size(channel: Any) -> int:
 
 
 class StateSizer:
-    """Each channel's serialised size (the input too), so a step re-measures only what it changed."""
+    """Each channel's serialised size (the input too), so a step re-measures only what
+    it changed, and a reducer key stored as a delta only by the delta's size: the
+    whole value is measured again only when the store takes a full copy of it
+    (at geometric intervals), so a long thread costs O(n) to measure, not O(n²)."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.sizes: dict[str, int] | None = None  # None: nothing measured yet
 
-    def check(self, channels: Mapping[str, Any], changed: Iterable[str]) -> None:
-        """Raise StateTooLargeError if the channels, `changed` ones as they are now, are too big."""
-        sizes = dict(self.sizes or {})
-        names = channels.keys() if self.sizes is None else changed
-        for name in names:
-            channel = channels.get(name)
-            sizes[name] = _size(channel) if channel is not None else 0
+    def check(self, channels: Mapping[str, Any], blobs: Mapping[str, Blob]) -> None:
+        """Raise StateTooLargeError if the channels, with the step's `blobs` (what the
+        store is about to keep of each changed channel) applied, are too big."""
+        if self.sizes is None:
+            sizes = {name: _size(channel) for name, channel in channels.items()}
+        else:
+            sizes = dict(self.sizes)
+            for name, blob in blobs.items():
+                if blob.kind == "delta" and name in sizes:
+                    sizes[name] += len(serde.dumps(blob.value))
+                else:
+                    sizes[name] = _size(channels[name])
         total = sum(sizes.values())
         if total > self.limit:
             biggest = max(sizes, key=sizes.__getitem__)
