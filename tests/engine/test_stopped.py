@@ -50,3 +50,53 @@ def test_stopped_resolves_when_the_run_is_dropped_before_its_worker_starts():
         assert graph.get_state({"configurable": {"thread_id": "t"}}).values == {}
 
     asyncio.run(main())
+
+
+class Pair(TypedDict, total=False):
+    a: int
+    b: int
+
+
+def test_stopped_waits_for_a_sync_node_still_running_in_a_graph_with_async_nodes():
+    """A thread cannot be interrupted: a run stopped mid-step has really stopped only
+    when its sync nodes have returned (the next run on the thread must not overlap)."""
+    finished = threading.Event()
+    started = threading.Event()
+
+    async def fast(state: Pair) -> Pair:
+        return {"a": 1}
+
+    def slow(state: Pair) -> Pair:
+        started.set()
+        threading.Event().wait(0.3)
+        finished.set()
+        return {"b": 1}
+
+    builder = StateGraph(Pair)
+    builder.add_node("fast", fast)
+    builder.add_node("slow", slow)
+    builder.add_edge(START, "fast")
+    builder.add_edge(START, "slow")
+    builder.add_edge("fast", END)
+    builder.add_edge("slow", END)
+    graph = builder.compile(checkpointer=MemorySaver())
+
+    async def main() -> None:
+        stopped = asyncio.get_running_loop().create_future()
+        stream = graph.astream({}, {"configurable": {"thread_id": "t"}}, stopped=stopped)
+
+        async def read() -> None:
+            async for _ in stream:
+                pass
+
+        reader = asyncio.ensure_future(read())
+        while not started.is_set():
+            await asyncio.sleep(0.01)
+        reader.cancel()  # the run is stopped while `slow` runs in its thread
+        await asyncio.gather(reader, return_exceptions=True)
+        await stream.aclose()
+        assert not stopped.done() and not finished.is_set()
+        await asyncio.wait_for(stopped, 5)
+        assert finished.is_set()
+
+    asyncio.run(main())

@@ -283,20 +283,33 @@ class CompiledGraph:
             finally:
                 await items.aclose()
             return
+        threads: set[Any] = set()
         try:
-            async for item in self._astream_async(input, config, stream_mode, kw):
+            async for item in self._astream_async(input, config, stream_mode, kw, threads):
                 yield item
         finally:
             if stopped is not None:
-                _resolve(stopped)
+                # Sync nodes of a stopped step may still be running in their threads.
+                running = [t for t in threads if not t.done()]
+                if running:
+                    waiting = asyncio.gather(*running, return_exceptions=True)
+                    waiting.add_done_callback(lambda _: _resolve(stopped))
+                else:
+                    _resolve(stopped)
 
     async def _astream_async(
-        self, input: Any, config: Config | None, stream_mode: Any, kw: dict[str, Any]
+        self,
+        input: Any,
+        config: Config | None,
+        stream_mode: Any,
+        kw: dict[str, Any],
+        threads: set[Any],
     ) -> AsyncIterator[Any]:
         """The loop driven on the event loop: async nodes run as tasks, sync ones
-        in worker threads."""
+        in worker threads (kept in `threads` while they run)."""
         saved = await self._asaved(config)
         loop = self._loop(config, saved, stream_mode, kw)
+        loop.threads = threads
         single = _single(stream_mode if stream_mode is not None else self.stream_mode)
         run_config = config or {}
         loop.start(input)

@@ -106,6 +106,7 @@ class Loop:
         self.stop_step = self.step + recursion_limit + 3
         self.tasks: list[Task] = []
         self._consumed: set[str] = set()
+        self.threads: set[Any] = set()  # sync nodes running in worker threads (async driver)
         limit = graph.max_state_bytes
         self.sizer = StateSizer(limit) if limit is not None else None
 

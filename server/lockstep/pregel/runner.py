@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import random
 import time
@@ -60,8 +61,16 @@ async def run_async(graph: Any, loop: Any, task: Task, config: dict) -> None:
             except Exception as exc:
                 task.error = exc
         else:
-            # Sync user code runs off the event loop so other runs keep streaming.
-            await asyncio.to_thread(run_sync, graph, loop, task, config)
+            # Sync user code runs off the event loop so other runs keep streaming. A
+            # thread cannot be stopped: if the run is, the node still finishes, so the
+            # driver keeps it (loop.threads) to say when the run has really stopped.
+            context = contextvars.copy_context()
+            thread = asyncio.get_running_loop().run_in_executor(
+                None, context.run, run_sync, graph, loop, task, config
+            )
+            loop.threads.add(thread)
+            thread.add_done_callback(loop.threads.discard)
+            await asyncio.shield(thread)
         return
     ctx = _context(loop, task)
     token = enter(ctx)
