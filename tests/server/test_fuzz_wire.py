@@ -88,6 +88,8 @@ def pools(fuzz_server, witnesses) -> Pools:
 
 def after_fuzzing(server: ServerProcess, witnesses: Witnesses) -> None:
     healthy(server)
+    log = server.log()
+    assert "Traceback" not in log and "exception was never retrieved" not in log, log[-5000:]
     now = witnesses.snapshot(server)
     changed = [k for k in witnesses.before if now.get(k) != witnesses.before[k]]
     assert not changed, f"witness threads changed: {changed}"
@@ -330,3 +332,33 @@ def test_ids_are_never_paths(fuzz_server, tmp_path) -> None:
         fuzz_server.threads.GetState(T.GetStateRequest(thread_id=name), timeout=TIMEOUT)
     assert sorted(p.name for p in workdir.iterdir()) == before
     assert not target.exists() and not (workdir.parent / "escape").exists()
+
+
+class _Planted:
+    """Unpickling this creates the file `path` (what a forged pickled token would do)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_page_tokens_are_never_unpickled(fuzz_server, witnesses, tmp_path) -> None:
+    """A page token is base64 text the server parses; a pickle in one is just a bad token."""
+    import base64
+    import pickle
+
+    target = tmp_path / "unpickled"
+    forged = base64.urlsafe_b64encode(pickle.dumps(_Planted(str(target)))).decode()
+    for token in (forged, base64.urlsafe_b64encode(b"o:" + pickle.dumps(1)).decode()):
+        for call, req in (
+            (fuzz_server.threads.ListThreads, T.ListThreadsRequest(page_token=token)),
+            (fuzz_server.runs.ListRuns, R.ListRunsRequest(page_token=token)),
+            (fuzz_server.threads.GetStateHistory, T.GetStateHistoryRequest(thread_id=witnesses.thread_ids[0], page_token=token)),
+        ):  # fmt: skip
+            with pytest.raises(grpc.RpcError) as err:
+                call(req, timeout=TIMEOUT)
+            assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT, err.value.details()
+            assert "page_token" in err.value.details()
+    assert not target.exists()
