@@ -294,6 +294,7 @@ def test_ten_megabyte_values_and_empty_strings(fuzz_server, witnesses) -> None:
     cases = [
         ("StreamRun", R.StreamRunRequest(graph_id="dynamic_breakpoints", input=big)),
         ("WaitRun", R.WaitRunRequest(graph_id="approval", input=convert.to_struct({"request": "y" * 5_000_000}))),
+        ("StreamRun", R.StreamRunRequest(graph_id="counter", input=convert.to_struct({f"k{i}": i for i in range(500_000)}))),
         ("CreateThread", T.CreateThreadRequest(metadata=big)),
         ("ListThreads", T.ListThreadsRequest(metadata=big)),
         ("GetStateHistory", T.GetStateHistoryRequest(thread_id=witnesses.thread_ids[0], filter=big)),
