@@ -363,3 +363,31 @@ def test_page_tokens_are_never_unpickled(fuzz_server, witnesses, tmp_path) -> No
             assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT, err.value.details()
             assert "page_token" in err.value.details()
     assert not target.exists()
+
+
+# ---------------------------------------------------------------------------- all at once
+
+
+def test_concurrent_garbage(fuzz_server, witnesses, pools) -> None:
+    """Batches of garbage for any RPC, sent eight at a time: runs, edits, cancels and
+    deletes of the same threads race each other, and every reply still follows the rules."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    any_request = st.sampled_from(RPCS).flatmap(
+        lambda rpc: message_strategy(rpc, pools).map(lambda msg: (rpc, msg))
+    )
+
+    def send(item: tuple[Rpc, Message]) -> None:
+        rpc, msg = item
+        check_outcome(rpc, call_raw(fuzz_server.channel, rpc, finish(msg)), str(msg)[:1500])
+
+    with ThreadPoolExecutor(8) as pool:
+
+        @fuzz_settings(25)
+        @given(batch=st.lists(any_request, min_size=20, max_size=40))
+        def fuzz(batch: list[tuple[Rpc, Message]]) -> None:
+            for future in [pool.submit(send, item) for item in batch]:
+                future.result()
+
+        fuzz()
+    after_fuzzing(fuzz_server, witnesses)
