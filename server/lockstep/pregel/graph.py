@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from lockstep.checkpoint.base import (
@@ -212,6 +212,18 @@ class CompiledGraph:
         stream_mode: str | Sequence[str] | None = None,
         **kw: Any,
     ) -> Iterator[Any]:
+        return self._stream(input, config, stream_mode, kw)
+
+    def _stream(
+        self,
+        input: Any,
+        config: Config | None,
+        stream_mode: Any,
+        kw: dict[str, Any],
+        on_end: Callable[[Loop], None] | None = None,
+    ) -> Iterator[Any]:
+        """stream()'s loop; `on_end` is given the loop when the run ends done or
+        paused (not when it fails or is stopped)."""
         saved = self._saved(config)
         loop = self._loop(config, saved, stream_mode, kw)
         single = _single(stream_mode if stream_mode is not None else self.stream_mode)
@@ -246,6 +258,8 @@ class CompiledGraph:
                 loop.status = "cancelled"  # stopped at a step boundary, checkpoint saved
                 return
         yield from self._drain(loop, single)
+        if on_end is not None:
+            on_end(loop)
 
     async def astream(
         self,
@@ -255,20 +269,32 @@ class CompiledGraph:
         stream_mode: str | Sequence[str] | None = None,
         prefetch: bool = False,
         stopped: asyncio.Future | None = None,
+        final: asyncio.Future | None = None,
         **kw: Any,
     ) -> AsyncIterator[Any]:
-        """As LangGraph's astream, with two lockstep extensions. `prefetch=True` lets
-        a graph of sync nodes run ahead of the reader rather than wait for each
+        """As LangGraph's astream, with three lockstep extensions. `prefetch=True`
+        lets a graph of sync nodes run ahead of the reader rather than wait for each
         pull: cheaper for a reader that only forwards events, like the server.
         `stopped` is resolved once the run has really stopped: for a graph of sync
         nodes that is when its worker thread leaves the step it was in, which can
-        be after the reader has gone (a server holds the thread until then)."""
+        be after the reader has gone (a server holds the thread until then).
+        `final` is resolved, before the stream ends, with what `aget_state` would
+        then return when the run ends done or paused (built from the run, without
+        reading the store back), or None if the run saved no checkpoint; it is left
+        unresolved when the run fails or is stopped."""
         if self._all_sync:
             # Nothing to await in the graph: run the sync loop in one worker thread.
             loop = asyncio.get_running_loop()
 
+            def ended(run_loop: Loop) -> None:
+                snap = snapshot.from_loop(self, run_loop)
+                with contextlib.suppress(RuntimeError):  # the loop may be gone
+                    loop.call_soon_threadsafe(_resolve, final, snap)
+
             def run() -> Iterator[Any]:
-                return self.stream(input, config, stream_mode=stream_mode, **kw)
+                return self._stream(
+                    input, config, stream_mode, kw, ended if final is not None else None
+                )
 
             def signal() -> None:
                 # Called by the worker even when the run was stopped before it began.
@@ -284,8 +310,13 @@ class CompiledGraph:
                 await items.aclose()
             return
         threads: set[Any] = set()
+
+        def ended_async(run_loop: Loop) -> None:
+            _resolve(final, snapshot.from_loop(self, run_loop))
+
+        on_end = ended_async if final is not None else None
         try:
-            async for item in self._astream_async(input, config, stream_mode, kw, threads):
+            async for item in self._astream_async(input, config, stream_mode, kw, threads, on_end):
                 yield item
         finally:
             if stopped is not None:
@@ -304,6 +335,7 @@ class CompiledGraph:
         stream_mode: Any,
         kw: dict[str, Any],
         threads: set[Any],
+        on_end: Callable[[Loop], None] | None = None,
     ) -> AsyncIterator[Any]:
         """The loop driven on the event loop: async nodes run as tasks, sync ones
         in worker threads (kept in `threads` while they run)."""
@@ -346,6 +378,8 @@ class CompiledGraph:
                 yield item
         for item in await self._adrain(loop, single):
             yield item
+        if on_end is not None:
+            on_end(loop)
 
     def invoke(self, input: Any, config: Config | None = None, *, stream_mode="values", **kw):
         chunks = self.stream(input, config, stream_mode=stream_mode, **kw)
@@ -582,9 +616,9 @@ class LazyChannels(dict):
         return key in self.prototypes
 
 
-def _resolve(future: asyncio.Future) -> None:
+def _resolve(future: asyncio.Future, result: Any = None) -> None:
     if not future.done():
-        future.set_result(None)
+        future.set_result(result)
 
 
 def _apply_saves(saver: BaseSaver, saves: list[Save]) -> None:

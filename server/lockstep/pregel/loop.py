@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections import deque
+from collections import ChainMap, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -107,6 +107,8 @@ class Loop:
         self.tasks: list[Task] = []
         self._consumed: set[str] = set()
         self.threads: set[Any] = set()  # sync nodes running in worker threads (async driver)
+        # What this run last queued for the store: (config, checkpoint, metadata, parent).
+        self.stored: tuple[Config, Checkpoint, dict[str, Any], Config | None] | None = None
         limit = graph.max_state_bytes
         self.sizer = StateSizer(limit) if limit is not None else None
 
@@ -502,9 +504,11 @@ class Loop:
         else:
             self.saves.append(Save(parent, self.checkpoint, metadata, blobs))
         self.config = checkpoint_config(self.thread_id, new_id)
+        stored_parent = parent if parent.get("configurable", {}).get("checkpoint_id") else None
+        self.stored = (self.config, self.checkpoint, metadata, stored_parent)
         self.pending = []
         if "debug" in self.modes:
-            self._debug_checkpoint(parent if parent.get("configurable", {}).get("checkpoint_id") else None, metadata)
+            self._debug_checkpoint(stored_parent, metadata)
 
     def _waiting(
         self, before: tuple[str, ...] | None, changed: set[str], ran: Sequence[Task] = ()
@@ -580,11 +584,16 @@ class Loop:
                 for channel, value in task.writes:
                     if channel in self.graph.state_keys:
                         grouped.setdefault(channel, []).append((task.name, value))
-        changed = False
+        # Applied to copies: the run's channels stay as the checkpoint has them.
+        applied: dict[str, Channel] = {}
         for channel, writes in grouped.items():
-            changed |= self.channels[channel].update(writes)
-        if changed:
-            self._emit_values()
+            copy = applied[channel] = self.channels[channel].fresh()
+            copy.value = self.channels[channel].value
+            copy.update(writes)
+        if applied and "values" in self.modes:
+            values = self.graph.read_output(ChainMap(applied, self.channels))
+            if values is not None:
+                self.events.append(("values", values))
 
     def _emit_interrupt(self, interrupts: tuple[Interrupt, ...]) -> None:
         if "updates" in self.modes:

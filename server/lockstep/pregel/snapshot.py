@@ -44,6 +44,25 @@ def empty(thread_id: str) -> StateSnapshot:
     )
 
 
+def from_loop(graph: Any, loop: Any) -> StateSnapshot | None:
+    """The thread's head as a run that just ended left it, built from the run's own
+    state rather than read back from the store: what `get_state` would then return
+    (values share objects with the run's). None when the run saved no checkpoint."""
+    if loop.stored is None:
+        return None
+    config, checkpoint, metadata, parent = loop.stored
+    saved = CheckpointTuple(
+        config=config,
+        checkpoint=checkpoint,
+        metadata={**metadata, "parents": dict(metadata.get("parents", {}))},
+        parent_config=parent,
+        pending_writes=list(loop.pending),
+    )
+    channels = graph.fresh_channels()
+    channels.update(loop.channels)
+    return _snapshot(graph, saved, channels, live=True)
+
+
 def from_saved(graph: Any, saved: CheckpointTuple, live: bool = False) -> StateSnapshot:
     """The thread at one checkpoint. As LangGraph: `live` (the thread's head, read
     without a checkpoint id) shows the writes of tasks that already finished in the
@@ -51,6 +70,10 @@ def from_saved(graph: Any, saved: CheckpointTuple, live: bool = False) -> StateS
     the step as it started. Command(update=...) input waiting on the step shows in both."""
     channels = graph.fresh_channels()
     graph.restore_channels(channels, saved.blobs)
+    return _snapshot(graph, saved, channels, live)
+
+
+def _snapshot(graph: Any, saved: CheckpointTuple, channels: Any, live: bool) -> StateSnapshot:
     tasks = prepare(graph.nodes, saved.checkpoint, channels, None)
     pending = latest_writes(saved.pending_writes)
     outcome: dict[str, dict[str, Any]] = {}
@@ -60,7 +83,10 @@ def from_saved(graph: Any, saved: CheckpointTuple, live: bool = False) -> StateS
         if w.task_id == NULL_TASK and w.channel in graph.state_keys:
             null.setdefault(w.channel, []).append(("Command", w.value))
     for channel, writes in null.items():
-        channels[channel].update(writes)
+        copy = channels[channel].fresh()  # the channels may be a run's: leave them be
+        copy.value = channels[channel].value
+        copy.update(writes)
+        channels[channel] = copy
     finished = {t.id for t in tasks if RETURN in outcome.get(t.id, {})} if live else set()
     if finished:
         grouped: dict[str, list[tuple[str, Any]]] = {}

@@ -1,0 +1,123 @@
+"""astream(final=...): the snapshot a run leaves, built from the run, equals what
+aget_state then reads back from the store, however the run ended."""
+
+from __future__ import annotations
+
+import asyncio
+import operator
+from typing import Annotated, TypedDict
+
+import pytest
+
+from lockstep import END, START, Command, NodeInterrupt, StateGraph, interrupt
+from lockstep.checkpoint import MemorySaver, SqliteSaver
+
+
+class State(TypedDict, total=False):
+    log: Annotated[list, operator.add]
+    text: str
+
+
+def _graph(saver, use_async: bool, **compile_kw):
+    """a -> (b | c) -> d: b asks a question, c may refuse, d closes."""
+
+    def a(state: State) -> State:
+        return {"log": ["a"]}
+
+    def b(state: State) -> State:
+        answer = interrupt("b asks")
+        return {"log": [f"b:{answer}"]}
+
+    def c(state: State) -> State:
+        if state.get("text") == "refuse":
+            raise NodeInterrupt("c refuses")
+        return {"log": ["c"]}
+
+    async def d_async(state: State) -> State:
+        return {"log": ["d"], "text": "done"}
+
+    def d_sync(state: State) -> State:
+        return {"log": ["d"], "text": "done"}
+
+    builder = StateGraph(State)
+    builder.add_node("a", a)
+    builder.add_node("b", b)
+    builder.add_node("c", c)
+    builder.add_node("d", d_async if use_async else d_sync)
+    builder.add_edge(START, "a")
+    builder.add_edge("a", "b")
+    builder.add_edge("a", "c")
+    builder.add_edge(["b", "c"], "d")
+    builder.add_edge("d", END)
+    return builder.compile(checkpointer=saver, **compile_kw)
+
+
+def _same(built, read) -> None:
+    assert built.values == read.values
+    assert built.next == read.next
+    assert built.config == read.config
+    assert built.parent_config == read.parent_config
+    assert built.metadata == read.metadata
+    assert built.created_at == read.created_at
+    assert built.tasks == read.tasks
+    assert built.interrupts == read.interrupts
+
+
+# (input, extra astream kwargs) for the runs made one after another on a thread
+SCRIPT = [
+    ({"text": "refuse"}, {}),  # b waits on interrupt(), c raises NodeInterrupt
+    (None, {}),  # c refuses again, b still waits: no new checkpoint
+    (Command(update={"text": "ok"}), {}),  # the update lands; c passes on the re-run
+    (Command(resume="yes"), {"interrupt_before": ["d"]}),  # b answered; stop before d
+    (None, {"interrupt_after": ["d"]}),  # d runs, then a stop after it
+    (None, {}),  # nothing left to do
+]
+# c passes at once: the step pauses with c's writes saved, shown on top of the head
+SCRIPT_FINISHED_WRITES = [({"text": "ok"}, {}), (Command(resume="no"), {})]
+
+
+@pytest.mark.parametrize("script", [SCRIPT, SCRIPT_FINISHED_WRITES], ids=["long", "finished"])
+@pytest.mark.parametrize("use_async", [False, True], ids=["sync-nodes", "async-node"])
+@pytest.mark.parametrize("store", ["memory", "sqlite"])
+def test_final_snapshot_equals_the_store_read(tmp_path, store, use_async, script):
+    saver = MemorySaver() if store == "memory" else SqliteSaver(str(tmp_path / "t.db"))
+    graph = _graph(saver, use_async)
+    config = {"configurable": {"thread_id": "t"}}
+
+    async def main() -> None:
+        head = None
+        for run_input, extra in script:
+            final = asyncio.get_running_loop().create_future()
+            async for _ in graph.astream(run_input, config, final=final, prefetch=True, **extra):
+                pass
+            assert final.done()
+            built, read = final.result(), await graph.aget_state(config)
+            if built is None:  # only a run that saved no checkpoint gives none
+                assert read.config == head
+            else:
+                _same(built, read)
+            head = read.config
+        assert read.values["text"] == "done" and read.next == ()
+
+    asyncio.run(main())
+
+
+def test_final_is_left_unresolved_when_the_run_fails():
+    def boom(state: State) -> State:
+        raise RuntimeError("boom")
+
+    builder = StateGraph(State)
+    builder.add_node("boom", boom)
+    builder.add_edge(START, "boom")
+    builder.add_edge("boom", END)
+    graph = builder.compile(checkpointer=MemorySaver())
+
+    async def main() -> None:
+        final = asyncio.get_running_loop().create_future()
+        with pytest.raises(RuntimeError, match="boom"):
+            async for _ in graph.astream({"text": "x"}, {"configurable": {"thread_id": "f"}}, final=final):
+                pass
+        await asyncio.sleep(0.05)
+        assert not final.done()
+
+    asyncio.run(main())
