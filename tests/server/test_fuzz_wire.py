@@ -193,14 +193,29 @@ def test_raw_bytes(rpc: Rpc, fuzz_server, witnesses, pools) -> None:
 def test_structured_garbage(rpc: Rpc, fuzz_server, witnesses, pools) -> None:
     """Well-formed requests of the RPC's type, full of garbage and real ids."""
 
+    starts_runs = rpc.name in ("StreamRun", "WaitRun", "CreateRun")
+
     @fuzz_settings(150)
     @given(request=message_strategy(rpc, pools))
     def fuzz(request: Message) -> None:
+        new = starts_runs and _thread_is_new(fuzz_server, request.thread_id)
         outcome = call_raw(fuzz_server.channel, rpc, finish(request))
         check_outcome(rpc, outcome, f"with {str(request)[:1500]}")
+        if new and outcome.code != grpc.StatusCode.OK:
+            assert _thread_is_new(fuzz_server, request.thread_id), "a refused run made its thread"
 
     fuzz()
     after_fuzzing(fuzz_server, witnesses)
+
+
+def _thread_is_new(server: ServerProcess, thread_id: str) -> bool:
+    if not thread_id or BAD_UTF8_MARK in thread_id or len(thread_id) > 1024:
+        return False
+    try:
+        server.threads.GetThread(T.GetThreadRequest(thread_id=thread_id), timeout=TIMEOUT)
+    except grpc.RpcError as err:
+        return err.code() == grpc.StatusCode.NOT_FOUND
+    return False
 
 
 # ---------------------------------------------------------------------------- writes that must be refused

@@ -97,7 +97,10 @@ def test_an_input_over_the_state_limit_is_refused_and_saves_nothing(small, tid) 
     assert got.code == grpc.StatusCode.RESOURCE_EXHAUSTED
     assert got.reason == "STATE_TOO_LARGE"
     assert "--max-state-bytes" in got.message and "20480" in got.message, got.message
-    assert history(small, thread) == []
+    got = refusal(small.threads.GetThread, threads_service_pb2.GetThreadRequest(thread_id=thread))
+    assert got.code == grpc.StatusCode.NOT_FOUND  # a refused run makes no thread
+    run(small, thread, {"rounds": 1})  # nor any checkpoint: the id starts afresh
+    assert [s.metadata.step for s in history(small, thread)] == [1, 0, -1]
 
 
 def test_a_run_that_grows_past_the_state_limit_stops_before_saving_it(small, tid) -> None:

@@ -266,7 +266,6 @@ class RunManager:
                     "start it with an input",
                     "NOTHING_TO_RESUME",
                 )
-            record = self.hosting.new_thread(thread_id, hosted.graph_id)
         elif record.graph_id and record.graph_id != hosted.graph_id:
             raise invalid(
                 f"thread {thread_id!r} runs graph {record.graph_id!r}, not {hosted.graph_id!r}",
@@ -285,6 +284,9 @@ class RunManager:
             kwargs["interrupt_before"] = list(request.interrupt_before)
         if request.interrupt_after:
             kwargs["interrupt_after"] = list(request.interrupt_after)
+        created = record is None  # made here, so a refused run leaves no empty thread behind
+        if created:
+            record = self.hosting.new_thread(thread_id, hosted.graph_id)
         run = Run(
             run_id=str(uuid.uuid4()),
             thread_id=thread_id,
@@ -297,7 +299,12 @@ class RunManager:
         if busy is None or strategy == RS.MULTITASK_STRATEGY_REJECT or thread_id in self._editing:
             self.require_idle(thread_id)
         if busy is None:
-            await self._launch(run, plan, immediate=True)
+            try:
+                await self._launch(run, plan, immediate=True)
+            except BaseException:
+                if created and thread_id not in self.active:
+                    self.hosting.store.threads.delete(thread_id)
+                raise
             return run
         # The thread is busy: the run waits (PENDING) for the runs before it.
         queue = self.queued.setdefault(thread_id, deque())
