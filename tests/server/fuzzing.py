@@ -196,7 +196,7 @@ NODES = ("step_1", "step_2", "step_3", "draft", "review", "act", "write", "publi
 
 @dataclass
 class Witnesses:
-    """Threads made before the fuzzing; their bytes (thread, state, whole history) must not change."""
+    """Threads made before the fuzzing; their bytes (thread, state, runs, whole history) must not change."""
 
     thread_ids: list[str]
     checkpoint_ids: list[str]
@@ -210,6 +210,10 @@ class Witnesses:
             out[f"{thread_id} thread"] = thread.SerializeToString(deterministic=True)
             state = server.threads.GetState(t.GetStateRequest(thread_id=thread_id), timeout=TIMEOUT)
             out[f"{thread_id} state"] = state.SerializeToString(deterministic=True)
+            runs = server.runs.ListRuns(
+                runs_service_pb2.ListRunsRequest(thread_id=thread_id, page_size=100), timeout=TIMEOUT
+            )
+            out[f"{thread_id} runs"] = runs.SerializeToString(deterministic=True)
             token = ""
             page = 0
             while True:
