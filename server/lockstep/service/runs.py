@@ -86,6 +86,7 @@ class Run:
     engine_done: asyncio.Future | None = None
     # Resolved when the engine has really stopped: a sync graph runs in a worker
     # thread that finishes its step after the reader is gone.
+    final: asyncio.Future | None = None  # the thread as the run left it (astream's final)
     timed_out: bool = False  # stopped by the server's run time limit, not by a caller
 
     def emit(self, event: message_pb2.RunEvent) -> None:
@@ -378,12 +379,14 @@ class RunManager:
                 )
                 run.head_writes = len(head.pending_writes) if head is not None else 0
             run.engine_done = asyncio.get_running_loop().create_future()
+            run.final = asyncio.get_running_loop().create_future()
             stream = graph.astream(
                 plan.input,
                 plan.config,
                 stream_mode=plan.modes,
                 prefetch=True,
                 stopped=run.engine_done,
+                final=run.final,
                 **plan.kwargs,
             )
         except BaseException as exc:
@@ -446,7 +449,10 @@ class RunManager:
                 if len(run.events) >= most:
                     raise too_many_events(self.limits)
                 _emit_chunk(run, item)
-            snap = await graph.aget_state(self.hosting.config(run.thread_id))
+            # The engine's own account of the head saves reading it back from the store.
+            snap = run.final.result() if run.final is not None and run.final.done() else None
+            if snap is None:
+                snap = await graph.aget_state(self.hosting.config(run.thread_id))
             last_config = snap.config
             dynamic = messages.snapshot_interrupts(snap)
             if dynamic:
@@ -506,7 +512,7 @@ class RunManager:
                 del self.active[run.thread_id]
             self._hand_off(run.thread_id)
             # A finished run is kept for JoinRun (its events); not what ran it.
-            run.task = run.engine_done = None
+            run.task = run.engine_done = run.final = None
 
     def _roll_back(self, run: Run) -> None:
         """Undo what a run wrote: drop the thread's checkpoints made since the run
