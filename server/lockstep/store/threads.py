@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime
 import json
-import sqlite3
 import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+from lockstep.store.sqlite_db import SqliteDb, open_db
 
 IDLE, BUSY, INTERRUPTED, ERROR = "idle", "busy", "interrupted", "error"
 # Whose threads these are when a server runs without authentication (and for
@@ -88,12 +89,10 @@ _COLUMNS = "thread_id, graph_id, status, created_at, updated_at, metadata, tenan
 class SqliteThreadStore(ThreadStore):
     """Keeps records in a table of the server's SQLite file, and a copy in memory for reads."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, db: str | SqliteDb) -> None:
         super().__init__()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints, no fsync per write
-        self._db.execute("PRAGMA busy_timeout=5000")
+        self._shared = db if isinstance(db, SqliteDb) else open_db(db)
+        self._db, self._db_lock = self._shared.conn, self._shared.lock
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS threads (thread_id TEXT PRIMARY KEY, graph_id TEXT, "
             "status TEXT, created_at TEXT, updated_at TEXT, metadata TEXT, "
@@ -104,7 +103,6 @@ class SqliteThreadStore(ThreadStore):
             self._db.execute(
                 f"ALTER TABLE threads ADD COLUMN tenant TEXT NOT NULL DEFAULT '{DEFAULT_TENANT}'"
             )
-        self._db_lock = threading.Lock()
         for row in self._db.execute(f"SELECT {_COLUMNS} FROM threads"):
             record = ThreadRecord(
                 thread_id=row[0],
@@ -124,21 +122,19 @@ class SqliteThreadStore(ThreadStore):
 
     def delete(self, thread_id: str) -> bool:
         found = super().delete(thread_id)
-        with self._db_lock:
-            self._db.execute("DELETE FROM threads WHERE thread_id = ?", (thread_id,))
+        self._shared.write("DELETE FROM threads WHERE thread_id = ?", (thread_id,))
         return found
 
     def _saved(self, record: ThreadRecord) -> None:
-        with self._db_lock:
-            self._db.execute(
-                f"INSERT OR REPLACE INTO threads ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    record.thread_id,
-                    record.graph_id,
-                    record.status,
-                    record.created_at.isoformat(),
-                    record.updated_at.isoformat(),
-                    json.dumps(record.metadata),
-                    record.tenant,
-                ),
-            )
+        self._shared.write(
+            f"INSERT OR REPLACE INTO threads ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                record.thread_id,
+                record.graph_id,
+                record.status,
+                record.created_at.isoformat(),
+                record.updated_at.isoformat(),
+                json.dumps(record.metadata),
+                record.tenant,
+            ),
+        )
