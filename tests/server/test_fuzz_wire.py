@@ -406,3 +406,41 @@ def test_concurrent_garbage(fuzz_server, witnesses, pools) -> None:
 
         fuzz()
     after_fuzzing(fuzz_server, witnesses)
+
+
+def test_deletes_racing_runs_of_other_graphs(fuzz_server, witnesses) -> None:
+    """Found by the concurrent fuzz: a run that started while DeleteThread was deleting
+    checkpoints kept writing into the id, whose record then went; a run of another graph
+    on that id met the first graph's checkpoints (KeyError, INTERNAL). Now a delete holds
+    the thread as an edit does."""
+    import random
+    import threading
+    import time
+
+    by_name = {r.name: r for r in RPCS}
+    ids = [f"race-{n}-{uuid.uuid4().hex[:6]}" for n in range(3)]
+    stop = time.monotonic() + 3
+    failures: list[str] = []
+
+    def worker(seed: int) -> None:
+        rnd = random.Random(seed)
+        while time.monotonic() < stop and not failures:
+            thread_id = rnd.choice(ids)
+            choice = rnd.randrange(3)
+            if choice == 0:
+                rpc, req = by_name["DeleteThread"], T.DeleteThreadRequest(thread_id=thread_id)
+            else:
+                graph, data = (("dynamic_breakpoints", {"input": "hello world"}), ("flaky", {"input": "x"}))[choice - 1]
+                rpc, req = by_name["StreamRun"], run_request(thread_id, graph, data)
+            try:
+                check_outcome(rpc, call_raw(fuzz_server.channel, rpc, req.SerializeToString()), str(req))
+            except AssertionError as err:
+                failures.append(str(err))
+
+    workers = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert not failures, failures[0]
+    after_fuzzing(fuzz_server, witnesses)

@@ -89,10 +89,12 @@ class ThreadsService(threads_service_pb2_grpc.ThreadsServicer):
     async def DeleteThread(self, request, context):
         try:
             record = self.hosting.thread(request.thread_id)
-            self.runs.require_idle(record.thread_id)
-            await asyncio.to_thread(self.hosting.store.saver.delete_thread, record.thread_id)
-            self.hosting.store.threads.delete(record.thread_id)
-            self.hosting.store.runs.delete_thread(record.thread_id)
+            # Held, as for an edit: a run that started while the checkpoints were being
+            # deleted would write into a thread whose record then goes.
+            async with self.runs.editing(record.thread_id):
+                await asyncio.to_thread(self.hosting.store.saver.delete_thread, record.thread_id)
+                self.hosting.store.threads.delete(record.thread_id)
+                self.hosting.store.runs.delete_thread(record.thread_id)
             return pb.DeleteThreadResponse()
         except Exception as exc:
             await abort(context, exc)
