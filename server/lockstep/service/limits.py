@@ -2,7 +2,8 @@
 
 Each is a `lockstep serve` flag (see cli/args.py); the defaults suit one server
 on one machine. A limit that is hit is the caller's doing, so it is a clear
-status (RESOURCE_EXHAUSTED or INVALID_ARGUMENT), never INTERNAL.
+status (RESOURCE_EXHAUSTED, INVALID_ARGUMENT, or DEADLINE_EXCEEDED for a run's
+time), never INTERNAL.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ MAX_NAME_CHARS = 1024
 
 @dataclass(frozen=True)
 class Limits:
+    """What one caller may ask of the server: bounds on memory, store and time."""
+
     #: gRPC's receive and send limit per message; bigger ones fail RESOURCE_EXHAUSTED.
     max_message_bytes: int = 16 * MiB
     #: A thread's state, serialised as the store keeps it; a run step or an update
@@ -29,7 +32,8 @@ class Limits:
     max_state_bytes: int = 4 * MiB
     #: Events one run may stream (and keep for JoinRun); the run stops with an error past it.
     max_run_events: int = 10_000
-    #: Seconds a run may take; then it stops at a step boundary with status TIMEOUT.
+    #: Seconds a run may take (from its start, not its wait in a queue); then it
+    #: stops at a step boundary with status TIMEOUT.
     max_run_seconds: float = 3600.0
     #: How deeply a request's Struct/Value payloads may nest (protobuf's own parser
     #: refuses about 33 levels whatever this says).
