@@ -279,6 +279,8 @@ class RunManager:
         checkpoint_id = request.checkpoint_id if request.HasField("checkpoint_id") else ""
         if checkpoint_id:
             await self.hosting.require_checkpoint(thread_id, checkpoint_id)
+            if record is not None and self.hosting.store.threads.get(thread_id) is None:
+                raise not_found("thread", thread_id)  # deleted meanwhile: write no orphans
         config = {**config_extra, **self.hosting.config(thread_id, checkpoint_id)}
         kwargs: dict[str, Any] = {}
         if request.interrupt_before:

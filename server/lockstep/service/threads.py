@@ -10,7 +10,7 @@ import grpc
 from lockstep.pregel import snapshot
 from lockstep.service import messages
 from lockstep.service.auth import current_tenant
-from lockstep.service.errors import ServiceError, abort, invalid
+from lockstep.service.errors import ServiceError, abort, invalid, not_found
 from lockstep.service.hosting import Hosting
 from lockstep.service.runs import RunManager
 from lockstep.store.threads import ThreadRecord
@@ -133,6 +133,8 @@ class ThreadsService(threads_service_pb2_grpc.ThreadsServicer):
             as_node = request.as_node or None
             config = self.hosting.config(record.thread_id, checkpoint_id)
             async with self.runs.editing(record.thread_id):
+                if self.hosting.store.threads.get(record.thread_id) is None:
+                    raise not_found("thread", record.thread_id)  # deleted meanwhile
                 new = await hosted.graph.aupdate_state(config, values, as_node=as_node)
             if not record.graph_id:
                 self.hosting.store.threads.update(record.thread_id, graph_id=hosted.graph_id)
