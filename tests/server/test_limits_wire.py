@@ -165,6 +165,7 @@ def test_a_run_past_the_time_limit_times_out_at_a_step_boundary_and_resumes(smal
     assert runs[0].status == RS.RUN_STATUS_TIMEOUT
     # Resumable: each run gets its own 1.5 s and goes on from where the last stopped.
     for _ in range(4):
+        wait_for_status(small, thread)  # the stopped step finishes after the stream ends
         events = run(small, thread, None)
         if end_status(events) == RS.RUN_STATUS_SUCCESS:
             break
