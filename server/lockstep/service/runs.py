@@ -281,7 +281,12 @@ class RunManager:
             await self.hosting.require_checkpoint(thread_id, checkpoint_id)
             if record is not None and self.hosting.store.threads.get(thread_id) is None:
                 raise not_found("thread", thread_id)  # deleted meanwhile: write no orphans
-        config = {**config_extra, **self.hosting.config(thread_id, checkpoint_id)}
+        # The client's configurable values reach the nodes; the thread and checkpoint
+        # are only ever the ones the request names (and checked above).
+        own = config_extra.get("configurable", {})
+        configurable = {k: v for k, v in own.items() if k not in _ADDRESSING}
+        configurable.update(self.hosting.config(thread_id, checkpoint_id)["configurable"])
+        config = {**config_extra, "configurable": configurable}
         kwargs: dict[str, Any] = {}
         if request.interrupt_before:
             kwargs["interrupt_before"] = list(request.interrupt_before)
@@ -664,6 +669,9 @@ def _modes(values) -> list[str]:
     return out
 
 
+_ADDRESSING = ("thread_id", "checkpoint_id", "checkpoint_ns")
+
+
 def _config(request) -> dict[str, Any]:
     """The run config a request gives; a recursion_limit must be a positive whole number
     (the engine would fail on another with a message about its own arithmetic)."""
@@ -673,6 +681,8 @@ def _config(request) -> dict[str, Any]:
         raise invalid(
             f"config.recursion_limit must be a positive whole number, got {limit!r}", "BAD_CONFIG"
         )
+    if not isinstance(config.get("configurable", {}), dict):
+        raise invalid("config.configurable must be an object", "BAD_CONFIG")
     return config
 
 
