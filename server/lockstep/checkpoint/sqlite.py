@@ -155,13 +155,6 @@ class SqliteSaver(BaseSaver):
             self.close()
             raise
 
-    def shared_connection(self) -> tuple[sqlite3.Connection, threading.RLock]:
-        """The saver's connection and the lock that serialises its use, for other
-        tables of the same file: writers sharing it queue on this lock rather than
-        in SQLite's busy handler, which sleeps a millisecond or more per conflict.
-        Hold the lock for every use; do not leave a transaction open."""
-        return self._conn, self._lock
-
     @classmethod
     def from_conn_string(cls, path: str | os.PathLike[str]) -> SqliteSaver:
         """A saver on `path` (a file, or ":memory:"); usable with `with`, which closes it."""

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from lockstep.checkpoint.base import BaseSaver
 from lockstep.checkpoint.memory import MemorySaver
 from lockstep.store.runs import RunStore, SqliteRunStore
-from lockstep.store.sqlite_db import SqliteDb
 from lockstep.store.threads import SqliteThreadStore, ThreadStore
 
 DEFAULT_STORE = "sqlite:///.lockstep/lockstep.db"
@@ -34,7 +33,5 @@ def open_store(url: str = DEFAULT_STORE) -> Store:
             raise ValueError("sqlite:/// needs a file path, e.g. sqlite:///.lockstep/lockstep.db")
         folder = os.path.dirname(os.path.abspath(path))
         os.makedirs(folder, exist_ok=True)
-        saver = SqliteSaver(path)
-        db = SqliteDb(*saver.shared_connection())  # one writer for the whole file
-        return Store(url, saver, SqliteThreadStore(db), SqliteRunStore(db))
+        return Store(url, SqliteSaver(path), SqliteThreadStore(path), SqliteRunStore(path))
     raise ValueError(f"unknown store {url!r}: use memory:// or sqlite:///PATH")

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import datetime
 import json
+import sqlite3
 import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
-
-from lockstep.store.sqlite_db import SqliteDb, open_db
 
 PENDING, RUNNING, SUCCESS, INTERRUPTED, ERROR, CANCELLED, TIMEOUT = (
     "pending",
@@ -125,10 +124,12 @@ class SqliteRunStore(RunStore):
     memory. Only passing states not written (`persist=False`) are kept in memory,
     over the row, until the next write of the run."""
 
-    def __init__(self, db: str | SqliteDb) -> None:
+    def __init__(self, path: str) -> None:
         super().__init__()
-        self._shared = db if isinstance(db, SqliteDb) else open_db(db)
-        self._db, self._db_lock = self._shared.conn, self._shared.lock
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=5000")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, thread_id TEXT, "
             "graph_id TEXT, status TEXT, created_at TEXT, updated_at TEXT, metadata TEXT, "
@@ -138,6 +139,7 @@ class SqliteRunStore(RunStore):
             "CREATE INDEX IF NOT EXISTS runs_by_thread ON runs (thread_id, created_at)"
         )
         self._db.execute("CREATE INDEX IF NOT EXISTS runs_by_time ON runs (created_at)")
+        self._db_lock = threading.Lock()
 
     def get(self, run_id: str) -> RunRecord | None:
         with self._lock:
@@ -194,26 +196,28 @@ class SqliteRunStore(RunStore):
         return threads
 
     def _saved(self, record: RunRecord) -> None:
-        self._shared.write(
-            f"INSERT INTO runs ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, "
-            "updated_at = excluded.updated_at, metadata = excluded.metadata, "
-            "error = excluded.error",
-            (
-                record.run_id,
-                record.thread_id,
-                record.graph_id,
-                record.status,
-                record.created_at.isoformat(),
-                record.updated_at.isoformat(),
-                json.dumps(record.metadata),
-                record.multitask_strategy,
-                json.dumps(record.error) if record.error else None,
-            ),
-        )
+        with self._db_lock:
+            self._db.execute(
+                f"INSERT INTO runs ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, "
+                "updated_at = excluded.updated_at, metadata = excluded.metadata, "
+                "error = excluded.error",
+                (
+                    record.run_id,
+                    record.thread_id,
+                    record.graph_id,
+                    record.status,
+                    record.created_at.isoformat(),
+                    record.updated_at.isoformat(),
+                    json.dumps(record.metadata),
+                    record.multitask_strategy,
+                    json.dumps(record.error) if record.error else None,
+                ),
+            )
 
     def _deleted(self, thread_id: str) -> None:
-        self._shared.write("DELETE FROM runs WHERE thread_id = ?", (thread_id,))
+        with self._db_lock:
+            self._db.execute("DELETE FROM runs WHERE thread_id = ?", (thread_id,))
 
 
 def _record(row: tuple) -> RunRecord:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime
 import json
+import sqlite3
 import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
-
-from lockstep.store.sqlite_db import SqliteDb, open_db
 
 IDLE, BUSY, INTERRUPTED, ERROR = "idle", "busy", "interrupted", "error"
 # Whose threads these are when a server runs without authentication (and for
@@ -89,10 +88,12 @@ _COLUMNS = "thread_id, graph_id, status, created_at, updated_at, metadata, tenan
 class SqliteThreadStore(ThreadStore):
     """Keeps records in a table of the server's SQLite file, and a copy in memory for reads."""
 
-    def __init__(self, db: str | SqliteDb) -> None:
+    def __init__(self, path: str) -> None:
         super().__init__()
-        self._shared = db if isinstance(db, SqliteDb) else open_db(db)
-        self._db, self._db_lock = self._shared.conn, self._shared.lock
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints, no fsync per write
+        self._db.execute("PRAGMA busy_timeout=5000")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS threads (thread_id TEXT PRIMARY KEY, graph_id TEXT, "
             "status TEXT, created_at TEXT, updated_at TEXT, metadata TEXT, "
@@ -103,6 +104,7 @@ class SqliteThreadStore(ThreadStore):
             self._db.execute(
                 f"ALTER TABLE threads ADD COLUMN tenant TEXT NOT NULL DEFAULT '{DEFAULT_TENANT}'"
             )
+        self._db_lock = threading.Lock()
         for row in self._db.execute(f"SELECT {_COLUMNS} FROM threads"):
             record = ThreadRecord(
                 thread_id=row[0],
@@ -122,19 +124,21 @@ class SqliteThreadStore(ThreadStore):
 
     def delete(self, thread_id: str) -> bool:
         found = super().delete(thread_id)
-        self._shared.write("DELETE FROM threads WHERE thread_id = ?", (thread_id,))
+        with self._db_lock:
+            self._db.execute("DELETE FROM threads WHERE thread_id = ?", (thread_id,))
         return found
 
     def _saved(self, record: ThreadRecord) -> None:
-        self._shared.write(
-            f"INSERT OR REPLACE INTO threads ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                record.thread_id,
-                record.graph_id,
-                record.status,
-                record.created_at.isoformat(),
-                record.updated_at.isoformat(),
-                json.dumps(record.metadata),
-                record.tenant,
-            ),
-        )
+        with self._db_lock:
+            self._db.execute(
+                f"INSERT OR REPLACE INTO threads ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.thread_id,
+                    record.graph_id,
+                    record.status,
+                    record.created_at.isoformat(),
+                    record.updated_at.isoformat(),
+                    json.dumps(record.metadata),
+                    record.tenant,
+                ),
+            )
