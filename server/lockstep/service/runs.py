@@ -189,6 +189,13 @@ class RunManager:
         except Exception:
             log.exception("run %s: its record could not be written", run.run_id)
 
+    def _forget(self, run: Run) -> None:
+        """Drop the record of a run refused as it started: it never was a run."""
+        try:
+            self.hosting.store.runs.delete(run.run_id)
+        except Exception:
+            log.exception("run %s: its record could not be removed", run.run_id)
+
     def _set_thread_status(self, thread_id: str, status: str) -> None:
         """As `_save`, for the thread's record as its run ends."""
         try:
@@ -385,6 +392,12 @@ class RunManager:
                     self.hosting.store.saver.get_tuple, self.hosting.config(thread_id)
                 )
                 run.head_writes = len(head.pending_writes) if head is not None else 0
+            if immediate:
+                # Written before the engine writes anything: a crash from here on finds
+                # the run, and the write does not wait on the run's own first commit.
+                run.status = RS.RUN_STATUS_RUNNING
+                run.updated_at = _now()
+                self._save(run)
             run.engine_done = asyncio.get_running_loop().create_future()
             run.final = asyncio.get_running_loop().create_future()
             stream = graph.astream(
@@ -400,6 +413,7 @@ class RunManager:
             if self.active.get(thread_id) is run:
                 del self.active[thread_id]
             if immediate:
+                self._forget(run)
                 raise
             cancelled = isinstance(exc, asyncio.CancelledError)
             self._finish_pending(run, RS.RUN_STATUS_CANCELLED if cancelled else RS.RUN_STATUS_ERROR)
@@ -415,6 +429,7 @@ class RunManager:
             if immediate and getattr(exc, "lockstep_node", None) in (None, "__start__"):
                 del self.active[thread_id]
                 await stream.aclose()
+                self._forget(run)
                 raise from_exception(exc) from exc
             first = exc
         except BaseException as exc:
@@ -422,12 +437,12 @@ class RunManager:
         if record is None or not record.graph_id:
             self.hosting.store.threads.update(thread_id, graph_id=run.graph_id)
         self.hosting.store.threads.update(thread_id, persist=False, status=BUSY)
-        run.status = RS.RUN_STATUS_RUNNING
-        run.updated_at = _now()
-        # Written once when it starts (a restart finds it active: it did not finish),
-        # and once when it ends; a queued run was written as it was queued.
-        self._save(run, persist=immediate)
-        if immediate:
+        if not immediate:
+            # Written as it was queued and once it ends; running is a passing state.
+            run.status = RS.RUN_STATUS_RUNNING
+            run.updated_at = _now()
+            self._save(run, persist=False)
+        else:
             self.runs[run.run_id] = run
             self._forget_old()
             self._emit_metadata(run)

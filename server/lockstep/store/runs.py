@@ -87,6 +87,12 @@ class RunStore:
             if (not thread_id or r.thread_id == thread_id) and (not status or r.status == status)
         ]
 
+    def delete(self, run_id: str) -> None:
+        """Forget a run that never was: its request was refused as it started."""
+        with self._lock:
+            self._records.pop(run_id, None)
+        self._deleted_run(run_id)
+
     def delete_thread(self, thread_id: str) -> None:
         """Forget a deleted thread's runs."""
         with self._lock:
@@ -109,6 +115,9 @@ class RunStore:
         """Hook for stores that persist."""
 
     def _deleted(self, thread_id: str) -> None:
+        """Hook for stores that persist."""
+
+    def _deleted_run(self, run_id: str) -> None:
         """Hook for stores that persist."""
 
 
@@ -218,6 +227,10 @@ class SqliteRunStore(RunStore):
     def _deleted(self, thread_id: str) -> None:
         with self._db_lock:
             self._db.execute("DELETE FROM runs WHERE thread_id = ?", (thread_id,))
+
+    def _deleted_run(self, run_id: str) -> None:
+        with self._db_lock:
+            self._db.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
 
 
 def _record(row: tuple) -> RunRecord:
