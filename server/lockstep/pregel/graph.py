@@ -287,7 +287,7 @@ class CompiledGraph:
             loop = asyncio.get_running_loop()
 
             def ended(run_loop: Loop) -> None:
-                snap = snapshot.from_loop(self, run_loop)
+                snap = _final_snapshot(self, run_loop)
                 with contextlib.suppress(RuntimeError):  # the loop may be gone
                     loop.call_soon_threadsafe(_resolve, final, snap)
 
@@ -312,7 +312,7 @@ class CompiledGraph:
         threads: set[Any] = set()
 
         def ended_async(run_loop: Loop) -> None:
-            _resolve(final, snapshot.from_loop(self, run_loop))
+            _resolve(final, _final_snapshot(self, run_loop))
 
         on_end = ended_async if final is not None else None
         try:
@@ -614,6 +614,15 @@ class LazyChannels(dict):
 
     def __contains__(self, key: object) -> bool:
         return key in self.prototypes
+
+
+def _final_snapshot(graph: CompiledGraph, loop: Loop) -> StateSnapshot | None:
+    """The run's own account of the thread's head; None (read the store instead)
+    should building it fail: the run itself has succeeded by then."""
+    try:
+        return snapshot.from_loop(graph, loop)
+    except Exception:
+        return None
 
 
 def _resolve(future: asyncio.Future, result: Any = None) -> None:
