@@ -16,7 +16,9 @@ import time
 _lock = threading.Lock()
 _last = 0
 _suffix = ""
-_second = (-1, "")  # (unix second, its ISO-8601 text): one strftime per second
+# The parts of an id and a timestamp that change once a millisecond, formatted once:
+# (millisecond, "xxxxxxxx-xxxx-7", "YYYY-MM-DDTHH:MM:SS.mmm")
+_cached = (-1, "", "")
 
 
 def _draw_suffix() -> None:
@@ -34,23 +36,23 @@ if hasattr(os, "register_at_fork"):
 def new_stamp() -> tuple[str, str]:
     """A new UUIDv7-shaped id, whose string order is creation order even within a
     millisecond, and the same moment as ISO-8601 UTC text (a checkpoint's `ts`)."""
-    global _last, _second
+    global _last, _cached
     with _lock:
         stamp = time.time_ns() // 1000  # microseconds, strictly rising
         if stamp <= _last:
             stamp = _last + 1
         _last = stamp
     millis, micros = divmod(stamp, 1000)
-    # UUIDv7 layout: 48 bits of milliseconds, version 7, 12 bits of sub-millisecond
-    # microseconds, then the variant and the random bits.
-    head = f"{millis:012x}"
-    checkpoint_id = f"{head[:8]}-{head[8:]}-7{micros:03x}-{_suffix}"
-    second, fraction = divmod(stamp, 1_000_000)
-    cached_second, text = _second
-    if cached_second != second:
-        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        _second = (second, text)
-    return checkpoint_id, f"{text}.{fraction:06d}+00:00"
+    cached_millis, id_head, ts_head = _cached
+    if cached_millis != millis:
+        # UUIDv7 layout: 48 bits of milliseconds, version 7, 12 bits of sub-millisecond
+        # microseconds, then the variant and the random bits.
+        hex_millis = f"{millis:012x}"
+        id_head = f"{hex_millis[:8]}-{hex_millis[8:]}-7"
+        second, milli = divmod(millis, 1000)
+        ts_head = f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(second))}.{milli:03d}"
+        _cached = (millis, id_head, ts_head)
+    return f"{id_head}{micros:03x}-{_suffix}", f"{ts_head}{micros:03d}+00:00"
 
 
 def new_checkpoint_id() -> str:
