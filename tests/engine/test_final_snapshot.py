@@ -121,3 +121,24 @@ def test_final_is_left_unresolved_when_the_run_fails():
         assert not final.done()
 
     asyncio.run(main())
+
+
+@pytest.mark.parametrize("script", [SCRIPT, SCRIPT_FINISHED_WRITES], ids=["long", "finished"])
+def test_invoke_returns_the_last_values_chunk_of_the_same_run_streamed(script):
+    """invoke reads the state only for the chunk it returns: it must be the one
+    stream(stream_mode="values") ends with, however the run ends."""
+    invoked = _graph(MemorySaver(), use_async=False)
+    streamed = _graph(MemorySaver(), use_async=False)
+    config = {"configurable": {"thread_id": "t"}}
+    for run_input, extra in script:
+        got = invoked.invoke(run_input, config, **extra)
+        chunks = list(streamed.stream(run_input, config, stream_mode="values", **extra))
+        # Interrupt ids differ between the two threads (they come from checkpoint ids).
+        assert _no_ids(got) == _no_ids(chunks[-1] if chunks else None)
+        assert invoked.get_state(config).values == streamed.get_state(config).values
+
+
+def _no_ids(chunk):
+    if not chunk or "__interrupt__" not in chunk:
+        return chunk
+    return {**chunk, "__interrupt__": [i.value for i in chunk["__interrupt__"]]}

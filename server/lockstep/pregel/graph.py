@@ -221,11 +221,15 @@ class CompiledGraph:
         stream_mode: Any,
         kw: dict[str, Any],
         on_end: Callable[[Loop], None] | None = None,
+        final_only: bool = False,
     ) -> Iterator[Any]:
         """stream()'s loop; `on_end` is given the loop when the run ends done or
-        paused (not when it fails or is stopped)."""
+        paused (not when it fails or is stopped). With `final_only` (values mode
+        only) it yields just the run's last chunk, once the run has ended or stopped:
+        what invoke returns, without reading the state at every step."""
         saved = self._saved(config)
         loop = self._loop(config, saved, stream_mode, kw)
+        loop.final_only = final_only
         single = _single(stream_mode if stream_mode is not None else self.stream_mode)
         run_config = config or {}
         loop.start(input)
@@ -239,6 +243,7 @@ class CompiledGraph:
                     # pending on the checkpoint; the rest run on resume.
                     loop.status = "cancelled"
                     self._flush(loop)
+                    yield from self._final(loop)
                     return
                 runner.run_sync(self, loop, task, run_config)
                 loop.task_finished(task)
@@ -256,8 +261,10 @@ class CompiledGraph:
             yield from self._drain(loop, single)
             if context.stop_requested():
                 loop.status = "cancelled"  # stopped at a step boundary, checkpoint saved
+                yield from self._final(loop)
                 return
         yield from self._drain(loop, single)
+        yield from self._final(loop)
         if on_end is not None:
             on_end(loop)
 
@@ -382,12 +389,11 @@ class CompiledGraph:
             on_end(loop)
 
     def invoke(self, input: Any, config: Config | None = None, *, stream_mode="values", **kw):
-        chunks = self.stream(input, config, stream_mode=stream_mode, **kw)
         if stream_mode != "values":
-            return list(chunks)
+            return list(self.stream(input, config, stream_mode=stream_mode, **kw))
         last = None
-        for last in chunks:  # noqa: B007 - the last values chunk is the result
-            pass
+        for last in self._stream(input, config, stream_mode, kw, final_only=True):  # noqa: B007
+            pass  # one chunk: the run's last
         return last
 
     async def ainvoke(self, input: Any, config: Config | None = None, *, stream_mode="values", **kw):
@@ -413,9 +419,17 @@ class CompiledGraph:
     def _drain(self, loop: Loop, single: bool) -> Iterator[Any]:
         self._flush(loop)
         events = loop.events
+        if loop.final_only:  # keep the last; _final yields it when the run is over
+            while events:
+                loop.last_chunk = events.popleft()[1]
+            return
         while events:
             mode, chunk = events.popleft()
             yield chunk if single else (mode, chunk)
+
+    def _final(self, loop: Loop) -> Iterator[Any]:
+        if loop.final_only and loop.last_chunk is not None:
+            yield loop.read_final(loop.last_chunk)
 
     async def _adrain(self, loop: Loop, single: bool) -> list[Any]:
         if loop.saves:

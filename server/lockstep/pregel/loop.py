@@ -45,6 +45,7 @@ from lockstep.pregel.tasks import (
 from lockstep.types import Command, Interrupt
 
 NULL_TASK = "00000000-0000-0000-0000-000000000000"
+LATER: Any = object()  # a values chunk whose state is read once it is known to be the last
 
 
 @dataclass(slots=True)
@@ -122,6 +123,10 @@ class Loop:
     # counts as an update for interrupt_before/after even if it wrote nothing.
     _stepped = False
     _given: tuple[PendingWrite, ...] = ()  # the writes of this run's Command input
+    # Only the run's last values chunk is wanted (invoke): a state read for a values
+    # event is put off (LATER) until it is known to be the last (read_final).
+    final_only = False
+    last_chunk: Any = None
     # (checkpoint id, the (node, triggers) found triggered when the loop made it)
     _planned: tuple[str, list[tuple[str, tuple[str, ...]]]] | None = None
 
@@ -569,9 +574,21 @@ class Loop:
 
     def _emit_values(self) -> None:
         if "values" in self.modes:
+            if self.final_only:
+                # Read only if it stays the last: see read_final().
+                self.events.append(("values", LATER))
+                return
             values = self.graph.read_output(self.channels)
             if values is not None:
                 self.events.append(("values", values))
+
+    def read_final(self, chunk: Any) -> Any:
+        """A values chunk as emitted: LATER is the state as the emit found it, which
+        is the state now when nothing was emitted since (a step's changes are
+        followed by an emit; an interrupted step changes nothing)."""
+        if chunk is LATER:
+            return self.graph.read_output(self.channels)
+        return chunk
 
     def _emit_finished_values(self, tasks: list[Task]) -> None:
         """As LangGraph: a step stopped by an interrupt ends with one last values event
