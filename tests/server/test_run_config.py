@@ -6,7 +6,7 @@ from __future__ import annotations
 import grpc
 from wire import refusal, run_request, stream
 
-from lockstep_client import convert
+from lockstep_client import Client, convert
 
 
 def test_configurable_values_reach_the_nodes(server, tid):
@@ -24,3 +24,11 @@ def test_configurable_must_be_an_object(server, tid):
     got = refusal(server.runs.StreamRun, run_request(tid(), "configured", {}, config=config))
     assert got.code == grpc.StatusCode.INVALID_ARGUMENT
     assert "configurable" in got.message
+
+
+def test_a_remote_graph_passes_configurable_values_as_langgraph_code_does(server, tid):
+    thread = tid()
+    with Client(server.address, timeout=30) as client:
+        graph = client.graph("configured")
+        out = graph.invoke({}, {"configurable": {"thread_id": thread, "user": "grace"}})
+    assert out == {"who": "grace", "thread": thread}
