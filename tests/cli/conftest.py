@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-import uuid
-from pathlib import Path
-
 import pytest
 from cli_helpers import cli_env, run_cli
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
-
-from server_process import ServerProcess  # noqa: E402
+from server_process import ServerProcess
 
 
 @pytest.fixture(scope="session")
@@ -30,14 +23,3 @@ def lockstep(server):
         return run_cli(*args, env=env or cli_env(server.address))
 
     return run
-
-
-@pytest.fixture
-def tid(request):
-    """Thread ids unique to this test run: tid("2") -> "test_name-2-1a2b3c4d"."""
-    run = uuid.uuid4().hex[:8]
-
-    def make(label: str = "t") -> str:
-        return f"{request.node.name}-{label}-{run}"
-
-    return make

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
-
-from server_process import ServerProcess  # noqa: E402
+from server_process import ServerProcess
 
 
 @pytest.fixture

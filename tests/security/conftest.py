@@ -1,16 +1,15 @@
 """Fixtures: a live server with bearer tokens for two tenants, callers for each,
-throw-away certificates, and unique thread ids."""
+and throw-away certificates."""
 
 from __future__ import annotations
 
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
 
 TESTS = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(TESTS / "server"), str(TESTS / "cli")]
+sys.path.insert(0, str(TESTS / "cli"))
 
 from callers import TOKENS, Caller  # noqa: E402
 from certs import Certs, make_certs  # noqa: E402
@@ -49,30 +48,3 @@ def bob(auth_server) -> Caller:
 @pytest.fixture(scope="session")
 def certs(tmp_path_factory) -> Certs:
     return make_certs(tmp_path_factory.mktemp("certs"))
-
-
-@pytest.fixture
-def spawn_server(tmp_path):
-    """Start private servers; all are stopped afterwards."""
-    started: list[ServerProcess] = []
-
-    def spawn(**kwargs) -> ServerProcess:
-        kwargs.setdefault("name", f"server{len(started)}")
-        proc = ServerProcess(tmp_path, **kwargs).start()
-        started.append(proc)
-        return proc
-
-    yield spawn
-    for proc in started:
-        proc.stop()
-
-
-@pytest.fixture
-def tid(request):
-    """Thread ids unique to this test run."""
-    run = uuid.uuid4().hex[:8]
-
-    def make(label: str = "t") -> str:
-        return f"{request.node.name}-{label}-{run}"
-
-    return make

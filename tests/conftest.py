@@ -1,0 +1,44 @@
+"""Fixtures every test folder shares: unique thread ids and private server processes.
+
+tests/server holds the helpers that start a real server (server_process.py) and
+speak to it with the raw stubs (wire.py); every folder may import them.
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "server"))
+
+from server_process import ServerProcess  # noqa: E402
+
+
+@pytest.fixture
+def spawn_server(tmp_path):
+    """Start private servers (shutdown, restart, auth and TLS tests); all are stopped afterwards."""
+    started: list[ServerProcess] = []
+
+    def spawn(**kwargs) -> ServerProcess:
+        kwargs.setdefault("name", f"server{len(started)}")
+        proc = ServerProcess(tmp_path, **kwargs).start()
+        started.append(proc)
+        return proc
+
+    yield spawn
+    for proc in started:
+        proc.stop()
+
+
+@pytest.fixture
+def tid(request):
+    """Thread ids unique to this test run: tid("2") -> "test_name-2-1a2b3c4d"."""
+    run = uuid.uuid4().hex[:8]
+
+    def make(label: str = "t") -> str:
+        return f"{request.node.name}-{label}-{run}"
+
+    return make
