@@ -185,12 +185,6 @@ class SqliteRunStore(RunStore):
         records = (unsaved.get(row[0]) or _record(row) for row in rows)
         return [r for r in records if not status or r.status == status]
 
-    def delete_thread(self, thread_id: str) -> None:
-        with self._lock:
-            for run_id in [r.run_id for r in self._records.values() if r.thread_id == thread_id]:
-                del self._records[run_id]
-        self._deleted(thread_id)
-
     def recover(self) -> list[str]:
         with self._db_lock:
             rows = self._db.execute(
