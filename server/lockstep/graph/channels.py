@@ -45,6 +45,14 @@ class Channel:
     def update(self, writes: Sequence[Write]) -> bool:
         raise NotImplementedError
 
+    def with_writes(self, writes: Sequence[Write]) -> Channel:
+        """A copy holding this value with `writes` folded in, this channel left as it is:
+        for reading a state some writes would make without making it."""
+        copy = self.fresh()
+        copy.value = self.value
+        copy.update(writes)
+        return copy
+
     def consume(self) -> bool:
         """Called after a node triggered by this channel ran; True if that changed it."""
         return False

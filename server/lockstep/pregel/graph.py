@@ -133,16 +133,15 @@ class CompiledGraph:
         """The state as the node just left it: its own writes applied, no one else's."""
         if not writes:
             return self.read_state(channels)
-        copies = {k: self.state_keys[k].fresh() for k, _ in writes}
         grouped: dict[str, list] = {}
         for k, v in writes:
             grouped.setdefault(k, []).append((k, v))
-        for k, copy in copies.items():
-            copy.value = channels[k].value
-            if isinstance(copy, LastValue):
-                copy.value = grouped[k][-1][1]
+        copies = {}
+        for k, own in grouped.items():
+            if isinstance(self.state_keys[k], LastValue):  # the node's own last write
+                copies[k] = channels[k].with_writes(own[-1:])
             else:
-                copy.update(grouped[k])
+                copies[k] = channels[k].with_writes(own)
         merged = {**{k: channels[k] for k in self.state_keys}, **copies}
         return self.read_state(merged)
 

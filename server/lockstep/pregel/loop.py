@@ -602,11 +602,7 @@ class Loop:
                     if channel in self.graph.state_keys:
                         grouped.setdefault(channel, []).append((task.name, value))
         # Applied to copies: the run's channels stay as the checkpoint has them.
-        applied: dict[str, Channel] = {}
-        for channel, writes in grouped.items():
-            copy = applied[channel] = self.channels[channel].fresh()
-            copy.value = self.channels[channel].value
-            copy.update(writes)
+        applied = {name: self.channels[name].with_writes(ws) for name, ws in grouped.items()}
         if applied and "values" in self.modes:
             values = self.graph.read_output(ChainMap(applied, self.channels))
             if values is not None:

@@ -83,10 +83,8 @@ def _snapshot(graph: Any, saved: CheckpointTuple, channels: Any, live: bool) -> 
         if w.task_id == NULL_TASK and w.channel in graph.state_keys:
             null.setdefault(w.channel, []).append(("Command", w.value))
     for channel, writes in null.items():
-        copy = channels[channel].fresh()  # the channels may be a run's: leave them be
-        copy.value = channels[channel].value
-        copy.update(writes)
-        channels[channel] = copy
+        # A copy: the channels may be a run's (from_loop), to leave as they are.
+        channels[channel] = channels[channel].with_writes(writes)
     finished = {t.id for t in tasks if RETURN in outcome.get(t.id, {})} if live else set()
     if finished:
         grouped: dict[str, list[tuple[str, Any]]] = {}
@@ -96,10 +94,7 @@ def _snapshot(graph: Any, saved: CheckpointTuple, channels: Any, live: bool) -> 
                     if w.task_id == task.id and w.channel in graph.state_keys:
                         grouped.setdefault(w.channel, []).append((task.name, w.value))
         try:
-            applied = {k: channels[k].fresh() for k in grouped}
-            for channel, writes in grouped.items():
-                applied[channel].value = channels[channel].value
-                applied[channel].update(writes)
+            applied = {k: channels[k].with_writes(writes) for k, writes in grouped.items()}
         except InvalidUpdateError:
             # The step failed on these very writes (two to a plain key): LangGraph's
             # get_state raises here too; we show the step as it started instead.
