@@ -178,14 +178,7 @@ class Loop:
         is the thread's head and itself an update or fork, a "fork" checkpoint copying it
         (with the Command's writes, if any) is saved first, so the run is a new branch."""
         self.pending = [w for w in self.pending if w.task_id == NULL_TASK and w.channel != RESUME]
-        writes: list[PendingWrite] = []
-        if command is not None:
-            if command.update is not None:
-                for key, value in update_writes("Command", command.update, self.graph.state_keys):
-                    writes.append(PendingWrite(NULL_TASK, key, value))
-            for channel, value in goto_writes("Command", command.goto):
-                self._check_channel(channel, "Command", value)
-                writes.append(PendingWrite(NULL_TASK, channel, value))
+        writes = self._command_writes(command) if command is not None else []
         if self.time_travel == "fork":
             self.pending += writes
             self._apply_null_writes()
@@ -206,12 +199,7 @@ class Loop:
         writes: list[PendingWrite] = []
         if command.resume is not None:
             writes += self._resume_writes(command.resume)
-        if command.update is not None:
-            for key, value in update_writes("Command", command.update, self.graph.state_keys):
-                writes.append(PendingWrite(NULL_TASK, key, value))
-        for channel, value in goto_writes("Command", command.goto):
-            self._check_channel(channel, "Command", value)
-            writes.append(PendingWrite(NULL_TASK, channel, value))
+        writes += self._command_writes(command)
         if writes and self.config is not None:
             self.pending += writes
             self.saves.append(Save(self.config, writes=writes))
@@ -220,6 +208,17 @@ class Loop:
         if self.config is not None:
             self._skip_static_breakpoint()
         self._emit_values()
+
+    def _command_writes(self, command: Command) -> list[PendingWrite]:
+        """A Command input's update and goto, as writes of no task (checked first)."""
+        writes: list[PendingWrite] = []
+        if command.update is not None:
+            for key, value in update_writes("Command", command.update, self.graph.state_keys):
+                writes.append(PendingWrite(NULL_TASK, key, value))
+        for channel, value in goto_writes("Command", command.goto):
+            self._check_channel(channel, "Command", value)
+            writes.append(PendingWrite(NULL_TASK, channel, value))
+        return writes
 
     def _resume_writes(self, resume: Any) -> list[PendingWrite]:
         pending = self._pending_interrupts()
