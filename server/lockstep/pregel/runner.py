@@ -54,23 +54,20 @@ def run_sync(graph: Any, loop: Any, task: Task, config: dict) -> None:
 
 async def run_async(graph: Any, loop: Any, task: Task, config: dict) -> None:
     spec = graph.nodes[task.name]
-    if spec.callee is None or not spec.callee.is_async:
-        if spec.callee is None:
-            try:
-                _finish(graph, loop, spec, task, None)
-            except Exception as exc:
-                task.error = exc
-        else:
-            # Sync user code runs off the event loop so other runs keep streaming. A
-            # thread cannot be stopped: if the run is, the node still finishes, so the
-            # driver keeps it (loop.threads) to say when the run has really stopped.
-            context = contextvars.copy_context()
-            thread = asyncio.get_running_loop().run_in_executor(
-                None, context.run, run_sync, graph, loop, task, config
-            )
-            loop.threads.add(thread)
-            thread.add_done_callback(loop.threads.discard)
-            await asyncio.shield(thread)
+    if spec.callee is None:  # no user code to wait for (the input's task)
+        run_sync(graph, loop, task, config)
+        return
+    if not spec.callee.is_async:
+        # Sync user code runs off the event loop so other runs keep streaming. A
+        # thread cannot be stopped: if the run is, the node still finishes, so the
+        # driver keeps it (loop.threads) to say when the run has really stopped.
+        context = contextvars.copy_context()
+        thread = asyncio.get_running_loop().run_in_executor(
+            None, context.run, run_sync, graph, loop, task, config
+        )
+        loop.threads.add(thread)
+        thread.add_done_callback(loop.threads.discard)
+        await asyncio.shield(thread)
         return
     ctx = _context(loop, task)
     token = enter(ctx)
