@@ -297,14 +297,7 @@ class SqliteSaver(BaseSaver):
                 ).fetchone()
             if row is None:
                 return None
-            checkpoint, metadata = serde.loads(row[2])
-            chains = self._read_chains(thread_id, checkpoint.channel_versions)
-            writes = self._conn.execute(
-                "SELECT task_id, channel, data FROM writes"
-                " WHERE thread_id = ? AND checkpoint_id = ? ORDER BY idx",
-                (thread_id, row[0]),
-            ).fetchall()
-        return _tuple(thread_id, row, checkpoint, metadata, chains, writes)
+            return self._read_tuple(thread_id, row)
 
     def list(
         self, config: Config, *, before: Config | None = None, limit: int | None = None
@@ -324,16 +317,7 @@ class SqliteSaver(BaseSaver):
             rows: list[_Row] = self._conn.execute(sql, args).fetchall()
             if len(rows) < _PRELOAD_AT or (limit is not None and limit <= _PAGE_WALK_UP_TO):
                 # Few checkpoints: walk each one's chains in SQL.
-                items = []
-                for row in rows:
-                    checkpoint, metadata = serde.loads(row[2])
-                    chains = self._read_chains(thread_id, checkpoint.channel_versions)
-                    writes = self._conn.execute(
-                        "SELECT task_id, channel, data FROM writes"
-                        " WHERE thread_id = ? AND checkpoint_id = ? ORDER BY idx",
-                        (thread_id, row[0]),
-                    ).fetchall()
-                    items.append(_tuple(thread_id, row, checkpoint, metadata, chains, writes))
+                items = [self._read_tuple(thread_id, row) for row in rows]
                 preloaded = None
             else:
                 # Many: their chains overlap, so read the thread's blobs once.
@@ -465,6 +449,17 @@ class SqliteSaver(BaseSaver):
         return total
 
     # -- helpers ---------------------------------------------------------------
+
+    def _read_tuple(self, thread_id: str, row: _Row) -> CheckpointTuple:
+        """One checkpoint row with its blob chains and pending writes (lock held)."""
+        checkpoint, metadata = serde.loads(row[2])
+        chains = self._read_chains(thread_id, checkpoint.channel_versions)
+        writes = self._conn.execute(
+            "SELECT task_id, channel, data FROM writes"
+            " WHERE thread_id = ? AND checkpoint_id = ? ORDER BY idx",
+            (thread_id, row[0]),
+        ).fetchall()
+        return _tuple(thread_id, row, checkpoint, metadata, chains, writes)
 
     def _read_chains(self, thread_id: str, versions: dict[str, str]) -> dict[str, list[Blob]]:
         chains: dict[str, list[Blob]] = {}
