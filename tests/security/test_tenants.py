@@ -12,6 +12,7 @@ from callers import Caller
 from google.protobuf import struct_pb2
 from wire import TIMEOUT, end_status, refusal, run_request
 
+from lockstep.checkpoint.sqlite import SqliteSaver
 from lockstep.store.threads import DEFAULT_TENANT, SqliteThreadStore, ThreadRecord
 from lockstep_client import convert
 from lockstep_client.api.lockstep.v1 import (
@@ -236,12 +237,14 @@ def test_a_database_from_before_tenants_opens_and_its_threads_are_defaults(tmp_p
     )
     db.commit()
     db.close()
-    store = SqliteThreadStore(str(path))
+    saver = SqliteSaver(str(path))
+    store = SqliteThreadStore(str(path), saver)
     old = store.get("old-1")
     assert old is not None and old.tenant == DEFAULT_TENANT and old.metadata == {"k": 1}
     store.put(ThreadRecord("new-1", "approval", tenant="alice"))
     store.update("old-1", graph_id="approval")
-    reopened = SqliteThreadStore(str(path))
+    saver.flush()
+    reopened = SqliteThreadStore(str(path), saver)
     assert reopened.get("new-1").tenant == "alice"
     assert reopened.get("old-1").tenant == DEFAULT_TENANT
     assert [r.thread_id for r in reopened.list(tenant="alice")] == ["new-1"]

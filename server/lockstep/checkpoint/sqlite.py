@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -41,6 +42,8 @@ from lockstep.checkpoint.base import (
     checkpoint_id_of,
     thread_id_of,
 )
+
+log = logging.getLogger(__name__)
 
 # Each entry brings a file from schema version i to i + 1; append, never edit.
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -113,15 +116,21 @@ _Row = tuple[str, str | None, bytes]  # checkpoint id, parent id, record
 _StoredBlob = tuple[str, bytes | None, str | None]  # kind, data, base
 
 
+Op = Callable[[sqlite3.Connection], None]
+# Told a queued write's outcome (None: committed), on the thread that committed it.
+Done = Callable[[BaseException | None], None]
+
+
 class _Batch:
     """One thread's puts, waiting for a commit."""
 
-    __slots__ = ("ops", "done", "error")
+    __slots__ = ("ops", "done", "error", "on_done")
 
-    def __init__(self, ops: list[Callable[[sqlite3.Connection], None]]) -> None:
+    def __init__(self, ops: list[Op], on_done: Done | None = None) -> None:
         self.ops = ops
         self.done = False
         self.error: BaseException | None = None
+        self.on_done = on_done
 
 
 class SqliteSaver(BaseSaver):
@@ -141,6 +150,9 @@ class SqliteSaver(BaseSaver):
         self._local = threading.local()  # the batch being collected on this thread
         self._queue_lock = threading.Lock()
         self._queue: list[_Batch] = []  # batches waiting for a commit
+        self._wake = threading.Event()  # set when write_later queued a batch
+        self._flusher: threading.Thread | None = None
+        self._closing = False
         if isinstance(path_or_conn, sqlite3.Connection):
             self._conn = path_or_conn
             self._owns_conn = False
@@ -167,8 +179,14 @@ class SqliteSaver(BaseSaver):
         self.close()
 
     def close(self) -> None:
-        """Close the connection if this saver opened it."""
+        """Commit what is queued, then close the connection if this saver opened it."""
+        self._closing = True
+        flusher = self._flusher
+        if flusher is not None:
+            self._wake.set()
+            flusher.join()
         with self._lock:
+            self._commit_queued()
             if self._owns_conn:
                 self._conn.close()
 
@@ -231,7 +249,7 @@ class SqliteSaver(BaseSaver):
         if getattr(self._local, "ops", None) is not None:
             yield  # nested: the outer batch commits
             return
-        ops: list[Callable[[sqlite3.Connection], None]] = []
+        ops: list[Op] = []
         self._local.ops = ops
         try:
             yield
@@ -240,24 +258,59 @@ class SqliteSaver(BaseSaver):
         if ops:
             self._commit(_Batch(ops))
 
-    def _write(self, op: Callable[[sqlite3.Connection], None]) -> None:
+    def _write(self, op: Op) -> None:
         ops = getattr(self._local, "ops", None)
         if ops is not None:
             ops.append(op)
             return
-        with self._lock, self._transaction():
-            op(self._conn)
+        self._commit(_Batch([op]))  # after what write_later queued before it
 
     def _commit(self, batch: _Batch) -> None:
         with self._queue_lock:
             self._queue.append(batch)
         with self._lock:
             if not batch.done:
-                with self._queue_lock:
-                    group, self._queue = self._queue, []
-                self._commit_group(group)
+                self._commit_queued()
         if batch.error is not None:
             raise batch.error
+
+    def _commit_queued(self) -> None:
+        """Commit every batch queued by now in one transaction (write lock held)."""
+        with self._queue_lock:
+            group, self._queue = self._queue, []
+        if group:
+            self._commit_group(group)
+
+    def write_later(self, op: Op, on_done: Done | None = None) -> None:
+        """Queue a write of the caller's own tables in this file, without waiting.
+
+        It commits in order with everything queued before and after it (a
+        checkpoint queued later is never durable before it), in the next group:
+        a run's commit takes it along, or a flusher thread commits it if no run
+        does. `on_done` is told the outcome. For records the server keeps beside
+        the checkpoints, written from the event loop, which must not wait on disk.
+        """
+        with self._queue_lock:
+            self._queue.append(_Batch([op], on_done))
+            if self._flusher is None:
+                self._flusher = threading.Thread(
+                    target=self._flush_forever, name="lockstep-sqlite-flusher", daemon=True
+                )
+                self._flusher.start()
+        self._wake.set()
+
+    def flush(self) -> None:
+        """Wait until every write queued so far is committed (or has failed)."""
+        done = threading.Event()
+        self.write_later(lambda conn: None, lambda error: done.set())
+        done.wait()
+
+    def _flush_forever(self) -> None:
+        while not self._closing:
+            self._wake.wait()
+            self._wake.clear()
+            with self._lock:
+                self._commit_queued()
 
     def _commit_group(self, group: list[_Batch]) -> None:
         try:
@@ -276,6 +329,11 @@ class SqliteSaver(BaseSaver):
                     batch.error = exc
         for batch in group:
             batch.done = True
+            if batch.on_done is not None:
+                try:
+                    batch.on_done(batch.error)
+                except Exception:  # a caller's callback must not fail the others
+                    log.exception("a write_later callback failed")
 
     # -- the Saver interface ---------------------------------------------------
 

@@ -512,8 +512,12 @@ class RunManager:
             if not rolled_back:
                 # Readers learn the outcome now, even while a cancelled run's worker
                 # still finishes the step it is in; the thread stays held until then.
-                _announce_end(run, status, last_config)
+                # The record is on disk first: a client never sees an end a restart forgets.
+                run.status, run.updated_at = status, _now()
                 self._save(run)
+                with contextlib.suppress(BaseException):
+                    await asyncio.shield(self.hosting.store.durable())
+                _announce_end(run, status, last_config)
             with contextlib.suppress(BaseException):
                 await stream.aclose()
             if run.engine_done is not None:

@@ -109,6 +109,7 @@ class Server:
         await self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
         await self.runs.drain(self.settings.grace)
         await self.grpc.stop(5)
+        await asyncio.to_thread(self.store.flush)  # the last runs' records
 
 
 async def serve(settings: Settings) -> None:

@@ -3,6 +3,7 @@ thread records and run records, all in one file for SQLite)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from dataclasses import dataclass
 
@@ -21,6 +22,35 @@ class Store:
     threads: ThreadStore
     runs: RunStore
 
+    def flush(self) -> None:
+        """Wait until every record write queued so far is on disk."""
+        flush = getattr(self.saver, "flush", None)
+        if flush is not None:
+            flush()
+
+    async def durable(self) -> None:
+        """As `flush`, without blocking the event loop."""
+        write_later = getattr(self.saver, "write_later", None)
+        if write_later is None:
+            return
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+
+        def committed(_error: BaseException | None) -> None:
+            loop.call_soon_threadsafe(_resolve, done)
+
+        write_later(_nothing, committed)
+        await done
+
+
+def _nothing(_conn: object) -> None:
+    """A write of nothing: its commit marks that those queued before it are done."""
+
+
+def _resolve(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_result(None)
+
 
 def open_store(url: str = DEFAULT_STORE) -> Store:
     if url in ("memory://", "memory"):
@@ -33,5 +63,6 @@ def open_store(url: str = DEFAULT_STORE) -> Store:
             raise ValueError("sqlite:/// needs a file path, e.g. sqlite:///.lockstep/lockstep.db")
         folder = os.path.dirname(os.path.abspath(path))
         os.makedirs(folder, exist_ok=True)
-        return Store(url, SqliteSaver(path), SqliteThreadStore(path), SqliteRunStore(path))
+        saver = SqliteSaver(path)
+        return Store(url, saver, SqliteThreadStore(path, saver), SqliteRunStore(path, saver))
     raise ValueError(f"unknown store {url!r}: use memory:// or sqlite:///PATH")

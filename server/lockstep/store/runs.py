@@ -14,10 +14,15 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
 import sqlite3
 import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+from lockstep.checkpoint.sqlite import SqliteSaver
+
+log = logging.getLogger(__name__)
 
 PENDING, RUNNING, SUCCESS, INTERRUPTED, ERROR, CANCELLED, TIMEOUT = (
     "pending",
@@ -133,8 +138,9 @@ class SqliteRunStore(RunStore):
     memory. Only passing states not written (`persist=False`) are kept in memory,
     over the row, until the next write of the run."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, saver: SqliteSaver) -> None:
         super().__init__()
+        self._saver = saver  # writes go through its queue: in order with checkpoints
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -162,13 +168,11 @@ class SqliteRunStore(RunStore):
         return _record(row) if row else None
 
     def put(self, record: RunRecord, persist: bool = True) -> RunRecord:
+        # Kept here, over the old row, until its write commits (or for good if it fails).
         with self._lock:
             self._records[record.run_id] = record
         if persist:
-            self._saved(record)  # if it fails, the record stays here, over the old row
-            with self._lock:
-                if self._records.get(record.run_id) is record:
-                    del self._records[record.run_id]
+            self._saved(record)
         return record
 
     def list(self, thread_id: str = "", status: str = "") -> list[RunRecord]:
@@ -199,32 +203,49 @@ class SqliteRunStore(RunStore):
         return threads
 
     def _saved(self, record: RunRecord) -> None:
-        with self._db_lock:
-            self._db.execute(
+        row = (
+            record.run_id,
+            record.thread_id,
+            record.graph_id,
+            record.status,
+            record.created_at.isoformat(),
+            record.updated_at.isoformat(),
+            json.dumps(record.metadata),
+            record.multitask_strategy,
+            json.dumps(record.error) if record.error else None,
+        )
+
+        def op(conn: sqlite3.Connection) -> None:
+            conn.execute(
                 f"INSERT INTO runs ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, "
                 "updated_at = excluded.updated_at, metadata = excluded.metadata, "
                 "error = excluded.error",
-                (
-                    record.run_id,
-                    record.thread_id,
-                    record.graph_id,
-                    record.status,
-                    record.created_at.isoformat(),
-                    record.updated_at.isoformat(),
-                    json.dumps(record.metadata),
-                    record.multitask_strategy,
-                    json.dumps(record.error) if record.error else None,
-                ),
+                row,
             )
 
+        def done(error: BaseException | None) -> None:
+            if error is not None:
+                log.error("run %s: its record could not be written: %s", record.run_id, error)
+                return
+            with self._lock:
+                if self._records.get(record.run_id) is record:
+                    del self._records[record.run_id]
+
+        self._saver.write_later(op, done)
+
     def _deleted(self, thread_id: str) -> None:
-        with self._db_lock:
-            self._db.execute("DELETE FROM runs WHERE thread_id = ?", (thread_id,))
+        # Waited for: reads come from the table, which must not show them meanwhile.
+        self._saver.write_later(
+            lambda conn: conn.execute("DELETE FROM runs WHERE thread_id = ?", (thread_id,))
+        )
+        self._saver.flush()
 
     def _deleted_run(self, run_id: str) -> None:
-        with self._db_lock:
-            self._db.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
+        self._saver.write_later(
+            lambda conn: conn.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
+        )
+        self._saver.flush()
 
 
 def _record(row: tuple) -> RunRecord:

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+from lockstep.checkpoint.sqlite import SqliteSaver
+
+log = logging.getLogger(__name__)
 
 IDLE, BUSY, INTERRUPTED, ERROR = "idle", "busy", "interrupted", "error"
 # Whose threads these are when a server runs without authentication (and for
@@ -88,8 +94,9 @@ _COLUMNS = "thread_id, graph_id, status, created_at, updated_at, metadata, tenan
 class SqliteThreadStore(ThreadStore):
     """Keeps records in a table of the server's SQLite file, and a copy in memory for reads."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, saver: SqliteSaver) -> None:
         super().__init__()
+        self._saver = saver  # writes go through its queue: in order with checkpoints
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints, no fsync per write
@@ -104,7 +111,6 @@ class SqliteThreadStore(ThreadStore):
             self._db.execute(
                 f"ALTER TABLE threads ADD COLUMN tenant TEXT NOT NULL DEFAULT '{DEFAULT_TENANT}'"
             )
-        self._db_lock = threading.Lock()
         for row in self._db.execute(f"SELECT {_COLUMNS} FROM threads"):
             record = ThreadRecord(
                 thread_id=row[0],
@@ -124,21 +130,35 @@ class SqliteThreadStore(ThreadStore):
 
     def delete(self, thread_id: str) -> bool:
         found = super().delete(thread_id)
-        with self._db_lock:
-            self._db.execute("DELETE FROM threads WHERE thread_id = ?", (thread_id,))
+        self._saver.write_later(
+            lambda conn: conn.execute("DELETE FROM threads WHERE thread_id = ?", (thread_id,)),
+            _logged(f"thread {thread_id}: its deletion"),
+        )
         return found
 
     def _saved(self, record: ThreadRecord) -> None:
-        with self._db_lock:
-            self._db.execute(
-                f"INSERT OR REPLACE INTO threads ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    record.thread_id,
-                    record.graph_id,
-                    record.status,
-                    record.created_at.isoformat(),
-                    record.updated_at.isoformat(),
-                    json.dumps(record.metadata),
-                    record.tenant,
-                ),
-            )
+        row = (
+            record.thread_id,
+            record.graph_id,
+            record.status,
+            record.created_at.isoformat(),
+            record.updated_at.isoformat(),
+            json.dumps(record.metadata),
+            record.tenant,
+        )
+        self._saver.write_later(
+            lambda conn: conn.execute(
+                f"INSERT OR REPLACE INTO threads ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", row
+            ),
+            _logged(f"thread {record.thread_id}: its record"),
+        )
+
+
+def _logged(what: str) -> Callable[[BaseException | None], None]:
+    """A write_later callback that logs a failed write (the record stays in memory)."""
+
+    def done(error: BaseException | None) -> None:
+        if error is not None:
+            log.error("%s could not be written: %s", what, error)
+
+    return done
