@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import enum
 import sqlite3
 import threading
 
@@ -128,6 +129,24 @@ def test_values_round_trip_as_python_objects(saver):
     assert got["v"] == [Blob("full", value)]
     assert got["none"] == [Blob("full", None)]
     assert isinstance(got["v"][0].value["p"], Point)
+
+
+class Level(enum.IntEnum):
+    HIGH = 2
+
+
+class Name(str):
+    pass
+
+
+def test_atomic_values_and_their_subclasses_round_trip_with_their_types(saver):
+    values = {"i": 2**70, "f": 1.5, "s": "x", "b": b"\x00", "t": True, "n": None}
+    values |= {"enum": Level.HIGH, "name": Name("y")}
+    chain = Chain(saver)
+    chain.put({key: Blob("full", value) for key, value in values.items()})
+    got = saver.get_tuple(cfg("t1")).blobs
+    for key, value in values.items():
+        assert got[key] == [Blob("full", value)] and type(got[key][0].value) is type(value)
 
 
 def test_stored_values_are_copies(saver):

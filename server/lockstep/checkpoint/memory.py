@@ -25,9 +25,11 @@ class _Thread:
 
     def __init__(self) -> None:
         self.order: list[str] = []  # checkpoint ids, oldest first (ids sort by time)
-        # id -> ((checkpoint, metadata), parent id); values live in blobs, pickled
+        # id -> ((checkpoint, metadata), parent id); values live in blobs
         self.checkpoints: dict[str, tuple[tuple[Checkpoint, dict[str, Any]], str | None]] = {}
-        self.blobs: dict[tuple[str, str], tuple[str, bytes | None, str | None]] = {}
+        # (channel, version) -> the Blob as given if its value is atomic, else
+        # (kind, pickled value, base)
+        self.blobs: dict[tuple[str, str], Blob | tuple[str, bytes | None, str | None]] = {}
         self.writes: dict[str, list[bytes]] = {}  # checkpoint id -> pickled write batches
         self.valued: set[str] = set()  # channels with any stored blob (not triggers)
 
@@ -105,8 +107,10 @@ class MemorySaver(BaseSaver):
     ) -> None:
         for channel, blob in blobs.items():
             version = checkpoint.channel_versions[channel]
-            data = None if blob.kind == "empty" else serde.dumps(blob.value)
-            thread.blobs[(channel, version)] = (blob.kind, data, blob.base)
+            if type(blob.value) in _ATOMIC and type(blob) is Blob:
+                thread.blobs[(channel, version)] = blob  # nothing in it can change
+            else:
+                thread.blobs[(channel, version)] = (blob.kind, serde.dumps(blob.value), blob.base)
             thread.valued.add(channel)
         # Kept as given: a caller never changes a checkpoint it has put (see
         # BaseSaver.put); reads hand out copies, which callers may change.
@@ -164,11 +168,20 @@ class MemorySaver(BaseSaver):
             stored = thread.blobs.get((channel, version))
             if stored is None:
                 break
-            kind, data, base = stored
-            chain.append(Blob(kind, None if data is None else serde.loads(data), base))
+            if type(stored) is Blob:
+                chain.append(stored)  # an atomic value: shared, as it cannot change
+                kind, base = stored.kind, stored.base
+            else:
+                kind, data, base = stored
+                chain.append(Blob(kind, serde.loads(data), base))
             version = base if kind == "delta" else None
         chain.reverse()
         return chain
+
+
+# Exact types whose values cannot change once made (a subclass might add state): a
+# blob holding one is kept as given rather than pickled, and shared by reads.
+_ATOMIC = frozenset({str, int, float, bool, bytes, type(None)})
 
 
 def _copy(checkpoint: Checkpoint) -> Checkpoint:
