@@ -65,6 +65,7 @@ RUN_ARGS = (
     "on_disconnect",
     "config",
     "metadata",
+    "durability",
 )
 
 

@@ -52,6 +52,11 @@ ON_DISCONNECT: dict[str, int] = {
     "continue": enums_pb2.ON_DISCONNECT_CONTINUE,
 }
 
+DURABILITY: dict[str, int] = {
+    "sync": enums_pb2.DURABILITY_SYNC,
+    "async": enums_pb2.DURABILITY_ASYNC,
+}
+
 THREAD_STATUSES: dict[str, int] = {
     "idle": enums_pb2.THREAD_STATUS_IDLE,
     "busy": enums_pb2.THREAD_STATUS_BUSY,
@@ -216,6 +221,7 @@ def run_request(
     on_disconnect: str | None = None,
     config: Mapping[str, Any] | None = None,
     metadata: Mapping[str, Any] | None = None,
+    durability: str | None = None,
 ) -> R:
     """A StreamRunRequest, WaitRunRequest or CreateRunRequest (they share their fields)."""
     modes = stream_modes(stream_mode)
@@ -225,6 +231,7 @@ def run_request(
         stream_modes=[STREAM_MODES[m] for m in modes],
         multitask_strategy=choice(MULTITASK_STRATEGIES, multitask_strategy, "multitask_strategy"),
         on_disconnect=choice(ON_DISCONNECT, on_disconnect, "on_disconnect"),
+        durability=choice(DURABILITY, durability, "durability"),
     )
     if input is not None:
         fill_struct(req.input, input, "input")

@@ -226,6 +226,7 @@ class AsyncRunsClient:
         *,
         metadata: Mapping[str, Any] | None = None,
         on_disconnect: str | None = None,
+        durability: str | None = None,
     ) -> AsyncIterator[StreamPart]:
         """`async for part in client.runs.stream(...)`; bad arguments raise here, at once."""
         call = calls.stream_run(**calls.run_args(locals()))
@@ -245,6 +246,7 @@ class AsyncRunsClient:
         *,
         metadata: Mapping[str, Any] | None = None,
         raise_error: bool = True,
+        durability: str | None = None,
     ) -> RunResult:
         call = calls.wait_run(raise_error, **calls.run_args(locals()))
         return await self._t.call(self._stub, call)
@@ -263,6 +265,7 @@ class AsyncRunsClient:
         config: Mapping[str, Any] | None = None,
         *,
         metadata: Mapping[str, Any] | None = None,
+        durability: str | None = None,
     ) -> Run:
         call = calls.create_run(**calls.run_args(locals()))
         return await self._t.call(self._stub, call)

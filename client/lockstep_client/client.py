@@ -229,6 +229,7 @@ class RunsClient:
         *,
         metadata: Mapping[str, Any] | None = None,
         on_disconnect: str | None = None,
+        durability: str | None = None,
     ) -> Iterator[StreamPart]:
         """Start a run and yield its events (metadata first, end last) as StreamParts.
 
@@ -251,6 +252,7 @@ class RunsClient:
         *,
         metadata: Mapping[str, Any] | None = None,
         raise_error: bool = True,
+        durability: str | None = None,
     ) -> RunResult:
         """Run to the end (or an interrupt); a failed node raises RunFailedError unless raise_error=False."""
         call = calls.wait_run(raise_error, **calls.run_args(locals()))
@@ -270,6 +272,7 @@ class RunsClient:
         config: Mapping[str, Any] | None = None,
         *,
         metadata: Mapping[str, Any] | None = None,
+        durability: str | None = None,
     ) -> Run:
         """Start a run in the background; `stream_mode` is what a later `join` streams."""
         call = calls.create_run(**calls.run_args(locals()))

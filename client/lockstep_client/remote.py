@@ -132,6 +132,7 @@ def _stream_request(
     interrupt_before: Sequence[str] | str | None,
     interrupt_after: Sequence[str] | str | None,
     subgraphs: bool,
+    durability: str | None = None,
 ) -> runs_service_pb2.StreamRunRequest:
     if subgraphs:
         raise ValueError("subgraphs=True is not supported by RemoteGraph yet")
@@ -148,6 +149,7 @@ def _stream_request(
         interrupt_after=interrupt_after,
         checkpoint_id=checkpoint_id,
         config=config,
+        durability=durability,
     )
 
 
@@ -180,10 +182,18 @@ class _RemoteGraphBase:
         interrupt_before: Sequence[str] | str | None,
         interrupt_after: Sequence[str] | str | None,
         subgraphs: bool,
+        durability: str | None = None,
     ) -> tuple[runs_service_pb2.StreamRunRequest, ChunkAssembler]:
         """The StreamRun request and the assembler for its chunks (argument errors raise here)."""
         req = _stream_request(
-            self.graph_id, input, config, stream_mode, interrupt_before, interrupt_after, subgraphs
+            self.graph_id,
+            input,
+            config,
+            stream_mode,
+            interrupt_before,
+            interrupt_after,
+            subgraphs,
+            durability,
         )
         return req, ChunkAssembler(stream_mode)
 
@@ -228,11 +238,14 @@ class RemoteGraph(_RemoteGraphBase):
         interrupt_before: Sequence[str] | str | None = None,
         interrupt_after: Sequence[str] | str | None = None,
         subgraphs: bool = False,
+        durability: str | None = None,
         **_: Any,
     ) -> Iterator[Any]:
         """Yield what LangGraph's `stream()` yields for the same graph, input and modes."""
         return self._stream(
-            *self._start(input, config, stream_mode, interrupt_before, interrupt_after, subgraphs)
+            *self._start(
+                input, config, stream_mode, interrupt_before, interrupt_after, subgraphs, durability
+            )
         )
 
     def _stream(self, req: runs_service_pb2.StreamRunRequest, asm: ChunkAssembler) -> Iterator[Any]:
@@ -303,11 +316,14 @@ class AsyncRemoteGraph(_RemoteGraphBase):
         interrupt_before: Sequence[str] | str | None = None,
         interrupt_after: Sequence[str] | str | None = None,
         subgraphs: bool = False,
+        durability: str | None = None,
         **_: Any,
     ) -> AsyncIterator[Any]:
         """Async twin of RemoteGraph.stream (argument errors raise here, before any call)."""
         return self._astream(
-            *self._start(input, config, stream_mode, interrupt_before, interrupt_after, subgraphs)
+            *self._start(
+                input, config, stream_mode, interrupt_before, interrupt_after, subgraphs, durability
+            )
         )
 
     async def _astream(

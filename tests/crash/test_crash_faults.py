@@ -20,6 +20,7 @@ import pytest
 from server_process import ServerProcess
 from wire import TIMEOUT, end_status, run_request, values
 
+from lockstep_client import convert
 from lockstep_client.api.lockstep.v1 import enums_pb2, runs_service_pb2, threads_service_pb2
 
 pytestmark = pytest.mark.timeout(90)
@@ -66,9 +67,9 @@ def faults(tmp_path, monkeypatch) -> Faults:
 def server(tmp_path, faults):
     started: list[ServerProcess] = []
 
-    def start(store: str | None = None) -> ServerProcess:
+    def start(store: str | None = None, *extra_args: str) -> ServerProcess:
         proc = ServerProcess(
-            tmp_path, store=store, graphs=SPECS, name=f"server{len(started)}"
+            tmp_path, store=store, graphs=SPECS, name=f"server{len(started)}", extra_args=extra_args
         ).start()
         started.append(proc)
         return proc
@@ -88,8 +89,8 @@ def start_input(tmp_path: Path, thread_id: str) -> dict:
     return {"tag": thread_id, "log": str(tmp_path / "counts.log"), "nap": NAP}
 
 
-def run(server, thread_id, graph, inp):
-    req = run_request(thread_id, graph, inp)
+def run(server, thread_id, graph, inp, **fields):
+    req = run_request(thread_id, graph, inp, **fields)
     return [r.event for r in server.runs.StreamRun(req, timeout=TIMEOUT)]
 
 
@@ -147,7 +148,10 @@ FINAL_NODES = ("a", "b1", "b2", "b3", "c", "d")
 
 
 def test_a_node_ends_the_process(server, faults, tmp_path):
-    first = server()
+    """With durability sync (here the server's default for runs that do not say),
+    the step before the crash was saved before c began: only c, which was
+    running, runs again."""
+    first = server(None, "--durability", "sync")
     faults.set("t c exit")
     with pytest.raises(grpc.RpcError) as lost:
         run(first, "t", "crashy", start_input(tmp_path, "t"))
@@ -164,6 +168,39 @@ def test_a_node_ends_the_process(server, faults, tmp_path):
     assert_head(second, "t", 2, ["c"])
     resume_to_the_end(second, "t", "crashy")
     assert ran(tmp_path) == Counter(dict.fromkeys(FINAL_NODES, 1))
+
+
+def test_a_node_ends_the_process_with_async_durability(server, faults, tmp_path):
+    """With durability ASYNC (the default) the step before c may still have been
+    in the store's queue: the thread then goes on from the step before it, and
+    that step's nodes run again. Every event the client saw is still saved."""
+    first = server()
+    faults.set("t c exit")
+    seen: list = []
+    req = run_request("t", "crashy", start_input(tmp_path, "t"), durability=RS.DURABILITY_ASYNC)
+    with pytest.raises(grpc.RpcError) as lost:
+        for resp in first.runs.StreamRun(req, timeout=TIMEOUT):
+            seen.append(resp.event)
+    assert lost.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert first.proc.wait(10) == 3
+    first.close_channel()
+    faults.clear()
+
+    second = server(store=first.store)
+    assert the_run(second, "t").error.error_type == "ServerStopped"
+    saved = [convert.from_struct(state.values) for state in history(second, "t")]
+    for shown in values(seen):
+        assert shown in saved, f"an event the client saw was lost: {shown}"
+    head = history(second, "t")[0]
+    if head.metadata.step == 2:
+        assert list(head.next) == ["c"]
+    else:  # the b's step was lost, but not the writes of the b's that had finished
+        assert head.metadata.step == 1 and list(head.next) == ["b1", "b2", "b3"]
+    kept = {t.name for t in head.tasks if t.HasField("result")}
+    resume_to_the_end(second, "t", "crashy")
+    rerun = {"b1", "b2", "b3"} - kept if head.metadata.step == 1 else set()
+    # Nodes whose writes were saved never run again; the others ran twice.
+    assert ran(tmp_path) == Counter({n: 2 if n in rerun else 1 for n in FINAL_NODES})
 
 
 def test_the_store_is_full(server, faults, tmp_path):

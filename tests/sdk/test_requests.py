@@ -111,3 +111,9 @@ def test_run_request_fields():
             graph_id="g",
             multitask_strategy="later",
         )
+    assert run_request(
+        runs_service_pb2.WaitRunRequest, thread_id="t", graph_id="g", durability="sync"
+    ).durability == enums_pb2.DURABILITY_SYNC
+    assert run_request(runs_service_pb2.WaitRunRequest, thread_id="t", graph_id="g").durability == 0
+    with pytest.raises(ValueError, match="durability"):
+        run_request(runs_service_pb2.StreamRunRequest, thread_id="t", graph_id="g", durability="exit")

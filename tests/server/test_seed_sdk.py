@@ -246,6 +246,18 @@ def test_ints_through_the_sdk(client, tid):
     assert type(snap.values["count"]) is int and type(snap.metadata["step"]) is int
 
 
+@pytest.mark.parametrize("durability", ["sync", "async"])
+def test_durability_through_the_sdk(client, tid, durability):
+    """LangGraph's `durability` run argument reaches the server; a bad one fails at once."""
+    graph = client.graph("counter")
+    config = {"configurable": {"thread_id": tid()}}
+    assert graph.invoke({"count": 5}, config, durability=durability)["count"] == 12
+    parts = list(client.runs.stream(tid(), "counter", {"count": 5}, durability=durability))
+    assert parts[-1].event == "end" and parts[-1].data.status == "success"
+    with pytest.raises(ValueError, match="durability"):
+        graph.invoke({"count": 5}, config, durability="exit")
+
+
 def test_seed_scenario_through_async_client(server, tid):
     async def scenario():
         async with AsyncClient(server.address, timeout=30) as client:

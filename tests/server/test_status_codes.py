@@ -144,6 +144,26 @@ def test_unknown_stream_mode(server, tid):
     assert err.code == INVALID and err.reason == "UNKNOWN_STREAM_MODE"
 
 
+def test_unknown_durability(server, tid):
+    thread = tid()
+    req = run_request(thread, "dynamic_breakpoints", {"input": "x"}, durability=7)
+    err = refusal(server.runs.StreamRun, req)
+    assert err.code == INVALID and err.reason == "UNKNOWN_DURABILITY"
+    assert "SYNC or ASYNC" in err.message
+    # Refused before anything was made: no thread, no run.
+    err = refusal(server.threads.GetThread, T.GetThreadRequest(thread_id=thread))
+    assert err.code == NOT_FOUND
+
+
+@pytest.mark.parametrize("durability", [enums_pb2.DURABILITY_SYNC, enums_pb2.DURABILITY_ASYNC])
+def test_either_durability_runs_the_seed_graph_the_same(server, tid, durability):
+    thread = tid()
+    events = stream(server, thread, "dynamic_breakpoints", {"input": "hello"}, durability=durability)
+    assert end_status(events) == enums_pb2.RUN_STATUS_SUCCESS
+    assert [v["input"] for v in values(events)] == ["hello"] * 4
+    assert convert.from_struct(get_state(server, thread).values) == {"input": "hello"}
+
+
 def test_unknown_interrupt_node(server, tid):
     for field in ("interrupt_before", "interrupt_after"):
         req = run_request(tid(), "dynamic_breakpoints", {"input": "x"}, **{field: ["step_9"]})

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
@@ -91,6 +91,20 @@ def checkpoint_config(thread_id: str, checkpoint_id: str, ns: str = "") -> Confi
     }
 
 
+# Told whether a batch of puts made it to the store (None) or why not.
+Done = Callable[[BaseException | None], None]
+
+
+class Lane:
+    """One run's batches queued with `BaseSaver.batch_later`; `failed` is the first
+    error among them, after which the store writes none of the run's later ones."""
+
+    __slots__ = ("failed",)
+
+    def __init__(self) -> None:
+        self.failed: BaseException | None = None
+
+
 class BaseSaver:
     """Stores checkpoints per thread. Implementations must be safe to share across threads."""
 
@@ -150,6 +164,19 @@ class BaseSaver:
     def batch(self) -> contextlib.AbstractContextManager[None]:
         """Group several puts into one atomic write (a store may make it one transaction)."""
         return contextlib.nullcontext()
+
+    @contextlib.contextmanager
+    def batch_later(self, lane: Lane, on_done: Done) -> Iterator[None]:
+        """As `batch`, but a store may return before the puts are durable and tell
+        `on_done` later, from another thread: a run goes on with its next step
+        while the store writes its last one. `lane` is the run's: once one of its
+        batches fails, its later ones are not written (each builds on the one
+        before). By default the batch is written now and `on_done` told at once."""
+        if lane.failed is not None:
+            raise lane.failed
+        with self.batch():
+            yield
+        on_done(None)
 
     async def aget_tuple(self, config: Config) -> CheckpointTuple | None:
         return await asyncio.to_thread(self.get_tuple, config)

@@ -37,6 +37,8 @@ from lockstep.checkpoint.base import (
     Checkpoint,
     CheckpointTuple,
     Config,
+    Done,
+    Lane,
     PendingWrite,
     checkpoint_config,
     checkpoint_id_of,
@@ -117,20 +119,19 @@ _StoredBlob = tuple[str, bytes | None, str | None]  # kind, data, base
 
 
 Op = Callable[[sqlite3.Connection], None]
-# Told a queued write's outcome (None: committed), on the thread that committed it.
-Done = Callable[[BaseException | None], None]
 
 
 class _Batch:
     """One thread's puts, waiting for a commit."""
 
-    __slots__ = ("ops", "done", "error", "on_done")
+    __slots__ = ("ops", "done", "error", "on_done", "lane")
 
-    def __init__(self, ops: list[Op], on_done: Done | None = None) -> None:
+    def __init__(self, ops: list[Op], on_done: Done | None = None, lane: Lane | None = None) -> None:
         self.ops = ops
         self.done = False
         self.error: BaseException | None = None
-        self.on_done = on_done
+        self.on_done = on_done  # told the outcome, on the thread that committed it
+        self.lane = lane
 
 
 class SqliteSaver(BaseSaver):
@@ -258,6 +259,23 @@ class SqliteSaver(BaseSaver):
         if ops:
             self._commit(_Batch(ops))
 
+    @contextlib.contextmanager
+    def batch_later(self, lane: Lane, on_done: Done) -> Iterator[None]:
+        """Collect this thread's puts as `batch` does, queue them and return: the
+        flusher thread (or whichever commit comes first) makes them durable and
+        tells `on_done`. The run goes on meanwhile; its events wait for `on_done`."""
+        if lane.failed is not None:
+            raise lane.failed
+        if getattr(self._local, "ops", None) is not None:
+            raise RuntimeError("batch_later cannot be nested in another batch")
+        ops: list[Op] = []
+        self._local.ops = ops
+        try:
+            yield
+        finally:
+            self._local.ops = None
+        self._enqueue(_Batch(ops, on_done, lane))
+
     def _write(self, op: Op) -> None:
         ops = getattr(self._local, "ops", None)
         if ops is not None:
@@ -290,8 +308,12 @@ class SqliteSaver(BaseSaver):
         does. `on_done` is told the outcome. For records the server keeps beside
         the checkpoints, written from the event loop, which must not wait on disk.
         """
+        self._enqueue(_Batch([op], on_done))
+
+    def _enqueue(self, batch: _Batch) -> None:
+        """Queue a batch for the flusher thread (started on first use)."""
         with self._queue_lock:
-            self._queue.append(_Batch([op], on_done))
+            self._queue.append(batch)
             if self._flusher is None:
                 self._flusher = threading.Thread(
                     target=self._flush_forever, name="lockstep-sqlite-flusher", daemon=True
@@ -313,20 +335,32 @@ class SqliteSaver(BaseSaver):
                 self._commit_queued()
 
     def _commit_group(self, group: list[_Batch]) -> None:
+        # A run whose earlier batch failed writes none after it: they build on it.
+        for batch in group:
+            if batch.lane is not None and batch.lane.failed is not None:
+                batch.error = batch.lane.failed
         try:
             with self._transaction():
                 for batch in group:
-                    for op in batch.ops:
-                        op(self._conn)
+                    if batch.error is None:
+                        for op in batch.ops:
+                            op(self._conn)
         except BaseException:
             # Try each batch alone, so one bad batch fails only its own run.
             for batch in group:
+                lane = batch.lane
+                if lane is not None and lane.failed is not None:
+                    batch.error = lane.failed
+                if batch.error is not None:
+                    continue
                 try:
                     with self._transaction():
                         for op in batch.ops:
                             op(self._conn)
                 except BaseException as exc:
                     batch.error = exc
+                    if lane is not None:
+                        lane.failed = exc
         for batch in group:
             batch.done = True
             if batch.on_done is not None:

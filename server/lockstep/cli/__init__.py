@@ -24,6 +24,7 @@ def serve(args) -> int:
             graphs=tuple(args.graph),
             store=args.store,
             grace=args.grace,
+            durability=args.durability,
             security=_security(args),
             limits=_limits(args),
         )

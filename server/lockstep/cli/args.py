@@ -155,6 +155,12 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
     serve.add_argument(
         "--grace", type=float, default=30.0, help="seconds active runs get on shutdown"
     )
+    serve.add_argument(
+        "--durability", choices=("async", "sync"), default="async",
+        help="when runs that do not say write each step's checkpoint: async (LangGraph's "
+        "default) while the next step runs, sync before it starts; events wait for "
+        "their checkpoint either way (default %(default)s)",
+    )  # fmt: skip
     _add_serve_security(serve)
     _add_serve_limits(serve)
 

@@ -85,3 +85,16 @@ def stop_requested() -> bool:
 
 def set_stop_event(event: Any) -> None:
     _stop.set(event)
+
+
+# Also set by the asyncio bridge: how the run hands its saves to the store without
+# waiting for them (its events then wait instead); None: save and wait.
+_write_behind: ContextVar[Any] = ContextVar("lockstep_write_behind", default=None)
+
+
+def write_behind() -> Any:
+    return _write_behind.get()
+
+
+def set_write_behind(write: Any) -> None:
+    _write_behind.set(write)

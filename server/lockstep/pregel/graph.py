@@ -182,6 +182,7 @@ class CompiledGraph:
             )
         before = kw.get("interrupt_before")
         after = kw.get("interrupt_after")
+        _durability(kw)
         loop = Loop(
             self,
             str(thread_id) if thread_id is not None else "",
@@ -288,6 +289,7 @@ class CompiledGraph:
         then return when the run ends done or paused (built from the run, without
         reading the store back), or None if the run saved no checkpoint; it is left
         unresolved when the run fails or is stopped."""
+        durability = _durability(kw)
         if self._all_sync:
             # Nothing to await in the graph: run the sync loop in one worker thread.
             loop = asyncio.get_running_loop()
@@ -308,7 +310,9 @@ class CompiledGraph:
                     with contextlib.suppress(RuntimeError):  # the loop may be gone
                         loop.call_soon_threadsafe(_resolve, stopped)
 
-            items = bridge.iterate_in_thread(run, prefetch, on_exit=signal)
+            items = bridge.iterate_in_thread(
+                run, prefetch, on_exit=signal, write_behind=durability == "async"
+            )
             try:
                 async for item in items:
                     yield item
@@ -449,7 +453,11 @@ class CompiledGraph:
         if loop.saves:
             saves, loop.saves = loop.saves, []
             if self.checkpointer is not None:
-                _apply_saves(self.checkpointer, saves)
+                saver, behind = self.checkpointer, context.write_behind()
+                if behind is not None:  # queued: the run's events wait for it instead
+                    behind(saver, lambda: _put_each(saver, saves))
+                else:
+                    _apply_saves(self.checkpointer, saves)
 
     # -- reading and editing a thread ---------------------------------------
 
@@ -662,6 +670,20 @@ def _put_each(saver: BaseSaver, saves: list[Save]) -> None:
             )
         else:
             saver.put(save.config, save.checkpoint, save.metadata or {}, save.blobs or {})
+
+
+def _durability(kw: Mapping[str, Any]) -> str:
+    """LangGraph's `durability` run argument: "async" (its default) lets the store
+    write a step while the next one runs; "sync" saves each step before the next
+    starts. Only a run of sync nodes read through astream (as the server runs
+    them) writes behind; every other run saves each step as it ends, which is
+    never less durable than asked."""
+    durability = kw.get("durability") or "async"
+    if durability not in ("sync", "async"):
+        raise ValueError(
+            f"durability={durability!r} is not supported: use 'async' (the default) or 'sync'"
+        )
+    return durability
 
 
 def _modes(mode: str | Sequence[str]) -> list[str]:

@@ -162,10 +162,15 @@ class RunManager:
     """Starts runs, keeps at most one active per thread, remembers finished ones."""
 
     def __init__(
-        self, hosting: Hosting, keep_finished: int = 1_000, limits: Limits | None = None
+        self,
+        hosting: Hosting,
+        keep_finished: int = 1_000,
+        limits: Limits | None = None,
+        durability: str = "async",
     ) -> None:
         self.hosting = hosting
         self.limits = limits or Limits()
+        self.durability = durability  # for runs that do not say
         self.runs: dict[str, Run] = {}
         self.active: dict[str, Run] = {}  # thread_id -> run
         self.keep_finished = keep_finished
@@ -189,10 +194,11 @@ class RunManager:
         except Exception:
             log.exception("run %s: its record could not be written", run.run_id)
 
-    def _forget(self, run: Run) -> None:
-        """Drop the record of a run refused as it started: it never was a run."""
+    async def _forget(self, run: Run) -> None:
+        """Drop the record of a run refused as it started: it never was a run. (The
+        store waits for the deletion to be written: off the event loop.)"""
         try:
-            self.hosting.store.runs.delete(run.run_id)
+            await asyncio.to_thread(self.hosting.store.runs.delete, run.run_id)
         except Exception:
             log.exception("run %s: its record could not be removed", run.run_id)
 
@@ -262,6 +268,12 @@ class RunManager:
                 f"unknown on_disconnect {request.on_disconnect}; use CANCEL or CONTINUE",
                 "UNKNOWN_ON_DISCONNECT",
             )
+        durability = _DURABILITY.get(request.durability)
+        if durability is None:
+            raise invalid(
+                f"unknown durability {request.durability}; use SYNC or ASYNC",
+                "UNKNOWN_DURABILITY",
+            )
         run_input = _input(request)
         config_extra = _config(request)
         thread_id = request.thread_id or str(uuid.uuid4())
@@ -294,7 +306,7 @@ class RunManager:
         configurable = {k: v for k, v in own.items() if k not in _ADDRESSING}
         configurable.update(self.hosting.config(thread_id, checkpoint_id)["configurable"])
         config = {**config_extra, "configurable": configurable}
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = {"durability": durability or self.durability}
         if request.interrupt_before:
             kwargs["interrupt_before"] = list(request.interrupt_before)
         if request.interrupt_after:
@@ -413,7 +425,7 @@ class RunManager:
             if self.active.get(thread_id) is run:
                 del self.active[thread_id]
             if immediate:
-                self._forget(run)
+                await self._forget(run)
                 raise
             cancelled = isinstance(exc, asyncio.CancelledError)
             self._finish_pending(run, RS.RUN_STATUS_CANCELLED if cancelled else RS.RUN_STATUS_ERROR)
@@ -429,7 +441,7 @@ class RunManager:
             if immediate and getattr(exc, "lockstep_node", None) in (None, "__start__"):
                 del self.active[thread_id]
                 await stream.aclose()
-                self._forget(run)
+                await self._forget(run)
                 raise from_exception(exc) from exc
             first = exc
         except BaseException as exc:
@@ -689,6 +701,12 @@ def _modes(values) -> list[str]:
 
 
 _ADDRESSING = ("thread_id", "checkpoint_id", "checkpoint_ns")
+# A request's durability -> the engine's ("": the server's default).
+_DURABILITY = {
+    RS.DURABILITY_UNSPECIFIED: "",
+    RS.DURABILITY_SYNC: "sync",
+    RS.DURABILITY_ASYNC: "async",
+}
 
 
 def _config(request) -> dict[str, Any]:

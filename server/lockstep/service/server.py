@@ -45,6 +45,7 @@ class Settings:
     graphs: tuple[str, ...] = ()
     store: str = "sqlite:///.lockstep/lockstep.db"
     grace: float = 30.0
+    durability: str = "async"  # for runs that do not say: see `lockstep serve --help`
     limits: Limits = field(default_factory=Limits)
     security: Security = field(default_factory=Security)
 
@@ -57,7 +58,7 @@ class Server:
         self.hosting = Hosting(registry.load(list(settings.graphs), self.store.saver), self.store)
         for hosted in self.hosting.graphs.values():
             hosted.graph.max_state_bytes = settings.limits.max_state_bytes
-        self.runs = RunManager(self.hosting, limits=settings.limits)
+        self.runs = RunManager(self.hosting, limits=settings.limits, durability=settings.durability)
         self.health = health.aio.HealthServicer() if hasattr(health, "aio") else health.HealthServicer()
         options = [
             ("grpc.max_receive_message_length", settings.limits.max_message_bytes),

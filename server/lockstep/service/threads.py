@@ -94,7 +94,8 @@ class ThreadsService(threads_service_pb2_grpc.ThreadsServicer):
             async with self.runs.editing(record.thread_id):
                 await asyncio.to_thread(self.hosting.store.saver.delete_thread, record.thread_id)
                 self.hosting.store.threads.delete(record.thread_id)
-                self.hosting.store.runs.delete_thread(record.thread_id)
+                # Waits for its write (the runs table must not list them meanwhile): off the loop.
+                await asyncio.to_thread(self.hosting.store.runs.delete_thread, record.thread_id)
             return pb.DeleteThreadResponse()
         except Exception as exc:
             await abort(context, exc)

@@ -45,6 +45,12 @@ class OnDisconnect(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ON_DISCONNECT_CANCEL: _ClassVar[OnDisconnect]
     ON_DISCONNECT_CONTINUE: _ClassVar[OnDisconnect]
 
+class Durability(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DURABILITY_UNSPECIFIED: _ClassVar[Durability]
+    DURABILITY_SYNC: _ClassVar[Durability]
+    DURABILITY_ASYNC: _ClassVar[Durability]
+
 class InterruptWhen(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     INTERRUPT_WHEN_UNSPECIFIED: _ClassVar[InterruptWhen]
@@ -91,6 +97,9 @@ MULTITASK_STRATEGY_ROLLBACK: MultitaskStrategy
 ON_DISCONNECT_UNSPECIFIED: OnDisconnect
 ON_DISCONNECT_CANCEL: OnDisconnect
 ON_DISCONNECT_CONTINUE: OnDisconnect
+DURABILITY_UNSPECIFIED: Durability
+DURABILITY_SYNC: Durability
+DURABILITY_ASYNC: Durability
 INTERRUPT_WHEN_UNSPECIFIED: InterruptWhen
 INTERRUPT_WHEN_DURING: InterruptWhen
 INTERRUPT_WHEN_BEFORE: InterruptWhen

@@ -27,7 +27,7 @@ from lockstep_client.api.lockstep.v1 import enums_pb2 as lockstep_dot_v1_dot_enu
 from lockstep_client.api.lockstep.v1 import message_pb2 as lockstep_dot_v1_dot_message__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1elockstep/v1/runs_service.proto\x12\x0blockstep.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x17lockstep/v1/enums.proto\x1a\x19lockstep/v1/message.proto\"\xd8\x03\n\x10StreamRunRequest\x12\x11\n\tthread_id\x18\x01 \x01(\t\x12\x10\n\x08graph_id\x18\x02 \x01(\t\x12&\n\x05input\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12%\n\x07\x63ommand\x18\x04 \x01(\x0b\x32\x14.lockstep.v1.Command\x12-\n\x0cstream_modes\x18\x05 \x03(\x0e\x32\x17.lockstep.v1.StreamMode\x12\x18\n\x10interrupt_before\x18\x06 \x03(\t\x12\x17\n\x0finterrupt_after\x18\x07 \x03(\t\x12\x1a\n\rcheckpoint_id\x18\x08 \x01(\tH\x00\x88\x01\x01\x12:\n\x12multitask_strategy\x18\t \x01(\x0e\x32\x1e.lockstep.v1.MultitaskStrategy\x12\x30\n\ron_disconnect\x18\n \x01(\x0e\x32\x19.lockstep.v1.OnDisconnect\x12\'\n\x06\x63onfig\x18\x0b \x01(\x0b\x32\x17.google.protobuf.Struct\x12)\n\x08metadata\x18\x0c \x01(\x0b\x32\x17.google.protobuf.StructB\x10\n\x0e_checkpoint_id\"9\n\x11StreamRunResponse\x12$\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x15.lockstep.v1.RunEvent\"\xd6\x03\n\x0eWaitRunRequest\x12\x11\n\tthread_id\x18\x01 \x01(\t\x12\x10\n\x08graph_id\x18\x02 \x01(\t\x12&\n\x05input\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12%\n\x07\x63ommand\x18\x04 \x01(\x0b\x32\x14.lockstep.v1.Command\x12-\n\x0cstream_modes\x18\x05 \x03(\x0e\x32\x17.lockstep.v1.StreamMode\x12\x18\n\x10interrupt_before\x18\x06 \x03(\t\x12\x17\n\x0finterrupt_after\x18\x07 \x03(\t\x12\x1a\n\rcheckpoint_id\x18\x08 \x01(\tH\x00\x88\x01\x01\x12:\n\x12multitask_strategy\x18\t \x01(\x0e\x32\x1e.lockstep.v1.MultitaskStrategy\x12\x30\n\ron_disconnect\x18\n \x01(\x0e\x32\x19.lockstep.v1.OnDisconnect\x12\'\n\x06\x63onfig\x18\x0b \x01(\x0b\x32\x17.google.protobuf.Struct\x12)\n\x08metadata\x18\x0c \x01(\x0b\x32\x17.google.protobuf.StructB\x10\n\x0e_checkpoint_id\"\x87\x02\n\x0fWaitRunResponse\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x11\n\tthread_id\x18\x02 \x01(\t\x12&\n\x06status\x18\x03 \x01(\x0e\x32\x16.lockstep.v1.RunStatus\x12\'\n\x06values\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12*\n\ninterrupts\x18\x05 \x03(\x0b\x32\x16.lockstep.v1.Interrupt\x12$\n\x05\x65rror\x18\x06 \x01(\x0b\x32\x15.lockstep.v1.RunError\x12.\n\ncheckpoint\x18\x07 \x01(\x0b\x32\x1a.lockstep.v1.CheckpointRef\"\xd8\x03\n\x10\x43reateRunRequest\x12\x11\n\tthread_id\x18\x01 \x01(\t\x12\x10\n\x08graph_id\x18\x02 \x01(\t\x12&\n\x05input\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12%\n\x07\x63ommand\x18\x04 \x01(\x0b\x32\x14.lockstep.v1.Command\x12-\n\x0cstream_modes\x18\x05 \x03(\x0e\x32\x17.lockstep.v1.StreamMode\x12\x18\n\x10interrupt_before\x18\x06 \x03(\t\x12\x17\n\x0finterrupt_after\x18\x07 \x03(\t\x12\x1a\n\rcheckpoint_id\x18\x08 \x01(\tH\x00\x88\x01\x01\x12:\n\x12multitask_strategy\x18\t \x01(\x0e\x32\x1e.lockstep.v1.MultitaskStrategy\x12\x30\n\ron_disconnect\x18\n \x01(\x0e\x32\x19.lockstep.v1.OnDisconnect\x12\'\n\x06\x63onfig\x18\x0b \x01(\x0b\x32\x17.google.protobuf.Struct\x12)\n\x08metadata\x18\x0c \x01(\x0b\x32\x17.google.protobuf.StructB\x10\n\x0e_checkpoint_id\"2\n\x11\x43reateRunResponse\x12\x1d\n\x03run\x18\x01 \x01(\x0b\x32\x10.lockstep.v1.Run\" \n\x0eJoinRunRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\"7\n\x0fJoinRunResponse\x12$\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x15.lockstep.v1.RunEvent\"0\n\x10\x43\x61ncelRunRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x0c\n\x04wait\x18\x02 \x01(\x08\"2\n\x11\x43\x61ncelRunResponse\x12\x1d\n\x03run\x18\x01 \x01(\x0b\x32\x10.lockstep.v1.Run\"s\n\x0fListRunsRequest\x12\x11\n\tthread_id\x18\x01 \x01(\t\x12&\n\x06status\x18\x02 \x01(\x0e\x32\x16.lockstep.v1.RunStatus\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"K\n\x10ListRunsResponse\x12\x1e\n\x04runs\x18\x01 \x03(\x0b\x32\x10.lockstep.v1.Run\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t2\xc3\x03\n\x04Runs\x12L\n\tStreamRun\x12\x1d.lockstep.v1.StreamRunRequest\x1a\x1e.lockstep.v1.StreamRunResponse0\x01\x12\x44\n\x07WaitRun\x12\x1b.lockstep.v1.WaitRunRequest\x1a\x1c.lockstep.v1.WaitRunResponse\x12J\n\tCreateRun\x12\x1d.lockstep.v1.CreateRunRequest\x1a\x1e.lockstep.v1.CreateRunResponse\x12\x46\n\x07JoinRun\x12\x1b.lockstep.v1.JoinRunRequest\x1a\x1c.lockstep.v1.JoinRunResponse0\x01\x12J\n\tCancelRun\x12\x1d.lockstep.v1.CancelRunRequest\x1a\x1e.lockstep.v1.CancelRunResponse\x12G\n\x08ListRuns\x12\x1c.lockstep.v1.ListRunsRequest\x1a\x1d.lockstep.v1.ListRunsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1elockstep/v1/runs_service.proto\x12\x0blockstep.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x17lockstep/v1/enums.proto\x1a\x19lockstep/v1/message.proto\"\x85\x04\n\x10StreamRunRequest\x12\x11\n\tthread_id\x18\x01 \x01(\t\x12\x10\n\x08graph_id\x18\x02 \x01(\t\x12&\n\x05input\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12%\n\x07\x63ommand\x18\x04 \x01(\x0b\x32\x14.lockstep.v1.Command\x12-\n\x0cstream_modes\x18\x05 \x03(\x0e\x32\x17.lockstep.v1.StreamMode\x12\x18\n\x10interrupt_before\x18\x06 \x03(\t\x12\x17\n\x0finterrupt_after\x18\x07 \x03(\t\x12\x1a\n\rcheckpoint_id\x18\x08 \x01(\tH\x00\x88\x01\x01\x12:\n\x12multitask_strategy\x18\t \x01(\x0e\x32\x1e.lockstep.v1.MultitaskStrategy\x12\x30\n\ron_disconnect\x18\n \x01(\x0e\x32\x19.lockstep.v1.OnDisconnect\x12\'\n\x06\x63onfig\x18\x0b \x01(\x0b\x32\x17.google.protobuf.Struct\x12)\n\x08metadata\x18\x0c \x01(\x0b\x32\x17.google.protobuf.Struct\x12+\n\ndurability\x18\r \x01(\x0e\x32\x17.lockstep.v1.DurabilityB\x10\n\x0e_checkpoint_id\"9\n\x11StreamRunResponse\x12$\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x15.lockstep.v1.RunEvent\"\x83\x04\n\x0eWaitRunRequest\x12\x11\n\tthread_id\x18\x01 \x01(\t\x12\x10\n\x08graph_id\x18\x02 \x01(\t\x12&\n\x05input\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12%\n\x07\x63ommand\x18\x04 \x01(\x0b\x32\x14.lockstep.v1.Command\x12-\n\x0cstream_modes\x18\x05 \x03(\x0e\x32\x17.lockstep.v1.StreamMode\x12\x18\n\x10interrupt_before\x18\x06 \x03(\t\x12\x17\n\x0finterrupt_after\x18\x07 \x03(\t\x12\x1a\n\rcheckpoint_id\x18\x08 \x01(\tH\x00\x88\x01\x01\x12:\n\x12multitask_strategy\x18\t \x01(\x0e\x32\x1e.lockstep.v1.MultitaskStrategy\x12\x30\n\ron_disconnect\x18\n \x01(\x0e\x32\x19.lockstep.v1.OnDisconnect\x12\'\n\x06\x63onfig\x18\x0b \x01(\x0b\x32\x17.google.protobuf.Struct\x12)\n\x08metadata\x18\x0c \x01(\x0b\x32\x17.google.protobuf.Struct\x12+\n\ndurability\x18\r \x01(\x0e\x32\x17.lockstep.v1.DurabilityB\x10\n\x0e_checkpoint_id\"\x87\x02\n\x0fWaitRunResponse\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x11\n\tthread_id\x18\x02 \x01(\t\x12&\n\x06status\x18\x03 \x01(\x0e\x32\x16.lockstep.v1.RunStatus\x12\'\n\x06values\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12*\n\ninterrupts\x18\x05 \x03(\x0b\x32\x16.lockstep.v1.Interrupt\x12$\n\x05\x65rror\x18\x06 \x01(\x0b\x32\x15.lockstep.v1.RunError\x12.\n\ncheckpoint\x18\x07 \x01(\x0b\x32\x1a.lockstep.v1.CheckpointRef\"\x85\x04\n\x10\x43reateRunRequest\x12\x11\n\tthread_id\x18\x01 \x01(\t\x12\x10\n\x08graph_id\x18\x02 \x01(\t\x12&\n\x05input\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12%\n\x07\x63ommand\x18\x04 \x01(\x0b\x32\x14.lockstep.v1.Command\x12-\n\x0cstream_modes\x18\x05 \x03(\x0e\x32\x17.lockstep.v1.StreamMode\x12\x18\n\x10interrupt_before\x18\x06 \x03(\t\x12\x17\n\x0finterrupt_after\x18\x07 \x03(\t\x12\x1a\n\rcheckpoint_id\x18\x08 \x01(\tH\x00\x88\x01\x01\x12:\n\x12multitask_strategy\x18\t \x01(\x0e\x32\x1e.lockstep.v1.MultitaskStrategy\x12\x30\n\ron_disconnect\x18\n \x01(\x0e\x32\x19.lockstep.v1.OnDisconnect\x12\'\n\x06\x63onfig\x18\x0b \x01(\x0b\x32\x17.google.protobuf.Struct\x12)\n\x08metadata\x18\x0c \x01(\x0b\x32\x17.google.protobuf.Struct\x12+\n\ndurability\x18\r \x01(\x0e\x32\x17.lockstep.v1.DurabilityB\x10\n\x0e_checkpoint_id\"2\n\x11\x43reateRunResponse\x12\x1d\n\x03run\x18\x01 \x01(\x0b\x32\x10.lockstep.v1.Run\" \n\x0eJoinRunRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\"7\n\x0fJoinRunResponse\x12$\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x15.lockstep.v1.RunEvent\"0\n\x10\x43\x61ncelRunRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x0c\n\x04wait\x18\x02 \x01(\x08\"2\n\x11\x43\x61ncelRunResponse\x12\x1d\n\x03run\x18\x01 \x01(\x0b\x32\x10.lockstep.v1.Run\"s\n\x0fListRunsRequest\x12\x11\n\tthread_id\x18\x01 \x01(\t\x12&\n\x06status\x18\x02 \x01(\x0e\x32\x16.lockstep.v1.RunStatus\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"K\n\x10ListRunsResponse\x12\x1e\n\x04runs\x18\x01 \x03(\x0b\x32\x10.lockstep.v1.Run\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t2\xc3\x03\n\x04Runs\x12L\n\tStreamRun\x12\x1d.lockstep.v1.StreamRunRequest\x1a\x1e.lockstep.v1.StreamRunResponse0\x01\x12\x44\n\x07WaitRun\x12\x1b.lockstep.v1.WaitRunRequest\x1a\x1c.lockstep.v1.WaitRunResponse\x12J\n\tCreateRun\x12\x1d.lockstep.v1.CreateRunRequest\x1a\x1e.lockstep.v1.CreateRunResponse\x12\x46\n\x07JoinRun\x12\x1b.lockstep.v1.JoinRunRequest\x1a\x1c.lockstep.v1.JoinRunResponse0\x01\x12J\n\tCancelRun\x12\x1d.lockstep.v1.CancelRunRequest\x1a\x1e.lockstep.v1.CancelRunResponse\x12G\n\x08ListRuns\x12\x1c.lockstep.v1.ListRunsRequest\x1a\x1d.lockstep.v1.ListRunsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,29 +35,29 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'lockstep_client.api.lockste
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_STREAMRUNREQUEST']._serialized_start=130
-  _globals['_STREAMRUNREQUEST']._serialized_end=602
-  _globals['_STREAMRUNRESPONSE']._serialized_start=604
-  _globals['_STREAMRUNRESPONSE']._serialized_end=661
-  _globals['_WAITRUNREQUEST']._serialized_start=664
-  _globals['_WAITRUNREQUEST']._serialized_end=1134
-  _globals['_WAITRUNRESPONSE']._serialized_start=1137
-  _globals['_WAITRUNRESPONSE']._serialized_end=1400
-  _globals['_CREATERUNREQUEST']._serialized_start=1403
-  _globals['_CREATERUNREQUEST']._serialized_end=1875
-  _globals['_CREATERUNRESPONSE']._serialized_start=1877
-  _globals['_CREATERUNRESPONSE']._serialized_end=1927
-  _globals['_JOINRUNREQUEST']._serialized_start=1929
-  _globals['_JOINRUNREQUEST']._serialized_end=1961
-  _globals['_JOINRUNRESPONSE']._serialized_start=1963
-  _globals['_JOINRUNRESPONSE']._serialized_end=2018
-  _globals['_CANCELRUNREQUEST']._serialized_start=2020
-  _globals['_CANCELRUNREQUEST']._serialized_end=2068
-  _globals['_CANCELRUNRESPONSE']._serialized_start=2070
-  _globals['_CANCELRUNRESPONSE']._serialized_end=2120
-  _globals['_LISTRUNSREQUEST']._serialized_start=2122
-  _globals['_LISTRUNSREQUEST']._serialized_end=2237
-  _globals['_LISTRUNSRESPONSE']._serialized_start=2239
-  _globals['_LISTRUNSRESPONSE']._serialized_end=2314
-  _globals['_RUNS']._serialized_start=2317
-  _globals['_RUNS']._serialized_end=2768
+  _globals['_STREAMRUNREQUEST']._serialized_end=647
+  _globals['_STREAMRUNRESPONSE']._serialized_start=649
+  _globals['_STREAMRUNRESPONSE']._serialized_end=706
+  _globals['_WAITRUNREQUEST']._serialized_start=709
+  _globals['_WAITRUNREQUEST']._serialized_end=1224
+  _globals['_WAITRUNRESPONSE']._serialized_start=1227
+  _globals['_WAITRUNRESPONSE']._serialized_end=1490
+  _globals['_CREATERUNREQUEST']._serialized_start=1493
+  _globals['_CREATERUNREQUEST']._serialized_end=2010
+  _globals['_CREATERUNRESPONSE']._serialized_start=2012
+  _globals['_CREATERUNRESPONSE']._serialized_end=2062
+  _globals['_JOINRUNREQUEST']._serialized_start=2064
+  _globals['_JOINRUNREQUEST']._serialized_end=2096
+  _globals['_JOINRUNRESPONSE']._serialized_start=2098
+  _globals['_JOINRUNRESPONSE']._serialized_end=2153
+  _globals['_CANCELRUNREQUEST']._serialized_start=2155
+  _globals['_CANCELRUNREQUEST']._serialized_end=2203
+  _globals['_CANCELRUNRESPONSE']._serialized_start=2205
+  _globals['_CANCELRUNRESPONSE']._serialized_end=2255
+  _globals['_LISTRUNSREQUEST']._serialized_start=2257
+  _globals['_LISTRUNSREQUEST']._serialized_end=2372
+  _globals['_LISTRUNSRESPONSE']._serialized_start=2374
+  _globals['_LISTRUNSRESPONSE']._serialized_end=2449
+  _globals['_RUNS']._serialized_start=2452
+  _globals['_RUNS']._serialized_end=2903
 # @@protoc_insertion_point(module_scope)

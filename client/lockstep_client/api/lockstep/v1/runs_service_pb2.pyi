@@ -10,7 +10,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class StreamRunRequest(_message.Message):
-    __slots__ = ("thread_id", "graph_id", "input", "command", "stream_modes", "interrupt_before", "interrupt_after", "checkpoint_id", "multitask_strategy", "on_disconnect", "config", "metadata")
+    __slots__ = ("thread_id", "graph_id", "input", "command", "stream_modes", "interrupt_before", "interrupt_after", "checkpoint_id", "multitask_strategy", "on_disconnect", "config", "metadata", "durability")
     THREAD_ID_FIELD_NUMBER: _ClassVar[int]
     GRAPH_ID_FIELD_NUMBER: _ClassVar[int]
     INPUT_FIELD_NUMBER: _ClassVar[int]
@@ -23,6 +23,7 @@ class StreamRunRequest(_message.Message):
     ON_DISCONNECT_FIELD_NUMBER: _ClassVar[int]
     CONFIG_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
+    DURABILITY_FIELD_NUMBER: _ClassVar[int]
     thread_id: str
     graph_id: str
     input: _struct_pb2.Struct
@@ -35,7 +36,8 @@ class StreamRunRequest(_message.Message):
     on_disconnect: _enums_pb2.OnDisconnect
     config: _struct_pb2.Struct
     metadata: _struct_pb2.Struct
-    def __init__(self, thread_id: _Optional[str] = ..., graph_id: _Optional[str] = ..., input: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., command: _Optional[_Union[_message_pb2.Command, _Mapping]] = ..., stream_modes: _Optional[_Iterable[_Union[_enums_pb2.StreamMode, str]]] = ..., interrupt_before: _Optional[_Iterable[str]] = ..., interrupt_after: _Optional[_Iterable[str]] = ..., checkpoint_id: _Optional[str] = ..., multitask_strategy: _Optional[_Union[_enums_pb2.MultitaskStrategy, str]] = ..., on_disconnect: _Optional[_Union[_enums_pb2.OnDisconnect, str]] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    durability: _enums_pb2.Durability
+    def __init__(self, thread_id: _Optional[str] = ..., graph_id: _Optional[str] = ..., input: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., command: _Optional[_Union[_message_pb2.Command, _Mapping]] = ..., stream_modes: _Optional[_Iterable[_Union[_enums_pb2.StreamMode, str]]] = ..., interrupt_before: _Optional[_Iterable[str]] = ..., interrupt_after: _Optional[_Iterable[str]] = ..., checkpoint_id: _Optional[str] = ..., multitask_strategy: _Optional[_Union[_enums_pb2.MultitaskStrategy, str]] = ..., on_disconnect: _Optional[_Union[_enums_pb2.OnDisconnect, str]] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., durability: _Optional[_Union[_enums_pb2.Durability, str]] = ...) -> None: ...
 
 class StreamRunResponse(_message.Message):
     __slots__ = ("event",)
@@ -44,7 +46,7 @@ class StreamRunResponse(_message.Message):
     def __init__(self, event: _Optional[_Union[_message_pb2.RunEvent, _Mapping]] = ...) -> None: ...
 
 class WaitRunRequest(_message.Message):
-    __slots__ = ("thread_id", "graph_id", "input", "command", "stream_modes", "interrupt_before", "interrupt_after", "checkpoint_id", "multitask_strategy", "on_disconnect", "config", "metadata")
+    __slots__ = ("thread_id", "graph_id", "input", "command", "stream_modes", "interrupt_before", "interrupt_after", "checkpoint_id", "multitask_strategy", "on_disconnect", "config", "metadata", "durability")
     THREAD_ID_FIELD_NUMBER: _ClassVar[int]
     GRAPH_ID_FIELD_NUMBER: _ClassVar[int]
     INPUT_FIELD_NUMBER: _ClassVar[int]
@@ -57,6 +59,7 @@ class WaitRunRequest(_message.Message):
     ON_DISCONNECT_FIELD_NUMBER: _ClassVar[int]
     CONFIG_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
+    DURABILITY_FIELD_NUMBER: _ClassVar[int]
     thread_id: str
     graph_id: str
     input: _struct_pb2.Struct
@@ -69,7 +72,8 @@ class WaitRunRequest(_message.Message):
     on_disconnect: _enums_pb2.OnDisconnect
     config: _struct_pb2.Struct
     metadata: _struct_pb2.Struct
-    def __init__(self, thread_id: _Optional[str] = ..., graph_id: _Optional[str] = ..., input: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., command: _Optional[_Union[_message_pb2.Command, _Mapping]] = ..., stream_modes: _Optional[_Iterable[_Union[_enums_pb2.StreamMode, str]]] = ..., interrupt_before: _Optional[_Iterable[str]] = ..., interrupt_after: _Optional[_Iterable[str]] = ..., checkpoint_id: _Optional[str] = ..., multitask_strategy: _Optional[_Union[_enums_pb2.MultitaskStrategy, str]] = ..., on_disconnect: _Optional[_Union[_enums_pb2.OnDisconnect, str]] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    durability: _enums_pb2.Durability
+    def __init__(self, thread_id: _Optional[str] = ..., graph_id: _Optional[str] = ..., input: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., command: _Optional[_Union[_message_pb2.Command, _Mapping]] = ..., stream_modes: _Optional[_Iterable[_Union[_enums_pb2.StreamMode, str]]] = ..., interrupt_before: _Optional[_Iterable[str]] = ..., interrupt_after: _Optional[_Iterable[str]] = ..., checkpoint_id: _Optional[str] = ..., multitask_strategy: _Optional[_Union[_enums_pb2.MultitaskStrategy, str]] = ..., on_disconnect: _Optional[_Union[_enums_pb2.OnDisconnect, str]] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., durability: _Optional[_Union[_enums_pb2.Durability, str]] = ...) -> None: ...
 
 class WaitRunResponse(_message.Message):
     __slots__ = ("run_id", "thread_id", "status", "values", "interrupts", "error", "checkpoint")
@@ -90,7 +94,7 @@ class WaitRunResponse(_message.Message):
     def __init__(self, run_id: _Optional[str] = ..., thread_id: _Optional[str] = ..., status: _Optional[_Union[_enums_pb2.RunStatus, str]] = ..., values: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., interrupts: _Optional[_Iterable[_Union[_message_pb2.Interrupt, _Mapping]]] = ..., error: _Optional[_Union[_message_pb2.RunError, _Mapping]] = ..., checkpoint: _Optional[_Union[_message_pb2.CheckpointRef, _Mapping]] = ...) -> None: ...
 
 class CreateRunRequest(_message.Message):
-    __slots__ = ("thread_id", "graph_id", "input", "command", "stream_modes", "interrupt_before", "interrupt_after", "checkpoint_id", "multitask_strategy", "on_disconnect", "config", "metadata")
+    __slots__ = ("thread_id", "graph_id", "input", "command", "stream_modes", "interrupt_before", "interrupt_after", "checkpoint_id", "multitask_strategy", "on_disconnect", "config", "metadata", "durability")
     THREAD_ID_FIELD_NUMBER: _ClassVar[int]
     GRAPH_ID_FIELD_NUMBER: _ClassVar[int]
     INPUT_FIELD_NUMBER: _ClassVar[int]
@@ -103,6 +107,7 @@ class CreateRunRequest(_message.Message):
     ON_DISCONNECT_FIELD_NUMBER: _ClassVar[int]
     CONFIG_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
+    DURABILITY_FIELD_NUMBER: _ClassVar[int]
     thread_id: str
     graph_id: str
     input: _struct_pb2.Struct
@@ -115,7 +120,8 @@ class CreateRunRequest(_message.Message):
     on_disconnect: _enums_pb2.OnDisconnect
     config: _struct_pb2.Struct
     metadata: _struct_pb2.Struct
-    def __init__(self, thread_id: _Optional[str] = ..., graph_id: _Optional[str] = ..., input: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., command: _Optional[_Union[_message_pb2.Command, _Mapping]] = ..., stream_modes: _Optional[_Iterable[_Union[_enums_pb2.StreamMode, str]]] = ..., interrupt_before: _Optional[_Iterable[str]] = ..., interrupt_after: _Optional[_Iterable[str]] = ..., checkpoint_id: _Optional[str] = ..., multitask_strategy: _Optional[_Union[_enums_pb2.MultitaskStrategy, str]] = ..., on_disconnect: _Optional[_Union[_enums_pb2.OnDisconnect, str]] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    durability: _enums_pb2.Durability
+    def __init__(self, thread_id: _Optional[str] = ..., graph_id: _Optional[str] = ..., input: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., command: _Optional[_Union[_message_pb2.Command, _Mapping]] = ..., stream_modes: _Optional[_Iterable[_Union[_enums_pb2.StreamMode, str]]] = ..., interrupt_before: _Optional[_Iterable[str]] = ..., interrupt_after: _Optional[_Iterable[str]] = ..., checkpoint_id: _Optional[str] = ..., multitask_strategy: _Optional[_Union[_enums_pb2.MultitaskStrategy, str]] = ..., on_disconnect: _Optional[_Union[_enums_pb2.OnDisconnect, str]] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., durability: _Optional[_Union[_enums_pb2.Durability, str]] = ...) -> None: ...
 
 class CreateRunResponse(_message.Message):
     __slots__ = ("run",)
