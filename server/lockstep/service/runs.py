@@ -620,9 +620,18 @@ class RunManager:
                 await asyncio.wait(pending, timeout=5)
 
     def _forget_old(self) -> None:
-        if len(self.runs) <= self.keep_finished:
+        """Keep at most `keep_finished` runs: drop the oldest finished ones. Runs are
+        kept in start order, so this looks at the oldest few, not at all of them."""
+        excess = len(self.runs) - self.keep_finished
+        if excess <= 0:
             return
-        for run_id in [r.run_id for r in self.runs.values() if r.done][: len(self.runs) - self.keep_finished]:
+        old = []
+        for run_id, run in self.runs.items():
+            if run.done:
+                old.append(run_id)
+                if len(old) == excess:
+                    break
+        for run_id in old:
             del self.runs[run_id]
 
 
