@@ -250,12 +250,8 @@ class SqliteSaver(BaseSaver):
         if getattr(self._local, "ops", None) is not None:
             yield  # nested: the outer batch commits
             return
-        ops: list[Op] = []
-        self._local.ops = ops
-        try:
+        with self._collecting() as ops:
             yield
-        finally:
-            self._local.ops = None
         if ops:
             self._commit(_Batch(ops))
 
@@ -268,13 +264,19 @@ class SqliteSaver(BaseSaver):
             raise lane.failed
         if getattr(self._local, "ops", None) is not None:
             raise RuntimeError("batch_later cannot be nested in another batch")
+        with self._collecting() as ops:
+            yield
+        self._enqueue(_Batch(ops, on_done, lane))
+
+    @contextlib.contextmanager
+    def _collecting(self) -> Iterator[list[Op]]:
+        """Puts made on this thread meanwhile go into the list, not to the file."""
         ops: list[Op] = []
         self._local.ops = ops
         try:
-            yield
+            yield ops
         finally:
             self._local.ops = None
-        self._enqueue(_Batch(ops, on_done, lane))
 
     def _write(self, op: Op) -> None:
         ops = getattr(self._local, "ops", None)
