@@ -99,6 +99,17 @@ def history(server, thread_id):
     return list(server.threads.GetStateHistory(req, timeout=TIMEOUT).states)
 
 
+def head_step(server, thread_id) -> int:
+    """The step of the thread's newest checkpoint; -2 while the run has not made the thread yet."""
+    try:
+        states = history(server, thread_id)
+    except grpc.RpcError as err:
+        if err.code() != grpc.StatusCode.NOT_FOUND:
+            raise
+        return -2
+    return states[0].metadata.step if states else -2
+
+
 def thread_status(server, thread_id):
     req = threads_service_pb2.GetThreadRequest(thread_id=thread_id)
     return server.threads.GetThread(req, timeout=TIMEOUT).thread.status
@@ -226,7 +237,7 @@ def test_the_database_is_locked(server, faults, tmp_path):
     )
     worker.start()
     deadline = time.monotonic() + 10
-    while not history(srv, "t") or history(srv, "t")[0].metadata.step < 2:
+    while head_step(srv, "t") < 2:
         assert time.monotonic() < deadline, "the run did not reach c"
         time.sleep(0.01)
     # Another process takes the write lock while c runs, and holds it past c's save.
