@@ -78,9 +78,9 @@ def leave(token) -> None:
 _stop: ContextVar[Any] = ContextVar("lockstep_stop", default=None)
 
 
-def stop_requested() -> bool:
-    event = _stop.get()
-    return event is not None and event.is_set()
+def stop_event() -> Any:
+    """The run's stop event (or None): a run reads it once and tests it at each step."""
+    return _stop.get()
 
 
 def set_stop_event(event: Any) -> None:

@@ -230,6 +230,8 @@ class CompiledGraph:
         saved = self._saved(config)
         loop = self._loop(config, saved, stream_mode, kw)
         loop.final_only = final_only
+        loop.write_behind = context.write_behind()
+        stop = context.stop_event()  # set from outside to stop the run at a step boundary
         single = _single(stream_mode if stream_mode is not None else self.stream_mode)
         run_config = config or {}
         loop.start(input)
@@ -238,7 +240,7 @@ class CompiledGraph:
             if loop.events or loop.saves:
                 yield from self._drain(loop, single)
             for index, task in enumerate(tasks):
-                if context.stop_requested():
+                if stop is not None and stop.is_set():
                     # Stopped from outside mid-step: finished tasks' writes stay
                     # pending on the checkpoint; the rest run on resume.
                     loop.status = "cancelled"
@@ -258,8 +260,10 @@ class CompiledGraph:
                 # (as LangGraph emits each task's as it finishes), then the error.
                 yield from self._drain(loop, single)
                 raise
-            yield from self._drain(loop, single)
-            if context.stop_requested():
+            self._flush(loop)
+            if loop.events:
+                yield from self._drain(loop, single)
+            if stop is not None and stop.is_set():
                 loop.status = "cancelled"  # stopped at a step boundary, checkpoint saved
                 yield from self._final(loop)
                 return
@@ -453,7 +457,7 @@ class CompiledGraph:
         if loop.saves:
             saves, loop.saves = loop.saves, []
             if self.checkpointer is not None:
-                saver, behind = self.checkpointer, context.write_behind()
+                saver, behind = self.checkpointer, loop.write_behind
                 if behind is not None:  # queued: the run's events wait for it instead
                     behind(saver, lambda: _put_each(saver, saves))
                 else:

@@ -127,6 +127,9 @@ class Loop:
     # event is put off (LATER) until it is known to be the last (read_final).
     final_only = False
     last_chunk: Any = None
+    # How the run hands its saves to the store without waiting (context.write_behind,
+    # read once per run); None: it saves each step as it ends.
+    write_behind: Any = None
     # (checkpoint id, the (node, triggers) found triggered when the loop made it)
     _planned: tuple[str, list[tuple[str, tuple[str, ...]]]] | None = None
 
