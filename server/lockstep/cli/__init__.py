@@ -6,7 +6,6 @@ what it prints (text for people, `--json` for scripts).
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 
@@ -16,6 +15,7 @@ __all__ = ["main", "parser"]
 
 
 def serve(args) -> int:
+    from lockstep.service import eventloop
     from lockstep.service.server import Settings, serve
 
     try:
@@ -28,7 +28,7 @@ def serve(args) -> int:
             security=_security(args),
             limits=_limits(args),
         )
-        asyncio.run(serve(settings))
+        eventloop.run(serve(settings), args.loop)
     except (OSError, ValueError, ImportError, AttributeError, TypeError) as exc:
         print(f"lockstep: {exc}", file=sys.stderr)
         return 2

@@ -161,6 +161,11 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
         "default) while the next step runs, sync before it starts; events wait for "
         "their checkpoint either way (default %(default)s)",
     )  # fmt: skip
+    serve.add_argument(
+        "--loop", choices=("auto", "asyncio", "uvloop"), default="auto",
+        help="the event loop: uvloop is faster (pip install 'lockstep[uvloop]'); auto uses "
+        "it when installed (default %(default)s)",
+    )  # fmt: skip
     _add_serve_security(serve)
     _add_serve_limits(serve)
 

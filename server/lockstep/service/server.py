@@ -117,13 +117,14 @@ async def serve(settings: Settings) -> None:
     server = Server(settings)
     await server.start()
     host = settings.address.rsplit(":", 1)[0]
+    loop = asyncio.get_running_loop()
     print(
         f"lockstep serving {', '.join(server.hosting.graphs) or 'no graphs'} "
-        f"on {host}:{server.port} (store {settings.store}): {settings.security.describe()}",
+        f"on {host}:{server.port} (store {settings.store}, event loop "
+        f"{type(loop).__module__.split('.')[0]}): {settings.security.describe()}",
         flush=True,
     )
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     loop.add_signal_handler(signal.SIGUSR1, server.report)
