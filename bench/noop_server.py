@@ -6,8 +6,6 @@ four values events, end) and does no other work.
 
 from __future__ import annotations
 
-import asyncio
-
 import grpc
 
 from lockstep_client import convert
@@ -48,4 +46,7 @@ if __name__ == "__main__":
         print(f"noop server on 127.0.0.1:{port}", flush=True)
         await server.wait_for_termination()
 
-    asyncio.run(main())
+    # The same event loop as `lockstep serve` picks (uvloop when installed): a fair peer.
+    from lockstep.service import eventloop
+
+    eventloop.run(main())

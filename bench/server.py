@@ -19,6 +19,7 @@ import time
 import uuid
 from pathlib import Path
 
+from lockstep.service import eventloop
 from lockstep_client import AsyncClient
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,6 +93,7 @@ def main() -> None:
         )
         noop = spawn([str(ROOT / "bench" / "noop_server.py"), f"127.0.0.1:{nport}"], nport)
         try:
+            print(f"event loop of both servers: {eventloop.chosen()}")
             print(f"{'server':<10} {'conc':>4} {'calls/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
             results = {}
             for concurrency in (1, 16):
