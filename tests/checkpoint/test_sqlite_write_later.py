@@ -80,3 +80,15 @@ def test_close_commits_what_is_queued(tmp_path):
         saver.write_later(_insert(f"n{i}"))
     saver.close()
     assert _notes(path) == [f"n{i}" for i in range(20)]
+
+
+def test_a_write_that_need_not_hurry_is_written_soon_all_the_same(tmp_path):
+    """A run's start records wait a moment for its first checkpoint; alone, they
+    are still written within milliseconds."""
+    path = tmp_path / "s.db"
+    saver = _saver(path)
+    done = threading.Event()
+    saver.write_later(_insert("alone"), lambda _error: done.set(), hurry=False)
+    assert done.wait(1)
+    assert _notes(path) == ["alone"]
+    saver.close()

@@ -106,6 +106,10 @@ WITH RECURSIVE chain(channel, kind, data, base, depth) AS (
 SELECT channel, kind, data, base FROM chain ORDER BY channel, depth DESC
 """
 
+# How long the flusher holds records that need not hurry (a run's start) for the
+# run's first checkpoint, to commit them together.
+_GATHER_SECONDS = 0.002
+
 # Above this many checkpoints, `list` reads the thread's blobs in one pass
 # instead of walking each checkpoint's chains separately (they overlap)...
 _PRELOAD_AT = 8
@@ -151,7 +155,8 @@ class SqliteSaver(BaseSaver):
         self._local = threading.local()  # the batch being collected on this thread
         self._queue_lock = threading.Lock()
         self._queue: list[_Batch] = []  # batches waiting for a commit
-        self._wake = threading.Event()  # set when write_later queued a batch
+        self._wake = threading.Event()  # set when a batch is queued for the flusher
+        self._hurry = threading.Event()  # set when one queued should not wait for company
         self._flusher: threading.Thread | None = None
         self._closing = False
         if isinstance(path_or_conn, sqlite3.Connection):
@@ -301,7 +306,7 @@ class SqliteSaver(BaseSaver):
         if group:
             self._commit_group(group)
 
-    def write_later(self, op: Op, on_done: Done | None = None) -> None:
+    def write_later(self, op: Op, on_done: Done | None = None, hurry: bool = True) -> None:
         """Queue a write of the caller's own tables in this file, without waiting.
 
         It commits in order with everything queued before and after it (a
@@ -309,11 +314,15 @@ class SqliteSaver(BaseSaver):
         a run's commit takes it along, or a flusher thread commits it if no run
         does. `on_done` is told the outcome. For records the server keeps beside
         the checkpoints, written from the event loop, which must not wait on disk.
+        With `hurry=False` the flusher waits a moment for a batch that hurries
+        (a run's first checkpoint) to commit both at once.
         """
-        self._enqueue(_Batch([op], on_done))
+        self._enqueue(_Batch([op], on_done), hurry)
 
-    def _enqueue(self, batch: _Batch) -> None:
+    def _enqueue(self, batch: _Batch, hurry: bool = True) -> None:
         """Queue a batch for the flusher thread (started on first use)."""
+        if hurry:
+            self._hurry.set()
         with self._queue_lock:
             self._queue.append(batch)
             if self._flusher is None:
@@ -332,6 +341,9 @@ class SqliteSaver(BaseSaver):
     def _flush_forever(self) -> None:
         while not self._closing:
             self._wake.wait()
+            if not self._hurry.is_set():
+                self._hurry.wait(_GATHER_SECONDS)  # only records so far: wait for their run's step
+            self._hurry.clear()
             self._wake.clear()
             with self._lock:
                 self._commit_queued()

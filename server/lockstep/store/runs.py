@@ -232,7 +232,7 @@ class SqliteRunStore(RunStore):
                 if self._records.get(record.run_id) is record:
                     del self._records[record.run_id]
 
-        self._saver.write_later(op, done)
+        self._saver.write_later(op, done, hurry=False)  # see SqliteThreadStore._saved
 
     def _deleted(self, thread_id: str) -> None:
         # Waited for: reads come from the table, which must not show them meanwhile.

@@ -151,6 +151,7 @@ class SqliteThreadStore(ThreadStore):
                 f"INSERT OR REPLACE INTO threads ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", row
             ),
             _logged(f"thread {record.thread_id}: its record"),
+            hurry=False,  # a run's first checkpoint will take it along
         )
 
 
