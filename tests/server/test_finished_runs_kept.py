@@ -4,6 +4,7 @@ default) and forgets older ones, which then answer from the store."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 from lockstep import registry
@@ -38,4 +39,42 @@ def test_only_the_newest_finished_runs_stay_in_memory(tmp_path):
     old = manager.get(ids[0])
     assert old.status == enums_pb2.RUN_STATUS_SUCCESS and old.done
     assert [e.WhichOneof("event") for e in old.events] == ["metadata", "end"]
+    store.flush()
+
+
+def test_a_run_is_on_disk_before_a_client_hears_of_it(tmp_path):
+    """A resume from a breakpoint first shows the state it starts from, which needs no
+    new checkpoint, so nothing else makes the run's record durable before its
+    metadata goes out: a restart then would not know a run the client was told of."""
+    path = tmp_path / "lockstep.db"
+    store = open_store(f"sqlite:///{path}")
+    graphs = registry.load([f"seed={EXAMPLE}:graph"], store.saver)
+    manager = RunManager(Hosting(graphs, store))
+
+    def on_disk(run_id: str) -> bool:
+        with sqlite3.connect(path) as db:
+            return db.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone() is not None
+
+    async def run(thread: str, payload: dict | None) -> tuple[bool, int]:
+        req = runs_service_pb2.StreamRunRequest(
+            thread_id=thread, graph_id="seed", interrupt_before=["step_2", "step_3"]
+        )
+        if payload is not None:
+            req.input.CopyFrom(convert.to_struct(payload))
+        started = await manager.start(req)
+        told = None
+        async for event in started.follow():
+            if event.HasField("metadata"):
+                told = on_disk(event.metadata.run_id)
+        return told, started.status
+
+    async def main() -> None:
+        for i in range(5):
+            thread = f"t{i}"
+            assert await run(thread, {"input": "hi"}) == (True, enums_pb2.RUN_STATUS_INTERRUPTED)
+            told, status = await run(thread, None)  # from step_2's breakpoint to step_3's
+            assert status == enums_pb2.RUN_STATUS_INTERRUPTED
+            assert told, "the client heard of a run the store did not have yet"
+
+    asyncio.run(main())
     store.flush()

@@ -348,8 +348,16 @@ class RunManager:
         self.runs[run.run_id] = run
         self._save(run)
         self._forget_old()
+        await self._recorded(run)
         self._emit_metadata(run)
         return run
+
+    async def _recorded(self, run: Run) -> None:
+        """Wait until the run's record is on disk: a client that learns of a run (its
+        metadata, its id) must find it after a restart, even if the run's first
+        event needs no new checkpoint (a resume shows the state it starts from)."""
+        with contextlib.suppress(Exception):
+            await asyncio.shield(self.hosting.store.durable())
 
     def _emit_metadata(self, run: Run) -> None:
         run.emit(
@@ -410,6 +418,7 @@ class RunManager:
                 run.status = RS.RUN_STATUS_RUNNING
                 run.updated_at = _now()
                 self._save(run)
+                recorded = asyncio.ensure_future(self._recorded(run))  # while the engine starts
             run.engine_done = asyncio.get_running_loop().create_future()
             run.final = asyncio.get_running_loop().create_future()
             stream = graph.astream(
@@ -457,6 +466,7 @@ class RunManager:
         else:
             self.runs[run.run_id] = run
             self._forget_old()
+            await recorded
             self._emit_metadata(run)
         run.task = asyncio.create_task(self._execute(run, graph, stream, first, plan.kwargs))
         if run.stop_requested:
