@@ -186,7 +186,11 @@ class SqliteRunStore(RunStore):
             rows = self._db.execute(sql, args).fetchall()
         with self._lock:
             unsaved = dict(self._records)
-        records = (unsaved.get(row[0]) or _record(row) for row in rows)
+        records = [unsaved.pop(row[0], None) or _record(row) for row in rows]
+        # Records whose first write is still queued (a run that has just started).
+        fresh = [r for r in unsaved.values() if not thread_id or r.thread_id == thread_id]
+        if fresh:
+            records = sorted(fresh + records, key=lambda r: r.created_at, reverse=True)
         return [r for r in records if not status or r.status == status]
 
     def recover(self) -> list[str]:
