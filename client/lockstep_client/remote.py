@@ -124,35 +124,6 @@ def _split_input(input: Any) -> tuple[Any, Any]:
     raise TypeError(f"input: expected a dict, None or a Command, got {type(input).__name__}")
 
 
-def _stream_request(
-    graph_id: str,
-    input: Any,
-    config: Mapping[str, Any] | None,
-    stream_mode: str | Sequence[str],
-    interrupt_before: Sequence[str] | str | None,
-    interrupt_after: Sequence[str] | str | None,
-    subgraphs: bool,
-    durability: str | None = None,
-) -> runs_service_pb2.StreamRunRequest:
-    if subgraphs:
-        raise ValueError("subgraphs=True is not supported by RemoteGraph yet")
-    run_input, command = _split_input(input)
-    thread_id, checkpoint_id, _ = rq.thread_and_checkpoint(config)
-    return rq.run_request(
-        runs_service_pb2.StreamRunRequest,
-        thread_id=thread_id,
-        graph_id=graph_id,
-        input=run_input,
-        command=command,
-        stream_mode=stream_mode,
-        interrupt_before=interrupt_before,
-        interrupt_after=interrupt_after,
-        checkpoint_id=checkpoint_id,
-        config=config,
-        durability=durability,
-    )
-
-
 def _invoke_result(latest: Any) -> Any:
     """LangGraph's invoke hands interrupts back as a list under __interrupt__."""
     if isinstance(latest, dict) and INTERRUPT_KEY in latest:
@@ -185,15 +156,22 @@ class _RemoteGraphBase:
         durability: str | None = None,
     ) -> tuple[runs_service_pb2.StreamRunRequest, ChunkAssembler]:
         """The StreamRun request and the assembler for its chunks (argument errors raise here)."""
-        req = _stream_request(
-            self.graph_id,
-            input,
-            config,
-            stream_mode,
-            interrupt_before,
-            interrupt_after,
-            subgraphs,
-            durability,
+        if subgraphs:
+            raise ValueError("subgraphs=True is not supported by RemoteGraph yet")
+        run_input, command = _split_input(input)
+        thread_id, checkpoint_id, _ = rq.thread_and_checkpoint(config)
+        req = rq.run_request(
+            runs_service_pb2.StreamRunRequest,
+            thread_id=thread_id,
+            graph_id=self.graph_id,
+            input=run_input,
+            command=command,
+            stream_mode=stream_mode,
+            interrupt_before=interrupt_before,
+            interrupt_after=interrupt_after,
+            checkpoint_id=checkpoint_id,
+            config=config,
+            durability=durability,
         )
         return req, ChunkAssembler(stream_mode)
 
