@@ -12,7 +12,7 @@ import time
 
 import grpc
 import pytest
-from wire import TIMEOUT, end_status, get_state, history, refusal, run_request, values
+from wire import TIMEOUT, end_status, get_state, history, refusal, run_request, stream, values
 
 from lockstep_client import convert
 from lockstep_client.api.lockstep.v1 import enums_pb2, runs_service_pb2
@@ -122,18 +122,13 @@ def test_enqueued_run_can_be_cancelled_before_it_starts(server, tid):
 def test_interrupt_stops_the_first_run_and_continues_from_its_checkpoint(server, tid):
     t = tid()
     a = start_slow(server, t)
-    b_events = [
-        r.event
-        for r in server.runs.StreamRun(
-            run_request(
-                t,
-                "slow",
-                {"input": "B", "seconds": 0},
-                multitask_strategy=RS.MULTITASK_STRATEGY_INTERRUPT,
-            ),
-            timeout=TIMEOUT,
-        )
-    ]
+    b_events = stream(
+        server,
+        t,
+        "slow",
+        {"input": "B", "seconds": 0},
+        multitask_strategy=RS.MULTITASK_STRATEGY_INTERRUPT,
+    )
     a_events = join(server, a.run_id)
     # A stopped after the step it was in (nap finished and was saved), before `last`;
     # B waited for that step, so nothing of the two runs overlaps.
@@ -157,25 +152,17 @@ def test_interrupt_stops_the_first_run_and_continues_from_its_checkpoint(server,
 
 def test_rollback_undoes_the_first_run(server, tid):
     t = tid()
-    first = [
-        r.event
-        for r in server.runs.StreamRun(run_request(t, "slow", {"seconds": 0}), timeout=TIMEOUT)
-    ]
+    first = stream(server, t, "slow", {"seconds": 0})
     assert end_status(first) == RS.RUN_STATUS_SUCCESS
     before = history(server, t)
     a = start_slow(server, t)
-    b_events = [
-        r.event
-        for r in server.runs.StreamRun(
-            run_request(
-                t,
-                "slow",
-                {"input": "B", "seconds": 0},
-                multitask_strategy=RS.MULTITASK_STRATEGY_ROLLBACK,
-            ),
-            timeout=TIMEOUT,
-        )
-    ]
+    b_events = stream(
+        server,
+        t,
+        "slow",
+        {"input": "B", "seconds": 0},
+        multitask_strategy=RS.MULTITASK_STRATEGY_ROLLBACK,
+    )
     a_events = join(server, a.run_id)
     assert end_status(a_events) == RS.RUN_STATUS_CANCELLED
     a_run = run_of(server, t, a.run_id)
@@ -202,18 +189,13 @@ def test_rollback_undoes_the_first_run(server, tid):
 def test_rollback_of_a_thread_s_first_run_empties_it(server, tid):
     t = tid()
     a = start_slow(server, t)
-    b_events = [
-        r.event
-        for r in server.runs.StreamRun(
-            run_request(
-                t,
-                "slow",
-                {"input": "B", "seconds": 0},
-                multitask_strategy=RS.MULTITASK_STRATEGY_ROLLBACK,
-            ),
-            timeout=TIMEOUT,
-        )
-    ]
+    b_events = stream(
+        server,
+        t,
+        "slow",
+        {"input": "B", "seconds": 0},
+        multitask_strategy=RS.MULTITASK_STRATEGY_ROLLBACK,
+    )
     assert end_status(join(server, a.run_id)) == RS.RUN_STATUS_CANCELLED
     assert end_status(b_events) == RS.RUN_STATUS_SUCCESS
     states = history(server, t)
