@@ -135,8 +135,9 @@ _COLUMNS = (
 class SqliteRunStore(RunStore):
     """Keeps records in a `runs` table of the server's SQLite file and reads them
     from there, so a long-lived server does not hold every run it ever made in
-    memory. Only passing states not written (`persist=False`) are kept in memory,
-    over the row, until the next write of the run."""
+    memory. A record is kept in memory, over its row, until its write commits
+    (or for good if it fails), and so are passing states not written
+    (`persist=False`) until the run's next write."""
 
     def __init__(self, path: str, saver: SqliteSaver) -> None:
         super().__init__()
@@ -166,14 +167,6 @@ class SqliteRunStore(RunStore):
                 f"SELECT {_COLUMNS} FROM runs WHERE run_id = ?", (run_id,)
             ).fetchone()
         return _record(row) if row else None
-
-    def put(self, record: RunRecord, persist: bool = True) -> RunRecord:
-        # Kept here, over the old row, until its write commits (or for good if it fails).
-        with self._lock:
-            self._records[record.run_id] = record
-        if persist:
-            self._saved(record)
-        return record
 
     def list(self, thread_id: str = "", status: str = "") -> list[RunRecord]:
         sql = f"SELECT {_COLUMNS} FROM runs"
