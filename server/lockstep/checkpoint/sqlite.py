@@ -335,8 +335,13 @@ class SqliteSaver(BaseSaver):
     def flush(self) -> None:
         """Wait until every write queued so far is committed (or has failed)."""
         done = threading.Event()
-        self.write_later(lambda conn: None, lambda error: done.set())
+        self.after_queued(lambda error: done.set())
         done.wait()
+
+    def after_queued(self, on_done: Done) -> None:
+        """Tell `on_done` once every write queued so far is committed (or has failed):
+        a write of nothing, queued last, commits after them."""
+        self.write_later(_write_nothing, on_done)
 
     def _flush_forever(self) -> None:
         while not self._closing:
@@ -578,6 +583,10 @@ class SqliteSaver(BaseSaver):
             value = None if data is None else serde.loads(data)
             chains.setdefault(channel, []).append(Blob(kind, value, base))
         return chains
+
+
+def _write_nothing(_conn: sqlite3.Connection) -> None:
+    pass
 
 
 def _connect(path: str | os.PathLike[str]) -> sqlite3.Connection:

@@ -36,8 +36,8 @@ _AHEAD = 16
 class _Gate:
     """Holds a run's items until the saves queued before them are durable.
 
-    Only the worker calls `write`, `send` and `finish`; the store's thread
-    calls `_durable`. Items leave in order, under the lock, a batch at a time.
+    Only the worker calls the gate (to queue saves), `send` and `finish`; the
+    store's thread calls `_durable`. Items leave in order, under the lock, a batch at a time.
     """
 
     def __init__(self, deliver: Callable[[list[tuple[Any, BaseException | None]]], None]) -> None:
@@ -122,7 +122,7 @@ async def iterate_in_thread(
 
     def deliver(items: list[tuple[Any, BaseException | None]]) -> None:
         if items[-1][0] is _DONE and items[-1][1] is not None:
-            stop.set()  # a save failed: the worker stops at its next step
+            stop.set()  # the run failed (a lost save fails it from the store's thread)
         loop.call_soon_threadsafe(_put_all, queue, items)
 
     gate = _Gate(deliver)

@@ -30,21 +30,13 @@ class Store:
 
     async def durable(self) -> None:
         """As `flush`, without blocking the event loop."""
-        write_later = getattr(self.saver, "write_later", None)
-        if write_later is None:
+        after_queued = getattr(self.saver, "after_queued", None)
+        if after_queued is None:
             return
         loop = asyncio.get_running_loop()
         done = loop.create_future()
-
-        def committed(_error: BaseException | None) -> None:
-            loop.call_soon_threadsafe(_resolve, done)
-
-        write_later(_nothing, committed)
+        after_queued(lambda _error: loop.call_soon_threadsafe(_resolve, done))
         await done
-
-
-def _nothing(_conn: object) -> None:
-    """A write of nothing: its commit marks that those queued before it are done."""
 
 
 def _resolve(future: asyncio.Future) -> None:
