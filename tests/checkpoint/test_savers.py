@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import dataclasses
 import enum
 import sqlite3
@@ -304,6 +305,34 @@ def test_put_writes_kept_in_order_on_their_checkpoint(saver):
     assert saver.get_tuple(cfg("t1", c1)).pending_writes == []
     listed = {t.checkpoint.id: t.pending_writes for t in saver.list(cfg("t1"))}
     assert listed == {c0: first + second, c1: []}
+
+
+@pytest.mark.parametrize(
+    "live", [{"a": 1}, {"a": [1]}, [1], Point(1, ())], ids=["flat dict", "nested", "list", "object"]
+)
+def test_written_values_are_copies(saver, live):
+    """A task's writes, as its node returned them, can change after the put, and what
+    a reader is given can change too: neither reaches the store."""
+    chain = Chain(saver)
+    c0 = chain.put({"a": Blob("full", 0)})
+    saver.put_writes(cfg("t1", c0), [PendingWrite("t-a", "__return__", live)])
+    before = copy.deepcopy(live)
+    if isinstance(live, dict):
+        live["a"], live["b"] = 99, 2
+    elif isinstance(live, list):
+        live.append(99)
+    else:
+        live.x = 99
+
+    got = saver.get_tuple(cfg("t1", c0)).pending_writes[0].value
+    assert got == before
+    if isinstance(got, dict):
+        got["c"] = 3
+    elif isinstance(got, list):
+        got.append(3)
+    else:
+        got.x = 3
+    assert saver.get_tuple(cfg("t1", c0)).pending_writes[0].value == before
 
 
 def test_put_step_is_writes_on_the_parent_then_the_new_checkpoint(saver):

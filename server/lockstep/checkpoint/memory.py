@@ -30,7 +30,9 @@ class _Thread:
         # (channel, version) -> the Blob as given if its value is atomic, else
         # (kind, pickled value, base)
         self.blobs: dict[tuple[str, str], Blob | tuple[str, bytes | None, str | None]] = {}
-        self.writes: dict[str, list[bytes]] = {}  # checkpoint id -> pickled write batches
+        # checkpoint id -> write batches: pickled, or kept as given when nothing in
+        # them can change (see _kept)
+        self.writes: dict[str, list[bytes | tuple[PendingWrite, ...]]] = {}
         self.valued: set[str] = set()  # channels with any stored blob (not triggers)
 
 
@@ -119,9 +121,10 @@ class MemorySaver(BaseSaver):
 
     @staticmethod
     def _put_writes(thread: _Thread, cid: str | None, writes: Sequence[PendingWrite]) -> None:
-        # One pickle per call (a task's writes together), not one per write.
-        data = serde.dumps([(w.task_id, w.channel, w.value) for w in writes])
-        thread.writes.setdefault(cid, []).append(data)
+        kept = _kept(writes)
+        if kept is None:  # one pickle per call (a task's writes together), not one per write
+            kept = serde.dumps([(w.task_id, w.channel, w.value) for w in writes])
+        thread.writes.setdefault(cid, []).append(kept)
 
     def delete_thread(self, thread_id: str) -> None:
         with self._lock:
@@ -147,11 +150,12 @@ class MemorySaver(BaseSaver):
             version = versions.get(channel)
             if version is not None and (channel, version) in stored_blobs:
                 chains[channel] = self._chain(thread, channel, version)
-        writes = [
-            PendingWrite(task_id, channel, value)
-            for data in thread.writes.get(cid, ())
-            for task_id, channel, value in serde.loads(data)
-        ]
+        writes = []
+        for batch in thread.writes.get(cid, ()):
+            if type(batch) is bytes:
+                writes += [PendingWrite(*write) for write in serde.loads(batch)]
+            else:
+                writes += [_handed_out(write) for write in batch]
         return CheckpointTuple(
             config=checkpoint_config(thread_id, cid),
             checkpoint=checkpoint,
@@ -182,6 +186,33 @@ class MemorySaver(BaseSaver):
 # Exact types whose values cannot change once made (a subclass might add state): a
 # blob holding one is kept as given rather than pickled, and shared by reads.
 _ATOMIC = frozenset({str, int, float, bool, bytes, type(None)})
+
+
+def _kept(writes: Sequence[PendingWrite]) -> Sequence[PendingWrite] | None:
+    """A task's writes as the store can keep them without pickling, or None: when
+    every value is atomic, or a dict of atomic keys and values (a node's usual
+    return), copied so the caller's dict can change without reaching the store."""
+    copies = False
+    for write in writes:
+        kind = type(write.value)
+        if kind is dict:
+            for key, value in write.value.items():
+                if type(key) not in _ATOMIC or type(value) not in _ATOMIC:
+                    return None
+            copies = True
+        elif kind not in _ATOMIC:
+            return None
+    if not copies:
+        return tuple(writes)
+    return tuple([_handed_out(write) for write in writes])
+
+
+def _handed_out(write: PendingWrite) -> PendingWrite:
+    """A kept write with its dict copied: one the store keeps apart from its writer's,
+    or one handed to a reader, who may change what it is given."""
+    if type(write.value) is dict:
+        return PendingWrite(write.task_id, write.channel, dict(write.value))
+    return write
 
 
 def _copy(checkpoint: Checkpoint) -> Checkpoint:
