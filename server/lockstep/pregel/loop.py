@@ -469,7 +469,7 @@ class Loop:
         new_id, ts = new_stamp()
         versions = dict(old.channel_versions)
         blobs: dict[str, Blob] = {}
-        for name in changed | self.provisional:
+        for name in changed | self.provisional if self.provisional else changed:
             channel = self.channels[name]
             if name in changed:
                 base = versions.get(name)
@@ -577,8 +577,12 @@ class Loop:
     def _emit_values(self) -> None:
         if "values" in self.modes:
             if self.final_only:
-                # Read only if it stays the last: see read_final().
-                self.events.append(("values", LATER))
+                # Read only if it stays the last: see read_final(). With nothing queued
+                # before it, it is the last chunk already (no event to drain each step).
+                if self.events:
+                    self.events.append(("values", LATER))
+                else:
+                    self.last_chunk = LATER
                 return
             values = self.graph.read_output(self.channels)
             if values is not None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import inspect
 import random
 import time
+from types import CoroutineType
 from typing import Any
 
 from lockstep.constants import START
@@ -37,7 +37,7 @@ def run_sync(graph: Any, loop: Any, task: Task, config: dict) -> None:
                     output = callee.fn(task.input, **callee.kwargs(config, ctx.writer))
                 else:
                     output = callee.fn(task.input)
-                if inspect.iscoroutine(output):  # an async callable object, called sync
+                if isinstance(output, CoroutineType):  # an async callable object, called sync
                     output = asyncio.run(output)
                 break
             except Exception as exc:
