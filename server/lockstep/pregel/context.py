@@ -65,12 +65,10 @@ def current_task() -> TaskContext:
         ) from None
 
 
-def enter(ctx: TaskContext):
-    return _current.set(ctx)
-
-
-def leave(token) -> None:
-    _current.reset(token)
+# enter(ctx) makes ctx the running task's and returns the token leave(token) takes to
+# undo it: the context variable's own methods, as a call per task is felt in a step.
+enter = _current.set
+leave = _current.reset
 
 
 # Set by whoever drives a sync run from another thread (the asyncio bridge): once

@@ -429,7 +429,7 @@ class Loop:
         # only the first step of the run can take it.
         self.null_resume.clear()
         self._stepped = True
-        if changed & self.graph.state_keys.keys():
+        if not changed.isdisjoint(self.graph.state_keys):
             self._emit_values()
         if self.interrupt_after and self._should_interrupt(tasks, self.interrupt_after):
             self._pause_static(queued=True)
