@@ -52,6 +52,13 @@ class CompiledGraph:
         self.state_keys = {k: c for k, c in builder.channels.items()}
         self.channels = {**channels, START: Ephemeral(START), SENDS: Topic(SENDS)}
         self.clearable = (START, SENDS)
+        # A run's channels start as a copy of the ones that hold nothing of a run's
+        # (edge triggers: fresh() gives the channel itself), plus a fresh copy of each
+        # of the rest (see fresh_channels).
+        self._shared_channels = {k: c for k, c in self.channels.items() if c.fresh() is c}
+        self._run_channels = tuple(
+            (k, c) for k, c in self.channels.items() if k not in self._shared_channels
+        )
         index: dict[str, list[str]] = {}
         for name, spec in nodes.items():
             for trigger in spec.triggers:
@@ -80,9 +87,13 @@ class CompiledGraph:
     # -- channels ------------------------------------------------------------
 
     def fresh_channels(self) -> dict[str, Channel]:
-        """A run's or a snapshot's channels, each made the first time it is used:
-        a graph of a hundred nodes has a hundred trigger channels few reads touch."""
-        return LazyChannels(self.channels)
+        """A run's or a snapshot's channels: a plain dict, as the loop reads it at
+        every step; copying the shared triggers is one C-level copy however many
+        nodes the graph has."""
+        channels = dict(self._shared_channels)
+        for key, channel in self._run_channels:
+            channels[key] = channel.fresh()
+        return channels
 
     def restore_channels(self, channels: dict[str, Channel], blobs: Mapping[str, list[Blob]]) -> None:
         for key, chain in blobs.items():
@@ -621,24 +632,6 @@ class CompiledGraph:
         from lockstep.graph.drawing import describe
 
         return describe(self.builder)
-
-
-class LazyChannels(dict):
-    """Channels by name, each a fresh copy of its prototype made on first use."""
-
-    __slots__ = ("prototypes",)
-
-    def __init__(self, prototypes: Mapping[str, Channel]) -> None:
-        super().__init__()
-        self.prototypes = prototypes
-
-    def __missing__(self, key: str) -> Channel:
-        channel = self.prototypes[key].fresh()
-        self[key] = channel
-        return channel
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.prototypes
 
 
 def _final_snapshot(graph: CompiledGraph, loop: Loop) -> StateSnapshot | None:
