@@ -155,7 +155,7 @@ class MemorySaver(BaseSaver):
             if type(batch) is bytes:
                 writes += [PendingWrite(*write) for write in serde.loads(batch)]
             else:
-                writes += [_handed_out(write) for write in batch]
+                writes += [_handed_out(w) if type(w.value) is dict else w for w in batch]
         return CheckpointTuple(
             config=checkpoint_config(thread_id, cid),
             checkpoint=checkpoint,
@@ -188,31 +188,28 @@ class MemorySaver(BaseSaver):
 _ATOMIC = frozenset({str, int, float, bool, bytes, type(None)})
 
 
-def _kept(writes: Sequence[PendingWrite]) -> Sequence[PendingWrite] | None:
+def _kept(writes: Sequence[PendingWrite]) -> tuple[PendingWrite, ...] | None:
     """A task's writes as the store can keep them without pickling, or None: when
     every value is atomic, or a dict of atomic keys and values (a node's usual
     return), copied so the caller's dict can change without reaching the store."""
-    copies = False
+    kept = []
     for write in writes:
         kind = type(write.value)
         if kind is dict:
+            write = _handed_out(write)
             for key, value in write.value.items():
                 if type(key) not in _ATOMIC or type(value) not in _ATOMIC:
                     return None
-            copies = True
         elif kind not in _ATOMIC:
             return None
-    if not copies:
-        return tuple(writes)
-    return tuple([_handed_out(write) for write in writes])
+        kept.append(write)
+    return tuple(kept)
 
 
 def _handed_out(write: PendingWrite) -> PendingWrite:
-    """A kept write with its dict copied: one the store keeps apart from its writer's,
-    or one handed to a reader, who may change what it is given."""
-    if type(write.value) is dict:
-        return PendingWrite(write.task_id, write.channel, dict(write.value))
-    return write
+    """A write with its dict value copied: the store's own copy, kept apart from its
+    writer's, or one handed to a reader, who may change what it is given."""
+    return PendingWrite(write.task_id, write.channel, dict(write.value))
 
 
 def _copy(checkpoint: Checkpoint) -> Checkpoint:

@@ -469,23 +469,18 @@ class Loop:
         new_id, ts = new_stamp()
         versions = dict(old.channel_versions)
         blobs: dict[str, Blob] = {}
-        for name in changed | self.provisional if self.provisional else changed:
-            channel = self.channels[name]
-            if name in changed:
-                base = versions.get(name)
-                versions[name] = new_id
-            else:
-                base = None
-            if not channel.stores_value:
-                continue
-            if name in self.provisional:
-                blob = Blob("full", channel.get()) if channel.available() else Blob("empty")
-            else:
+        channels, provisional = self.channels, self.provisional
+        for name in changed:
+            base = versions.get(name)
+            versions[name] = new_id
+            channel = channels[name]
+            if channel.stores_value and name not in provisional:
                 blob = channel.blob(grouped.get(name, ()))
-                if blob.kind == "delta":
-                    blob = Blob("delta", blob.value, base)
-            if name in changed or name in self.provisional:
-                blobs[name] = blob
+                blobs[name] = blob if blob.kind != "delta" else Blob("delta", blob.value, base)
+        for name in provisional:  # written outside a step (a Command's update): stored whole
+            channel = channels[name]
+            if channel.stores_value:
+                blobs[name] = Blob("full", channel.get()) if channel.available() else Blob("empty")
         if self.sizer is not None:  # before anything is queued: a refused state is not saved
             try:
                 self.sizer.check(self.channels, blobs)

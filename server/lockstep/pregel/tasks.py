@@ -59,13 +59,13 @@ _pull_tails: dict[str, str] = {}
 
 def triggered(spec: NodeSpec, checkpoint: Checkpoint, channels: Mapping[str, Channel]) -> tuple:
     versions = checkpoint.channel_versions
-    seen = checkpoint.versions_seen.get(spec.name, {})
-    hits = []
+    seen = checkpoint.versions_seen.get(spec.name, _NONE_SEEN)
+    hits: tuple[str, ...] = ()
     for channel in spec.triggers:
         version = versions.get(channel)
         if version is not None and version > seen.get(channel, "") and channels[channel].available():
-            hits.append(channel)
-    return tuple(hits)
+            hits += (channel,)
+    return hits
 
 
 def prepare(
