@@ -74,18 +74,62 @@ def test_a_request_over_the_message_limit_is_resource_exhausted(small, tid) -> N
     assert "larger than max" in err.value.details(), err.value.details()
 
 
-def test_a_reply_over_the_message_limit_is_resource_exhausted(small, tid) -> None:
-    """A hundred threads with 800 bytes of metadata each: a page of them does not fit 64 KiB."""
-    pad = convert.to_struct({"pad": "x" * 800})
+def test_a_listing_page_is_cut_to_fit_the_message_limit(small, tid) -> None:
+    """A hundred threads with 800 bytes of metadata each do not fit 64 KiB: a page of
+    100 comes back shorter, and its tokens lead through every thread exactly once."""
+    batch = tid("batch")
     for n in range(100):
+        meta = convert.to_struct({"batch": batch, "pad": "x" * 800})
         small.threads.CreateThread(
-            threads_service_pb2.CreateThreadRequest(thread_id=tid(str(n)), metadata=pad), timeout=TIMEOUT
+            threads_service_pb2.CreateThreadRequest(thread_id=tid(str(n)), metadata=meta), timeout=TIMEOUT
         )
-    with pytest.raises(grpc.RpcError) as err:
-        small.threads.ListThreads(threads_service_pb2.ListThreadsRequest(page_size=100), timeout=TIMEOUT)
-    assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, err.value
-    assert err.value.details()
-    small.threads.ListThreads(threads_service_pb2.ListThreadsRequest(page_size=10), timeout=TIMEOUT)
+    wanted = convert.to_struct({"batch": batch})
+    seen, pages, token = [], [], ""
+    while True:
+        req = threads_service_pb2.ListThreadsRequest(page_size=100, metadata=wanted, page_token=token)
+        reply = small.threads.ListThreads(req, timeout=TIMEOUT)
+        pages.append(len(reply.threads))
+        seen += [t.thread_id for t in reply.threads]
+        token = reply.next_page_token
+        if not token:
+            break
+    assert len(pages) > 1 and all(0 < n < 100 for n in pages[:-1]), pages
+    assert sorted(seen) == sorted(tid(str(n)) for n in range(100))
+    req = threads_service_pb2.ListThreadsRequest(page_size=10, metadata=wanted)
+    assert len(small.threads.ListThreads(req, timeout=TIMEOUT).threads) == 10  # fits: as asked
+
+
+def test_a_history_page_is_cut_to_fit_the_message_limit(small, tid) -> None:
+    """Thirteen checkpoints of 12 KB states: a page of 100 would be 156 KB. The pages
+    come back shorter and together hold the whole history, newest first."""
+    thread = tid()
+    run(small, thread, {"rounds": 1, "chunk": 12_000})
+    run(small, thread, {"rounds": 10, "chunk": 0, "done": 0})
+    ids, pages, token = [], [], ""
+    while True:
+        req = threads_service_pb2.GetStateHistoryRequest(thread_id=thread, page_size=100, page_token=token)
+        reply = small.threads.GetStateHistory(req, timeout=TIMEOUT)
+        pages.append(len(reply.states))
+        ids += [s.checkpoint.checkpoint_id for s in reply.states]
+        token = reply.next_page_token
+        if not token:
+            break
+    assert len(pages) > 2 and all(n > 0 for n in pages), pages
+    assert len(ids) == len(set(ids)) == 15 and ids == sorted(ids, reverse=True)
+    assert [len(history(small, thread, page_size=3))] == [3]  # fits: as asked
+
+
+def test_an_item_too_big_for_any_reply_is_named() -> None:
+    """One state bigger than the message limit cannot be cut: the error says which limit to raise."""
+    from lockstep.service import messages
+    from lockstep.service.errors import ServiceError
+
+    items = [convert.to_struct({"pad": "x" * 70_000})]
+    with pytest.raises(ServiceError) as err:
+        messages.fitting(items, 64 * 1024, "checkpoint's state")
+    assert err.value.code == grpc.StatusCode.RESOURCE_EXHAUSTED and err.value.reason == "REPLY_TOO_LARGE"
+    assert "--max-message-bytes" in err.value.message and "65536" in err.value.message
+    assert messages.fitting(items * 0, 64 * 1024, "state") == 0
 
 
 # ---------------------------------------------------------------------------- state size

@@ -6,10 +6,14 @@ import base64
 import dataclasses
 import datetime
 import math
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import grpc
 from google.protobuf import struct_pb2, timestamp_pb2
+from google.protobuf.message import Message
 
+from lockstep.service.errors import ServiceError
 from lockstep.store.threads import ThreadRecord
 from lockstep.types import Interrupt, StateSnapshot
 from lockstep_client import convert
@@ -205,11 +209,43 @@ def page_offset(token: str) -> int:
     return offset
 
 
-def page(items: list, token: str, size: int) -> tuple[list, str]:
-    """One page of a listing held in memory, and the token of the next ("" at the end)."""
+def page(
+    items: list, token: str, size: int, to_message: Callable[[Any], Message], limit: int, what: str
+) -> tuple[list[Message], str]:
+    """One page of a listing held in memory, as messages that fit one reply under
+    `limit` bytes (see fitting), and the token of the next ("" at the end)."""
     offset = page_offset(token)
-    end = offset + size
-    return items[offset:end], page_token(end) if end < len(items) else ""
+    sent = [to_message(item) for item in items[offset : offset + size]]
+    del sent[fitting(sent, limit, what) :]
+    end = offset + len(sent)
+    return sent, page_token(end) if end < len(items) else ""
+
+
+#: Room kept in a listing reply for its page token and the reply's own framing.
+_REPLY_ROOM = 4096
+
+
+def fitting(items: Sequence[Message], limit: int, what: str) -> int:
+    """How many of a listing's items, in order, fit one reply under `limit` bytes
+    (the server's message limit). A page may hold fewer than asked (AIP-158): its
+    token then resumes after the last one sent, where a reply over the limit would
+    fail whole. At least one; an item that alone does not fit is an error saying
+    which limit to raise."""
+    room = limit - _REPLY_ROOM
+    used = 0
+    for count, item in enumerate(items):
+        size = item.ByteSize()
+        used += size + 6  # the field's tag and length prefix
+        if used > room:
+            if count == 0:
+                raise ServiceError(
+                    grpc.StatusCode.RESOURCE_EXHAUSTED,
+                    f"one {what} is {size} bytes, too big for a reply under the server's "
+                    f"message limit of {limit} bytes (lockstep serve --max-message-bytes)",
+                    "REPLY_TOO_LARGE",
+                )
+            return count
+    return len(items)
 
 
 def checkpoint_token(checkpoint_id: str) -> str:

@@ -885,7 +885,8 @@ class RunsService(runs_service_pb2_grpc.RunsServicer):
                 for r in hosting.store.runs.list(request.thread_id, status)
                 if hosting.owns_run(r.thread_id, r.created_at)
             ]
-            page, token = messages.page(records, request.page_token, size)
-            return pb.ListRunsResponse(runs=[run_message(r) for r in page], next_page_token=token)
+            limit = self.manager.limits.max_message_bytes
+            runs, token = messages.page(records, request.page_token, size, run_message, limit, "run")
+            return pb.ListRunsResponse(runs=runs, next_page_token=token)
         except Exception as exc:
             await abort(context, exc)

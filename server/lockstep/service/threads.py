@@ -23,6 +23,7 @@ class ThreadsService(threads_service_pb2_grpc.ThreadsServicer):
     def __init__(self, hosting: Hosting, runs: RunManager) -> None:
         self.hosting = hosting
         self.runs = runs
+        self._reply_limit = runs.limits.max_message_bytes  # a listing page is cut to fit it
 
     async def CreateThread(self, request, context):
         try:
@@ -79,10 +80,10 @@ class ThreadsService(threads_service_pb2_grpc.ThreadsServicer):
                 records = [
                     r for r in records if all(r.metadata.get(k) == v for k, v in wanted.items())
                 ]
-            page, token = messages.page(records, request.page_token, size)
-            return pb.ListThreadsResponse(
-                threads=[messages.thread(r) for r in page], next_page_token=token
+            threads, token = messages.page(
+                records, request.page_token, size, messages.thread, self._reply_limit, "thread"
             )
+            return pb.ListThreadsResponse(threads=threads, next_page_token=token)
         except Exception as exc:
             await abort(context, exc)
 
@@ -165,13 +166,13 @@ class ThreadsService(threads_service_pb2_grpc.ThreadsServicer):
                 )
 
             snaps = await asyncio.to_thread(page)
+            states = [messages.snapshot(s) for s in snaps[:size]]
+            del states[messages.fitting(states, self._reply_limit, "checkpoint's state") :]
             token = ""
-            if len(snaps) > size:
-                snaps = snaps[:size]
-                token = messages.checkpoint_token(snaps[-1].config["configurable"]["checkpoint_id"])
-            return pb.GetStateHistoryResponse(
-                states=[messages.snapshot(s) for s in snaps], next_page_token=token
-            )
+            if len(states) < len(snaps):  # more to come: the next page starts before the last sent
+                last = snaps[len(states) - 1]
+                token = messages.checkpoint_token(last.config["configurable"]["checkpoint_id"])
+            return pb.GetStateHistoryResponse(states=states, next_page_token=token)
         except Exception as exc:
             await abort(context, exc)
 
