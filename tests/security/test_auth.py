@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import grpc
@@ -16,6 +18,7 @@ from cli_helpers import cli_env, run_cli
 from google.protobuf import message_factory
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2
+from server_process import ServerProcess
 from wire import refusal
 
 from lockstep_client import Client, UnauthenticatedError
@@ -224,3 +227,44 @@ def test_a_server_with_tokens_may_listen_on_every_interface(spawn_server, tokens
     )
     with Client(server.address, token=TOKENS["alice"], timeout=10) as client:
         assert client.graphs.list()
+
+
+def test_sighup_reads_the_tokens_file_again(tmp_path):
+    """A token added to the file works after SIGHUP and a removed one stops working;
+    a broken file is refused and the tokens before it stay."""
+    path = tmp_path / "tokens"
+    path.write_text("first-token alice\n")
+    server = ServerProcess(tmp_path, extra_args=("--auth-tokens", str(path)), name="hup").start()
+
+    def answer(token: str) -> grpc.StatusCode:
+        try:
+            Caller(server.channel, f"Bearer {token}").graphs.ListGraphs(
+                graphs_service_pb2.ListGraphsRequest(), timeout=10
+            )
+        except grpc.RpcError as err:
+            return err.code()
+        return grpc.StatusCode.OK
+
+    def hup(expect: str) -> str:
+        mark = server.log_mark()
+        os.kill(server.proc.pid, signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while expect not in server.log_since(mark):
+            assert time.monotonic() < deadline, server.log_since(mark)
+            time.sleep(0.02)
+        return server.log_since(mark)
+
+    try:
+        assert answer("first-token") == grpc.StatusCode.OK
+        path.write_text("second-token alice\nthird-token bob\n")
+        assert "2 tokens for 2 tenants" in hup("auth tokens read again")
+        assert answer("second-token") == answer("third-token") == grpc.StatusCode.OK
+        assert answer("first-token") == grpc.StatusCode.UNAUTHENTICATED
+
+        path.write_text("only-one-word\n")
+        said = hup("not read again")
+        assert f"{path}:1" in said and "the old ones stay" in said, said
+        assert answer("second-token") == grpc.StatusCode.OK
+        assert answer("only-one-word") == grpc.StatusCode.UNAUTHENTICATED
+    finally:
+        server.stop()

@@ -176,7 +176,8 @@ def _add_serve_security(serve: argparse.ArgumentParser) -> None:
         "--auth-tokens",
         metavar="FILE",
         help="require 'authorization: Bearer TOKEN' on every call but health; FILE has one "
-        "'TOKEN TENANT' pair a line (env LOCKSTEP_AUTH_TOKEN: one token of tenant default)",
+        "'TOKEN TENANT' pair a line, read again on SIGHUP (env LOCKSTEP_AUTH_TOKEN: one "
+        "token of tenant default)",
     )
     group.add_argument(
         "--insecure",

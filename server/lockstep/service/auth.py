@@ -38,11 +38,14 @@ class Tokens:
     """Token -> tenant, looked up in constant time: every known token is compared,
     as a SHA-256 digest (equal lengths), so timing tells nothing about a guess."""
 
-    def __init__(self, tenants: Mapping[str, str]) -> None:
+    def __init__(
+        self, tenants: Mapping[str, str], source: tuple[str | None, str | None] = (None, None)
+    ) -> None:
         if not tenants:
             raise ValueError("no auth tokens given")
         self._entries = [(_digest(token), tenant) for token, tenant in tenants.items()]
         self.tenants = frozenset(tenants.values())
+        self._source = source  # (tokens file, LOCKSTEP_AUTH_TOKEN) as load_tokens had them
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -50,10 +53,19 @@ class Tokens:
     def tenant(self, token: str) -> str | None:
         guess = _digest(token)
         found = None
-        for digest, tenant in self._entries:
+        for digest, tenant in self._entries:  # one list, whatever a reload swaps in meanwhile
             if hmac.compare_digest(digest, guess):
                 found = tenant
         return found
+
+    def reload(self) -> None:
+        """Read the tokens file again (the server does on SIGHUP), so tokens can be
+        added and revoked without a restart. Calls already authenticated go on; a
+        file that cannot be read or parsed raises ValueError and the old tokens stay."""
+        fresh = load_tokens(*self._source)
+        if fresh is None:
+            raise ValueError("there are no tokens to read again")
+        self._entries, self.tenants = fresh._entries, fresh.tenants
 
 
 def parse_tokens(text: str, source: str) -> dict[str, str]:
@@ -92,7 +104,7 @@ def load_tokens(path: str | None, env_token: str | None) -> Tokens | None:
         if env_token.strip() != env_token or len(env_token.split()) != 1:
             raise ValueError(f"{ENV_TOKEN} must be one word, without spaces")
         tenants.setdefault(env_token, DEFAULT_TENANT)
-    return Tokens(tenants) if tenants else None
+    return Tokens(tenants, (path, env_token)) if tenants else None
 
 
 def _bearer(metadata) -> str | None:

@@ -101,6 +101,24 @@ class Server:
         print(line, flush=True)
         return line
 
+    def reload_tokens(self) -> str:
+        """SIGHUP: read --auth-tokens again; one line says what came of it."""
+        tokens = self.settings.security.tokens
+        if tokens is None:
+            line = "lockstep: SIGHUP: this server has no --auth-tokens to read again"
+        else:
+            try:
+                tokens.reload()
+                n = len(tokens.tenants)
+                line = (
+                    f"lockstep: auth tokens read again: {len(tokens)} token"
+                    f"{'s' if len(tokens) != 1 else ''} for {n} tenant{'s' if n != 1 else ''}"
+                )
+            except ValueError as exc:
+                line = f"lockstep: auth tokens not read again, the old ones stay: {exc}"
+        print(line, flush=True)
+        return line
+
     async def start(self) -> None:
         await self.grpc.start()
         await self._set_health(health_pb2.HealthCheckResponse.SERVING)
@@ -128,6 +146,7 @@ async def serve(settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     loop.add_signal_handler(signal.SIGUSR1, server.report)
+    loop.add_signal_handler(signal.SIGHUP, server.reload_tokens)
     await stop.wait()
     print("lockstep: shutting down, letting active runs reach a checkpoint", flush=True)
     await server.stop()
