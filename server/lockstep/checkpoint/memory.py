@@ -16,6 +16,7 @@ from lockstep.checkpoint.base import (
     PendingWrite,
     checkpoint_config,
     checkpoint_id_of,
+    new_tuple,
     thread_id_of,
 )
 
@@ -194,10 +195,10 @@ def _kept(writes: Sequence[PendingWrite]) -> tuple[PendingWrite, ...] | None:
     return), copied so the caller's dict can change without reaching the store."""
     kept = []
     for write in writes:
-        kind = type(write.value)
+        kind = type(write[2])  # (task_id, channel, value)
         if kind is dict:
             write = _handed_out(write)
-            for key, value in write.value.items():
+            for key, value in write[2].items():
                 if type(key) not in _ATOMIC or type(value) not in _ATOMIC:
                     return None
         elif kind not in _ATOMIC:
@@ -209,7 +210,7 @@ def _kept(writes: Sequence[PendingWrite]) -> tuple[PendingWrite, ...] | None:
 def _handed_out(write: PendingWrite) -> PendingWrite:
     """A write with its dict value copied: the store's own copy, kept apart from its
     writer's, or one handed to a reader, who may change what it is given."""
-    return PendingWrite(write.task_id, write.channel, dict(write.value))
+    return new_tuple(PendingWrite, (write[0], write[1], dict(write[2])))
 
 
 def _copy(checkpoint: Checkpoint) -> Checkpoint:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from lockstep.checkpoint.base import Blob
+from lockstep.checkpoint.base import Blob, new_tuple
 from lockstep.errors import InvalidUpdateError
 
 MISSING: Any = object()
@@ -65,7 +65,7 @@ class Channel:
         """What to store for this step's change."""
         if self.value is MISSING:
             return Blob("empty")
-        return Blob("full", self.value)
+        return new_tuple(Blob, ("full", self.value, None))
 
     def restore(self, chain: Sequence[Blob]) -> None:
         """Rebuild the value from a full blob followed by deltas."""

@@ -12,8 +12,7 @@ import dataclasses
 import datetime
 from collections import ChainMap, deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from lockstep.checkpoint.base import (
     Blob,
@@ -22,6 +21,7 @@ from lockstep.checkpoint.base import (
     Config,
     PendingWrite,
     checkpoint_config,
+    new_tuple,
 )
 from lockstep.checkpoint.ids import new_checkpoint_id, new_stamp
 from lockstep.constants import ERROR, INTERRUPT, RESUME, RETURN, SENDS, START
@@ -48,10 +48,10 @@ NULL_TASK = "00000000-0000-0000-0000-000000000000"
 LATER: Any = object()  # a values chunk whose state is read once it is known to be the last
 
 
-@dataclass(slots=True)
-class Save:
+class Save(NamedTuple):
     """A store call the driver must make: a task's writes (put_writes), a checkpoint
-    (put), or both (put_step: the step's last task's writes and its checkpoint)."""
+    (put), or both (put_step: the step's last task's writes and its checkpoint).
+    A tuple: one or two are made at every step (see new_tuple)."""
 
     config: Config
     checkpoint: Checkpoint | None = None
@@ -368,10 +368,11 @@ class Loop:
             if task.resume:
                 writes.append(PendingWrite(task.id, RESUME, list(task.resume)))
         else:
-            writes = [PendingWrite(task.id, ch, v) for ch, v in task.writes]
-            writes.append(PendingWrite(task.id, RETURN, task.update))
+            tid = task.id
+            writes = [new_tuple(PendingWrite, (tid, ch, v)) for ch, v in task.writes]
+            writes.append(new_tuple(PendingWrite, (tid, RETURN, task.update)))
         self.pending += writes
-        self.saves.append(Save(self.config, writes=writes))
+        self.saves.append(new_tuple(Save, (self.config, None, None, None, writes)))
         if task.error is None and not task.interrupts:
             if "updates" in self.modes and task.name != START:
                 self.events.append(("updates", {task.name: task.update}))
@@ -476,7 +477,9 @@ class Loop:
             channel = channels[name]
             if channel.stores_value and name not in provisional:
                 blob = channel.blob(grouped.get(name, ()))
-                blobs[name] = blob if blob.kind != "delta" else Blob("delta", blob.value, base)
+                if blob[0] == "delta":  # (kind, value, base): a delta folds onto the old version
+                    blob = new_tuple(Blob, ("delta", blob[1], base))
+                blobs[name] = blob
         for name in provisional:  # written outside a step (a Command's update): stored whole
             channel = channels[name]
             if channel.stores_value:
@@ -502,9 +505,9 @@ class Loop:
         last = self.saves[-1] if self.saves else None
         if last is not None and last.checkpoint is None and last.config is parent:
             # The step's last task's writes and its checkpoint: one store call.
-            last.checkpoint, last.metadata, last.blobs = self.checkpoint, metadata, blobs
+            self.saves[-1] = new_tuple(Save, (parent, self.checkpoint, metadata, blobs, last.writes))
         else:
-            self.saves.append(Save(parent, self.checkpoint, metadata, blobs))
+            self.saves.append(new_tuple(Save, (parent, self.checkpoint, metadata, blobs, None)))
         self.config = checkpoint_config(self.thread_id, new_id)
         stored_parent = parent if parent.get("configurable", {}).get("checkpoint_id") else None
         self.stored = (self.config, self.checkpoint, metadata, stored_parent)
