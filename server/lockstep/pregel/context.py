@@ -10,7 +10,8 @@ from typing import Any
 from lockstep.errors import GraphInterrupt
 from lockstep.types import Interrupt
 
-_current: ContextVar[TaskContext] = ContextVar("lockstep_task")
+# The running node's (task, loop): its TaskContext is made from them on first use.
+_current: ContextVar[tuple[Any, Any]] = ContextVar("lockstep_task")
 
 
 class TaskContext:
@@ -57,16 +58,24 @@ def node_interrupt_id(task_id: str) -> str:
 
 
 def current_task() -> TaskContext:
+    """The running task's context, made the first time its node asks (most never do)
+    and kept on the task, so its interrupt() calls, and its retries, share it."""
     try:
-        return _current.get()
+        task, loop = _current.get()
     except LookupError:
         raise RuntimeError(
             "interrupt() and get_stream_writer() can only be called inside a running node"
         ) from None
+    ctx = task.context
+    if ctx is None:
+        # The task's own resume list: answers interrupt() takes are recorded on the task.
+        ctx = task.context = TaskContext(task.id, task.resume, loop.null_resume, loop.write_custom)
+    return ctx
 
 
-# enter(ctx) makes ctx the running task's and returns the token leave(token) takes to
-# undo it: the context variable's own methods, as a call per task is felt in a step.
+# enter((task, loop)) makes the task the running one and returns the token that
+# leave(token) takes to undo it: the context variable's own methods, as a call per
+# task is felt in a step.
 enter = _current.set
 leave = _current.reset
 

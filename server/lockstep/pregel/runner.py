@@ -12,7 +12,7 @@ from typing import Any
 from lockstep.constants import START
 from lockstep.errors import GraphInterrupt
 from lockstep.graph.node import NodeSpec
-from lockstep.pregel.context import TaskContext, enter, leave, node_interrupt_id
+from lockstep.pregel.context import enter, leave, node_interrupt_id
 from lockstep.pregel.tasks import Task, output_writes
 from lockstep.types import Interrupt, RetryPolicy
 
@@ -25,8 +25,7 @@ def run_sync(graph: Any, loop: Any, task: Task, config: dict) -> None:
         except Exception as exc:  # a path function failed: the task's error, as in run_async
             task.error = exc
         return
-    ctx = _context(loop, task)
-    token = enter(ctx)
+    token = enter((task, loop))
     try:
         attempt = 0
         while True:
@@ -34,14 +33,14 @@ def run_sync(graph: Any, loop: Any, task: Task, config: dict) -> None:
             try:
                 callee = spec.callee
                 if callee.wants_config or callee.wants_writer:
-                    output = callee.fn(task.input, **callee.kwargs(config, ctx.writer))
+                    output = callee.fn(task.input, **callee.kwargs(config, loop.write_custom))
                 else:
                     output = callee.fn(task.input)
                 if isinstance(output, CoroutineType):  # an async callable object, called sync
                     output = asyncio.run(output)
                 break
             except Exception as exc:
-                delay = _after_failure(spec, task, ctx, exc, attempt)
+                delay = _after_failure(spec, task, exc, attempt)
                 if delay is None:
                     return
                 time.sleep(delay)
@@ -69,17 +68,18 @@ async def run_async(graph: Any, loop: Any, task: Task, config: dict) -> None:
         thread.add_done_callback(loop.threads.discard)
         await asyncio.shield(thread)
         return
-    ctx = _context(loop, task)
-    token = enter(ctx)
+    token = enter((task, loop))
     try:
         attempt = 0
         while True:
             attempt += 1
             try:
-                output = await spec.callee.fn(task.input, **spec.callee.kwargs(config, ctx.writer))
+                output = await spec.callee.fn(
+                    task.input, **spec.callee.kwargs(config, loop.write_custom)
+                )
                 break
             except Exception as exc:
-                delay = _after_failure(spec, task, ctx, exc, attempt)
+                delay = _after_failure(spec, task, exc, attempt)
                 if delay is None:
                     return
                 await asyncio.sleep(delay)
@@ -90,13 +90,11 @@ async def run_async(graph: Any, loop: Any, task: Task, config: dict) -> None:
         leave(token)
 
 
-def _after_failure(
-    spec: NodeSpec, task: Task, ctx: TaskContext, exc: Exception, attempt: int
-) -> float | None:
+def _after_failure(spec: NodeSpec, task: Task, exc: Exception, attempt: int) -> float | None:
     """How long to wait before the next attempt, or None when the task is over:
     paused by an interrupt, or failed for good (no retry policy wants it again)."""
     if isinstance(exc, GraphInterrupt):
-        _interrupted(task, ctx, exc)
+        _interrupted(task, exc)
         return None
     delay = _retry_delay(spec.retry, exc, attempt)
     if delay is None:
@@ -104,18 +102,14 @@ def _after_failure(
     return delay
 
 
-def _context(loop: Any, task: Task) -> TaskContext:
-    return TaskContext(task.id, task.resume, loop.null_resume, loop.write_custom)
-
-
-def _interrupted(task: Task, ctx: TaskContext, exc: GraphInterrupt) -> None:
+def _interrupted(task: Task, exc: GraphInterrupt) -> None:
+    """(The answers the node took are on task.resume already: its context's list.)"""
     items = []
     for item in exc.interrupts:
         if not item.id:  # NodeInterrupt: give it a real, stable id
             item = Interrupt(value=item.value, id=node_interrupt_id(task.id))
         items.append(item)
     task.interrupts = tuple(items)
-    task.resume = ctx.resume
 
 
 def _finish(graph: Any, loop: Any, spec: NodeSpec, task: Task, output: Any, config=None) -> None:

@@ -33,6 +33,7 @@ class Task:
     error: BaseException | None = None
     resume: list[Any] = field(default_factory=list)
     done: bool = False  # finished in an earlier attempt at this step: writes reused
+    context: Any = None  # its TaskContext, once its node asks for it (context.current_task)
 
 
 def task_id(checkpoint_id: str, name: str, path: tuple) -> str:
