@@ -657,16 +657,14 @@ def _apply_saves(saver: BaseSaver, saves: list[Save]) -> None:
 
 
 def _put_each(saver: BaseSaver, saves: list[Save]) -> None:
-    for save in saves:
-        if save.checkpoint is None:
-            if save.writes:
-                saver.put_writes(save.config, save.writes)
-        elif save.writes:
-            saver.put_step(
-                save.config, save.writes, save.checkpoint, save.metadata or {}, save.blobs or {}
-            )
+    for config, checkpoint, metadata, blobs, writes in saves:  # a Save's fields
+        if checkpoint is None:
+            if writes:
+                saver.put_writes(config, writes)
+        elif writes:
+            saver.put_step(config, writes, checkpoint, metadata or {}, blobs or {})
         else:
-            saver.put(save.config, save.checkpoint, save.metadata or {}, save.blobs or {})
+            saver.put(config, checkpoint, metadata or {}, blobs or {})
 
 
 def _durability(kw: Mapping[str, Any]) -> str:
