@@ -130,6 +130,8 @@ def test_an_item_too_big_for_any_reply_is_named() -> None:
     assert err.value.code == grpc.StatusCode.RESOURCE_EXHAUSTED and err.value.reason == "REPLY_TOO_LARGE"
     assert "--max-message-bytes" in err.value.message and "65536" in err.value.message
     assert messages.fitting(items * 0, 64 * 1024, "state") == 0
+    small = [convert.to_struct({"n": n}) for n in range(10)]
+    assert messages.fitting(small, 1024, "thread") == 10  # a small limit keeps room for items
 
 
 # ---------------------------------------------------------------------------- state size
