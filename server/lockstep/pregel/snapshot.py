@@ -58,9 +58,8 @@ def from_loop(graph: Any, loop: Any) -> StateSnapshot | None:
         parent_config=parent,
         pending_writes=list(loop.pending),
     )
-    channels = graph.fresh_channels()
-    channels.update(loop.channels)
-    return _snapshot(graph, saved, channels, live=True)
+    # The run's channels, in a dict of our own: _snapshot replaces entries, not values.
+    return _snapshot(graph, saved, dict(loop.channels), live=True)
 
 
 def from_saved(graph: Any, saved: CheckpointTuple, live: bool = False) -> StateSnapshot:
