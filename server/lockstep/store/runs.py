@@ -232,15 +232,15 @@ class SqliteRunStore(RunStore):
         self._saver.write_later(op, done, hurry=False)  # see SqliteThreadStore._saved
 
     def _deleted(self, thread_id: str) -> None:
-        # Waited for: reads come from the table, which must not show them meanwhile.
-        self._saver.write_later(
-            lambda conn: conn.execute("DELETE FROM runs WHERE thread_id = ?", (thread_id,))
-        )
-        self._saver.flush()
+        self._delete_rows("thread_id", thread_id)
 
     def _deleted_run(self, run_id: str) -> None:
+        self._delete_rows("run_id", run_id)
+
+    def _delete_rows(self, column: str, value: str) -> None:
+        """Waited for: reads come from the table, which must not show them meanwhile."""
         self._saver.write_later(
-            lambda conn: conn.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
+            lambda conn: conn.execute(f"DELETE FROM runs WHERE {column} = ?", (value,))
         )
         self._saver.flush()
 
