@@ -12,6 +12,7 @@ import os
 import sys
 from typing import NoReturn
 
+from lockstep.service import eventloop
 from lockstep.store.open import DEFAULT_STORE
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
@@ -162,7 +163,7 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
         "their checkpoint either way (default %(default)s)",
     )  # fmt: skip
     serve.add_argument(
-        "--loop", choices=("auto", "asyncio", "uvloop"), default="auto",
+        "--loop", choices=eventloop.CHOICES, default="auto",
         help="the event loop: uvloop is faster (pip install 'lockstep[uvloop]'); auto uses "
         "it when installed (default %(default)s)",
     )  # fmt: skip
