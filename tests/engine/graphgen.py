@@ -9,6 +9,7 @@ checkpoint.
 
 from __future__ import annotations
 
+import dataclasses
 import operator
 from types import SimpleNamespace
 from typing import Annotated, Any, TypedDict
@@ -16,11 +17,49 @@ from typing import Annotated, Any, TypedDict
 from hypothesis import strategies as st
 
 
+def merge_tally(old: dict | None, new: dict | None) -> dict:
+    """A user's own reducer: later counts win, keys accumulate, None clears."""
+    if new is None:
+        return {}
+    return {**(old or {}), **new}
+
+
+def highest(old: int, new: int) -> int:
+    """A reducer that keeps the larger value (started from int(), as both libraries do)."""
+    return max(old, new)
+
+
 class State(TypedDict, total=False):
     log: Annotated[list, operator.add]  # every node appends what it did
     last: str  # a plain key: two writers in one step is an error
     count: int  # a plain key the nodes increment
     gate: int  # nodes that interrupt or fail do so while gate < their threshold
+    tally: Annotated[dict, merge_tally]  # a custom reducer: node -> times it ran
+    peak: Annotated[int, highest]  # a reducer whose start value comes from the type: int()
+
+
+@dataclasses.dataclass
+class DataState:
+    """The same keys as a dataclass with defaults: nodes get an instance."""
+
+    log: Annotated[list, operator.add] = dataclasses.field(default_factory=list)
+    last: str = ""
+    count: int = 0
+    gate: int = 0
+    tally: Annotated[dict, merge_tally] = dataclasses.field(default_factory=dict)
+    peak: Annotated[int, highest] = 0
+    item: int | None = None  # what a Send hands a node
+
+
+SCHEMAS = {"typeddict": State, "dataclass": DataState}
+
+
+def read(state: Any, key: str, default: Any = None) -> Any:
+    """A key of the state as a node sees it: a dict (TypedDict, a Send's arg) or an object."""
+    if isinstance(state, dict):
+        return state.get(key, default)
+    value = getattr(state, key, default)
+    return default if value is None else value
 
 
 END_NAME = "__end__"
@@ -79,14 +118,14 @@ def make_node(node: dict[str, Any], lib: SimpleNamespace):
     name = node["name"]
 
     def fn(state):
-        gate = state.get("gate", 0) or 0
+        gate = read(state, "gate", 0) or 0
         if node["error"] is not None and gate < node["error"]:
             raise ValueError(f"{name} failed at gate {gate}")
         if node["nodeint"] is not None and gate < node["nodeint"]:
             raise lib.NodeInterrupt(f"{name} needs gate {node['nodeint']}, has {gate}")
         entry = name
-        if "item" in state:
-            entry += f":{state['item']}"
+        if read(state, "item") is not None:
+            entry += f":{read(state, 'item')}"
         for k in range(node["interrupts"]):
             answer = lib.interrupt(f"{name}?{k}")
             entry += f"<{answer}>"
@@ -94,7 +133,11 @@ def make_node(node: dict[str, Any], lib: SimpleNamespace):
         if node["write_last"]:
             update["last"] = name
         if node["count"]:
-            update["count"] = (state.get("count", 0) or 0) + 1
+            update["count"] = (read(state, "count", 0) or 0) + 1
+        if node.get("tally"):
+            tally = read(state, "tally", {}) or {}
+            update["tally"] = {name: tally.get(name, 0) + 1}
+            update["peak"] = len(read(state, "log", []) or [])
         if node["ret"] == "none":
             return None
         if node["ret"] == "command":
@@ -103,6 +146,17 @@ def make_node(node: dict[str, Any], lib: SimpleNamespace):
         return update
 
     fn.__name__ = name
+    return fn
+
+
+def make_async_node(node: dict[str, Any], lib: SimpleNamespace):
+    """The same node as a coroutine function (for runs through astream)."""
+    sync = make_node(node, lib)
+
+    async def fn(state):
+        return sync(state)
+
+    fn.__name__ = node["name"]
     return fn
 
 
@@ -116,8 +170,8 @@ def make_path(cond: dict[str, Any], lib: SimpleNamespace):
     options = cond["options"]
 
     def path(state):
-        log = state.get("log", [])
-        index = (len(log) + (state.get("gate", 0) or 0)) % len(options)
+        log = read(state, "log", []) or []
+        index = (len(log) + (read(state, "gate", 0) or 0)) % len(options)
         option = options[index]
         if isinstance(option, dict):  # {"send": target, "n": how many}
             return [lib.Send(option["send"], {"item": i}) for i in range(option["n"])]
@@ -128,10 +182,13 @@ def make_path(cond: dict[str, Any], lib: SimpleNamespace):
     return path
 
 
-def build(spec: dict[str, Any], lib: SimpleNamespace, checkpointer=None):
-    builder = lib.StateGraph(State)
+def build(spec: dict[str, Any], lib: SimpleNamespace, checkpointer=None, use_async: bool = False):
+    """The spec's graph in `lib`. Nodes marked async are coroutine functions only when the
+    graph will run through astream (a sync run cannot await them, in either library)."""
+    builder = lib.StateGraph(SCHEMAS[spec.get("schema", "typeddict")])
     for node in spec["nodes"]:
-        builder.add_node(node["name"], make_node(node, lib))
+        make = make_async_node if use_async and node.get("async") else make_node
+        builder.add_node(node["name"], make(node, lib))
     for source, target in spec["edges"]:
         builder.add_edge(lib.START if source == START_NAME else source, _target(lib, target))
     for sources, target in spec["joins"]:
@@ -183,6 +240,8 @@ def graph_specs(draw) -> dict[str, Any]:
                 "nodeint": _maybe(draw, st.integers(1, 2), 4),
                 "error": _maybe(draw, st.integers(1, 2), 6),
                 "interrupts": draw(st.sampled_from([0, 0, 0, 0, 1, 2])),
+                "tally": draw(st.integers(0, 3)) == 0,
+                "async": draw(st.integers(0, 2)) == 0,
             }
         )
     edges: list[list[str]] = []
@@ -216,6 +275,7 @@ def graph_specs(draw) -> dict[str, Any]:
     interrupt_before = draw(st.lists(st.sampled_from(names), max_size=1)) if draw(st.integers(0, 4)) == 0 else []
     interrupt_after = draw(st.lists(st.sampled_from(names), max_size=1)) if draw(st.integers(0, 4)) == 0 else []
     return {
+        "schema": draw(st.sampled_from(["typeddict", "typeddict", "dataclass"])),
         "nodes": nodes,
         "edges": edges,
         "joins": joins,

@@ -2,12 +2,15 @@
 
 Hypothesis draws a graph spec (plain data, see graphgen.py) and a sequence of operations
 (runs with inputs, resumes, Command inputs, update_state with and without as_node, time
-travel and forks). Each spec is built twice, once per library, each with its own
+travel and forks). A spec's state is a TypedDict or a dataclass, with plain keys, list
+concatenation and a user's own reducers; under astream some nodes are
+coroutine functions. Each spec is built twice, once per library, each with its own
 MemorySaver, and after every operation we compare:
 
 - the streamed events (stream_mode "values", "updates" or a list of both),
 - whether the operation raised (and the exception's type name),
-- get_state: values, next, tasks (name, interrupt values, whether an error is recorded),
+- get_state: values, next, tasks (name, interrupt values, the recorded error's type, the
+  task's result),
   interrupts, metadata source and step,
 - the whole get_state_history: count, and per checkpoint values, next, source and step.
 
@@ -178,7 +181,12 @@ def snap(s: Any) -> dict[str, Any]:
         "values": norm_value(s.values),
         "next": tuple(s.next),
         "tasks": [
-            (t.name, tuple(norm_value(i.value) for i in t.interrupts), t.error is not None)
+            (
+                t.name,
+                tuple(norm_value(i.value) for i in t.interrupts),
+                None if t.error is None else exc_name(t.error),
+                norm_value(t.result),
+            )
             for t in s.tasks
         ],
         "interrupts": tuple(norm_value(i.value) for i in getattr(s, "interrupts", ())),
@@ -217,7 +225,7 @@ class Side:
 
     def __init__(self, lib: Any, spec: dict[str, Any], use_async: bool) -> None:
         self.lib = lib
-        self.graph = graphgen.build(spec, lib)
+        self.graph = graphgen.build(spec, lib, use_async=use_async)
         self.use_async = use_async
         self.config = {"configurable": {"thread_id": THREAD}, "recursion_limit": RECURSION_LIMIT}
 
@@ -354,7 +362,7 @@ def head_id(graph_side: Side) -> str | None:
 
 def settled(snapshot: dict[str, Any]) -> dict[str, Any]:
     """A get_state summary without what a failed step's timing decides (note 5)."""
-    tasks = [name for name, _, _ in snapshot["tasks"]]
+    tasks = [task[0] for task in snapshot["tasks"]]
     return {**snapshot, "values": None, "next": None, "tasks": tasks, "interrupts": None}
 
 

@@ -111,7 +111,7 @@ def _snapshot(graph: Any, saved: CheckpointTuple, channels: Any, live: bool) -> 
                 error=done.get(ERROR),
                 interrupts=() if task.id in finished else tuple(done.get(INTERRUPT, ())),
                 state=None,
-                result=done.get(RETURN),
+                result=_result(graph, done),
             )
         )
     values = graph.read_output(channels) or {}
@@ -125,3 +125,11 @@ def _snapshot(graph: Any, saved: CheckpointTuple, channels: Any, live: bool) -> 
         tasks=tuple(shown),
         interrupts=tuple(i for t in shown for i in t.interrupts),
     )
+
+
+def _result(graph: Any, done: dict[str, Any]) -> dict[str, Any] | None:
+    """A finished task's result as LangGraph shows it: the state keys it wrote (an empty
+    dict when it wrote none); None while it has not finished."""
+    if RETURN not in done:
+        return None
+    return {k: v for k, v in done.items() if k in graph.state_keys}
