@@ -39,7 +39,6 @@ import lockstep.checkpoint as ls_checkpoint
 TARGET = 10.0
 CHAIN = 100
 FANOUT = 20
-RECURSION = {"recursion_limit": 10_000}
 
 
 class Engine:
@@ -159,8 +158,9 @@ def fanout_graph(e: Engine, width: int = FANOUT):
 _threads = itertools.count()
 
 
-def fresh(extra: dict | None = None) -> dict:
-    return {"configurable": {"thread_id": f"bench-{next(_threads)}"}, **(extra or {})}
+def fresh() -> dict:
+    """A new thread's config; no recursion_limit: both engines run with their defaults."""
+    return {"configurable": {"thread_id": f"bench-{next(_threads)}"}}
 
 
 class Case:
@@ -181,7 +181,7 @@ def seed_case(e: Engine) -> Case:
 
 def chain_case(e: Engine) -> Case:
     graph = chain_graph(e)
-    return Case(lambda: graph.invoke({"n": 0}, fresh(RECURSION)), lambda out: out == {"n": CHAIN})
+    return Case(lambda: graph.invoke({"n": 0}, fresh()), lambda out: out == {"n": CHAIN})
 
 
 def fanout_case(e: Engine) -> Case:
@@ -194,7 +194,7 @@ def fanout_case(e: Engine) -> Case:
 
 def _chain_thread(e: Engine):
     graph = chain_graph(e)
-    config = fresh(RECURSION)
+    config = fresh()
     graph.invoke({"n": 0}, config)
     return graph, {"configurable": {"thread_id": config["configurable"]["thread_id"]}}
 

@@ -10,7 +10,7 @@ from typing import Annotated, TypedDict
 import pytest
 from support import run, thread
 
-from lockstep import START, StateGraph, get_stream_writer
+from lockstep import END, START, StateGraph, get_stream_writer
 from lockstep.checkpoint import MemorySaver
 
 
@@ -187,3 +187,20 @@ def test_recursion_limit():
     b.add_conditional_edges("loop", lambda s: "loop")
     with pytest.raises(GraphRecursionError):
         b.compile().invoke({"x": 0}, {"recursion_limit": 5})
+
+
+def test_recursion_limit_defaults_to_langgraphs_and_counts_the_last_step():
+    """No limit given: LangGraph 1.2's 10007. A run that needs exactly the limit fails."""
+    from lockstep import GraphRecursionError
+    from lockstep.pregel.graph import DEFAULT_RECURSION_LIMIT
+
+    assert DEFAULT_RECURSION_LIMIT == 10007
+    b = StateGraph(S)
+    b.add_node("loop", lambda s: {"x": s["x"] + 1})
+    b.add_edge(START, "loop")
+    b.add_conditional_edges("loop", lambda s: "loop" if s["x"] < 3 else END)
+    graph = b.compile()
+    assert graph.invoke({"x": 0})["x"] == 3
+    assert graph.invoke({"x": 0}, {"recursion_limit": 4})["x"] == 3
+    with pytest.raises(GraphRecursionError):
+        graph.invoke({"x": 0}, {"recursion_limit": 3})

@@ -26,7 +26,7 @@ from lockstep.pregel.loop import Loop, Save
 from lockstep.pregel.tasks import Task, update_writes
 from lockstep.types import Send, StateSnapshot
 
-DEFAULT_RECURSION_LIMIT = 25
+DEFAULT_RECURSION_LIMIT = 10007  # LangGraph 1.2's
 
 
 class CompiledGraph:

@@ -306,15 +306,17 @@ class Loop:
                 if state is MISSING:
                     state = self._state_input()
                 t.input = state
-        if not tasks:
-            self.status = "done"
-            return None
         if self.step + 1 >= self.stop_step:
+            # As LangGraph, checked before looking for work: a run that needs exactly
+            # `recursion_limit` steps fails too.
             self.status = "error"
             raise GraphRecursionError(
                 f"recursion limit of {self.recursion_limit} steps reached without hitting a stop condition; raise config['recursion_limit'] "
                 "if the graph is meant to run longer"
             )
+        if not tasks:
+            self.status = "done"
+            return None
         if self.interrupt_before and self._should_interrupt(tasks, self.interrupt_before):
             self._pause_static(queued=False)
             return None
@@ -498,8 +500,10 @@ class Loop:
             seen = dict(old.versions_seen)
         self.checkpoint = Checkpoint(new_id, ts, versions, seen)
         plan = self._waiting(old.pending, changed, ran)
-        self._planned = (new_id, plan)
         self.checkpoint.pending = tuple([name for name, _ in plan])
+        # As LangGraph: the nodes woken by a step run (and stream) in name order; a
+        # snapshot lists them in graph order (checkpoint.pending).
+        self._planned = (new_id, sorted(plan) if len(plan) > 1 else plan)
         metadata = {"source": source, "step": self.step, "parents": {}}
         parent = self.config or {"configurable": {"thread_id": self.thread_id}}
         last = self.saves[-1] if self.saves else None
