@@ -104,7 +104,7 @@ class LastValue(Channel):
 class Reducer(Channel):
     """An Annotated[T, reducer] key: folds every write into the value, in order."""
 
-    __slots__ = ("reducer", "initial", "since_full", "full_size")
+    __slots__ = ("reducer", "initial", "since_full", "full_size", "whole")
 
     def __init__(self, key: str, reducer: Callable[[Any, Any], Any], initial: Any = MISSING):
         super().__init__(key)
@@ -112,11 +112,15 @@ class Reducer(Channel):
         self.initial = initial
         self.since_full = 0  # writes stored as deltas since the last full copy
         self.full_size = 0  # the value's size at that copy
+        # A reducer that folding again would not repeat (add_messages makes ids)
+        # marks itself lockstep_stores_full: its value is always stored whole.
+        self.whole = bool(getattr(getattr(reducer, "func", reducer), "lockstep_stores_full", False))
 
     def fresh(self) -> Reducer:
         clone = super().fresh()
         clone.reducer = self.reducer
         clone.initial = self.initial
+        clone.whole = self.whole
         clone.since_full = 0
         clone.full_size = 0
         if self.initial is not MISSING:
@@ -139,7 +143,7 @@ class Reducer(Channel):
         # copy: full copies then land at geometric intervals (sizes 1, 2, 4, ...),
         # so storage grows with what was written, not with steps x state size.
         self.since_full += len(writes)
-        if self.since_full < self.full_size:
+        if self.since_full < self.full_size and not self.whole:
             return Blob("delta", [w[1] for w in writes])
         self.since_full = 0
         self.full_size = _size(self.value)

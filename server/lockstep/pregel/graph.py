@@ -21,7 +21,7 @@ from lockstep.errors import InvalidUpdateError
 from lockstep.graph.channels import MISSING, Channel, Ephemeral, LastValue, Topic
 from lockstep.graph.node import Branch, NodeSpec
 from lockstep.graph.schema import dataclass_defaults, is_dataclass_schema
-from lockstep.pregel import bridge, context, runner, snapshot
+from lockstep.pregel import bridge, chat, context, runner, snapshot
 from lockstep.pregel.loop import Loop, Save
 from lockstep.pregel.tasks import Task, update_writes
 from lockstep.types import Send, StateSnapshot
@@ -204,6 +204,8 @@ class CompiledGraph:
             interrupt_after=tuple(after) if after else self.interrupt_after,
             recursion_limit=config.get("recursion_limit", DEFAULT_RECURSION_LIMIT),
         )
+        if "messages" in modes:
+            loop.chat = chat.stream_for(loop, config)
         if saved is not None:
             if checkpoint_id_of(config) and self.checkpointer is not None:
                 # Time travel: see Loop._travel. (One cheap read of the head.)
@@ -684,9 +686,10 @@ def _durability(kw: Mapping[str, Any]) -> str:
 def _modes(mode: str | Sequence[str]) -> list[str]:
     modes = [mode] if isinstance(mode, str) else list(mode)
     for m in modes:
-        if m not in ("values", "updates", "debug", "custom"):
+        if m not in ("values", "updates", "debug", "custom", "messages"):
             raise ValueError(
-                f"unknown stream_mode {m!r}; choose from 'values', 'updates', 'debug', 'custom'"
+                f"unknown stream_mode {m!r}; choose from 'values', 'updates', 'debug', "
+                "'custom', 'messages'"
             )
     return modes
 

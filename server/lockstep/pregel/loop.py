@@ -130,6 +130,8 @@ class Loop:
     # How the run hands its saves to the store without waiting (context.write_behind,
     # read once per run); None: it saves each step as it ends.
     write_behind: Any = None
+    # A run streaming messages: its ChatStream (pregel/chat.py); None for the rest.
+    chat: Any = None
     # (checkpoint id, the (node, triggers) found triggered when the loop made it)
     _planned: tuple[str, list[tuple[str, tuple[str, ...]]]] | None = None
 

@@ -26,6 +26,9 @@ def run_sync(graph: Any, loop: Any, task: Task, config: dict) -> None:
             task.error = exc
         return
     token = enter((task, loop))
+    chat = loop.chat  # messages mode: the task gets a LangChain config (pregel/chat.py)
+    if chat is not None:
+        config, chat_token = chat.enter(task, loop.step + 1)
     try:
         attempt = 0
         while True:
@@ -45,9 +48,13 @@ def run_sync(graph: Any, loop: Any, task: Task, config: dict) -> None:
                     return
                 time.sleep(delay)
         _finish(graph, loop, spec, task, output, config)
+        if chat is not None:
+            chat.finished(config, output)
     except Exception as exc:  # the return value itself was bad, or a path function failed
         task.error = exc
     finally:
+        if chat is not None:
+            chat.leave(chat_token)
         leave(token)
 
 
@@ -69,6 +76,9 @@ async def run_async(graph: Any, loop: Any, task: Task, config: dict) -> None:
         await asyncio.shield(thread)
         return
     token = enter((task, loop))
+    chat = loop.chat
+    if chat is not None:
+        config, chat_token = chat.enter(task, loop.step + 1)
     try:
         attempt = 0
         while True:
@@ -84,9 +94,13 @@ async def run_async(graph: Any, loop: Any, task: Task, config: dict) -> None:
                     return
                 await asyncio.sleep(delay)
         _finish(graph, loop, spec, task, output, config)
+        if chat is not None:
+            chat.finished(config, output)
     except Exception as exc:
         task.error = exc
     finally:
+        if chat is not None:
+            chat.leave(chat_token)
         leave(token)
 
 

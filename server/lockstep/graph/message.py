@@ -1,0 +1,131 @@
+"""Chat history as state: the `add_messages` reducer and `MessagesState`.
+
+Messages are LangChain's (langchain-core, the `lockstep[langchain]` extra). This
+module imports without it, so a schema naming `add_messages` can be defined
+anywhere; the first merge raises a clear ImportError when it is missing.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypedDict
+
+__all__ = ["REMOVE_ALL_MESSAGES", "MessagesState", "add_messages"]
+
+#: The id of a `RemoveMessage` that clears the history before the messages after it.
+REMOVE_ALL_MESSAGES = "__remove_all__"
+
+FORMATS = ("langchain-openai", None)
+
+Messages = Sequence[Any] | Any
+
+
+def langchain_messages() -> Any:
+    """langchain_core.messages, or an ImportError saying how to get it."""
+    try:
+        import langchain_core.messages as messages
+    except ImportError as exc:
+        raise ImportError(
+            "messages need langchain-core: pip install 'lockstep[langchain]'"
+        ) from exc
+    return messages
+
+
+def add_messages(
+    left: Messages | None = None,
+    right: Messages | None = None,
+    *,
+    format: str | None = None,
+) -> Messages | Callable[[Messages, Messages], Messages]:
+    """Merge `right` into the history `left`: new messages are appended, one with
+    the id of a message already there replaces it in place, a `RemoveMessage`
+    deletes by id (REMOVE_ALL_MESSAGES: everything before it). Tuples, dicts and
+    strings become messages and every message gets an id, as LangGraph's reducer
+    does. Called with neither list (`add_messages(format=...)`) it returns the
+    reducer with that format fixed, for `Annotated[list, add_messages(format=...)]`."""
+    if format not in FORMATS:
+        raise ValueError(f"Unrecognized format={format!r}. Expected one of 'langchain-openai', None.")
+    if left is None and right is None:
+        return functools.partial(add_messages, format=format)
+    if left is None or right is None:
+        missing = "left" if left is None else "right"
+        raise ValueError(
+            f"add_messages needs both 'left' and 'right'; {missing!r} is None"
+        )
+    lc = langchain_messages()
+    old = _coerce(lc, left)
+    new = _coerce(lc, right)
+    cut = _last_remove_all(lc, new)
+    if cut is not None:
+        merged = new[cut + 1 :]
+    else:
+        merged = _merge(lc, old, new)
+    if format == "langchain-openai":
+        merged = _openai_format(lc, merged)
+    return merged
+
+
+# A checkpoint must store a key merged with add_messages whole, never as the
+# step's writes to fold again: merging again would give new ids to the messages
+# that came without one (see channels.Reducer.blob).
+add_messages.lockstep_stores_full = True  # type: ignore[attr-defined]
+
+
+def _coerce(lc: Any, value: Messages) -> list[Any]:
+    items = value if isinstance(value, list | tuple) and not _is_tuple_message(value) else [value]
+    out = [lc.message_chunk_to_message(m) for m in lc.convert_to_messages(items)]
+    for message in out:
+        if message.id is None:
+            message.id = str(uuid.uuid4())
+    return out
+
+
+def _is_tuple_message(value: Any) -> bool:
+    """("user", "hi") is one message, not a list of two strings."""
+    return isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str)
+
+
+def _last_remove_all(lc: Any, new: list[Any]) -> int | None:
+    for index in range(len(new) - 1, -1, -1):
+        message = new[index]
+        if isinstance(message, lc.RemoveMessage) and message.id == REMOVE_ALL_MESSAGES:
+            return index
+    return None
+
+
+def _merge(lc: Any, old: list[Any], new: list[Any]) -> list[Any]:
+    merged = list(old)
+    at = {m.id: i for i, m in enumerate(merged)}
+    removed: set[str] = set()
+    for message in new:
+        index = at.get(message.id)
+        if isinstance(message, lc.RemoveMessage):
+            if index is None:
+                raise ValueError(
+                    f"Attempting to delete a message with an ID that doesn't exist ({message.id!r})"
+                )
+            removed.add(message.id)
+        elif index is None:
+            at[message.id] = len(merged)
+            merged.append(message)
+        else:
+            merged[index] = message
+            removed.discard(message.id)
+    if removed:
+        merged = [m for m in merged if m.id not in removed]
+    return merged
+
+
+def _openai_format(lc: Any, messages: list[Any]) -> list[Any]:
+    """Contents as OpenAI's API takes them (strings, text and image_url blocks), each
+    tool result its own ToolMessage: made by a round trip through OpenAI's dicts."""
+    return lc.convert_to_messages(lc.convert_to_openai_messages(messages))
+
+
+class MessagesState(TypedDict):
+    """A state of one key, `messages`, merged with `add_messages`. (A list of
+    LangChain messages; typed `list` so that importing Lockstep loads no LangChain.)"""
+
+    messages: Annotated[list, add_messages]

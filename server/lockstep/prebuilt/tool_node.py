@@ -1,0 +1,289 @@
+"""ToolNode runs the tool calls of the last AI message; tools_condition routes to it.
+
+Both follow LangGraph's prebuilt ones: the same input shapes (a state with a
+messages key, a list of messages, or a list of tool calls), the same outputs, the
+same error handling (by default a call whose arguments do not validate answers the
+model with the error, while a tool that fails raises), and parallel calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import types
+import typing
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+from lockstep.graph.message import langchain_messages
+from lockstep.types import Command
+
+try:
+    import langchain_core  # noqa: F401
+except ImportError as exc:  # pragma: no cover - exercised without the extra
+    raise ImportError(
+        "lockstep.prebuilt works on LangChain tools and needs langchain-core: "
+        "pip install 'lockstep[langchain]'"
+    ) from exc
+
+import pydantic
+from langchain_core.runnables.config import get_config_list, get_executor_for_config
+from langchain_core.tools import BaseTool, StructuredTool, ToolException
+from langchain_core.tools import tool as make_tool
+from langchain_core.tools.base import ToolOutputMixin
+
+ErrorHandler = bool | str | Callable[..., str] | type[Exception] | tuple[type[Exception], ...]
+
+FAILED = "Error: {error}\n Please fix your mistakes."
+INVALID_ARGS = (
+    "Error invoking tool '{name}' with kwargs {args} with error:\n {errors}\n"
+    " Please fix the error and try again."
+)
+UNKNOWN_TOOL = "Error: {name} is not a valid tool, try one of [{names}]."
+
+
+class ToolInvocationError(ToolException):
+    """The model called a tool with arguments its schema refuses."""
+
+    def __init__(self, name: str, args: dict[str, Any], source: pydantic.ValidationError):
+        errors = "\n".join(
+            f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}" for e in source.errors()
+        )
+        super().__init__(INVALID_ARGS.format(name=name, args=args, errors=errors))
+        self.tool_name = name
+        self.tool_kwargs = args
+        self.source = source
+
+
+def _default_handle_tool_errors(error: Exception) -> str:
+    """The default: answer the model when its arguments were wrong, raise otherwise."""
+    if isinstance(error, ToolInvocationError):
+        return error.args[0]
+    raise error
+
+
+class _CommandResult(ToolOutputMixin):
+    """A tool's Command, carried through langchain-core's output formatting untouched."""
+
+    def __init__(self, command: Command) -> None:
+        self.command = command
+
+
+class ToolNode:
+    """A node that runs the tool calls of the last AIMessage, in parallel, and
+    returns one ToolMessage per call (or the Commands tools return)."""
+
+    def __init__(
+        self,
+        tools: Sequence[BaseTool | Callable[..., Any]],
+        *,
+        name: str = "tools",
+        tags: list[str] | None = None,
+        handle_tool_errors: ErrorHandler = _default_handle_tool_errors,
+        messages_key: str = "messages",
+    ) -> None:
+        self.name = name
+        self.tags = list(tags or ())
+        self.handle_tool_errors = handle_tool_errors
+        self.messages_key = messages_key
+        self.tools_by_name: dict[str, BaseTool] = {}
+        for item in tools:
+            tool = item if isinstance(item, BaseTool) else make_tool(item)
+            self.tools_by_name[tool.name] = _passing_commands(tool)
+
+    def get_name(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"ToolNode(tools={list(self.tools_by_name)!r}, name={self.name!r})"
+
+    # -- running -------------------------------------------------------------
+
+    def invoke(self, input: Any, config: dict[str, Any] | None = None) -> Any:
+        calls, kind = self._calls(input)
+        configs = get_config_list(self._config(config), len(calls))
+        with get_executor_for_config(configs[0] if configs else None) as executor:
+            results = list(executor.map(self._run_one, calls, configs))
+        return self._output(results, kind)
+
+    async def ainvoke(self, input: Any, config: dict[str, Any] | None = None) -> Any:
+        calls, kind = self._calls(input)
+        configs = get_config_list(self._config(config), len(calls))
+        results = await asyncio.gather(*(self._arun_one(c, cfg) for c, cfg in zip(calls, configs, strict=True)))
+        return self._output(list(results), kind)
+
+    def _config(self, config: dict[str, Any] | None) -> dict[str, Any]:
+        config = dict(config or {})
+        if self.tags:
+            config["tags"] = [*(config.get("tags") or ()), *self.tags]
+        return config
+
+    def _run_one(self, call: dict[str, Any], config: dict[str, Any]) -> Any:
+        tool = self._tool(call)
+        if not isinstance(tool, BaseTool):
+            return tool  # the unknown-tool answer
+        try:
+            _validate(tool, call)
+            return _result(tool.invoke({**call, "type": "tool_call"}, config))
+        except Exception as error:  # noqa: BLE001 - handle_tool_errors decides
+            return self._on_error(call, error)
+
+    async def _arun_one(self, call: dict[str, Any], config: dict[str, Any]) -> Any:
+        tool = self._tool(call)
+        if not isinstance(tool, BaseTool):
+            return tool
+        try:
+            _validate(tool, call)
+            return _result(await tool.ainvoke({**call, "type": "tool_call"}, config))
+        except Exception as error:  # noqa: BLE001
+            return self._on_error(call, error)
+
+    def _tool(self, call: dict[str, Any]) -> Any:
+        tool = self.tools_by_name.get(call["name"])
+        if tool is not None:
+            return tool
+        lc = langchain_messages()
+        return lc.ToolMessage(
+            UNKNOWN_TOOL.format(name=call["name"], names=", ".join(self.tools_by_name)),
+            name=call["name"],
+            tool_call_id=call["id"],
+            status="error",
+        )
+
+    def _on_error(self, call: dict[str, Any], error: Exception) -> Any:
+        content = _handled(self.handle_tool_errors, error)
+        lc = langchain_messages()
+        return lc.ToolMessage(content, name=call["name"], tool_call_id=call["id"], status="error")
+
+    # -- input and output ----------------------------------------------------
+
+    def _calls(self, input: Any) -> tuple[list[dict[str, Any]], str]:
+        """The tool calls to run, and the input's shape ("list" or "dict")."""
+        lc = langchain_messages()
+        if isinstance(input, list) and input and isinstance(input[-1], dict) and input[-1].get(
+            "type"
+        ) == "tool_call":
+            return list(input), "list"
+        if isinstance(input, list):
+            messages, kind = input, "list"
+        elif isinstance(input, dict):
+            messages = input.get(self.messages_key)
+            kind = "dict"
+        else:
+            messages = getattr(input, self.messages_key, None)
+            kind = "dict"
+        if not messages:
+            raise ValueError("No message found in input")
+        for message in reversed(messages):
+            if isinstance(message, lc.AIMessage):
+                return list(message.tool_calls), kind
+        raise ValueError("No AIMessage found in input")
+
+    def _output(self, results: list[Any], kind: str) -> Any:
+        if not any(isinstance(r, Command) for r in results):
+            return {self.messages_key: results} if kind == "dict" else results
+        out: list[Any] = []
+        for result in results:
+            if isinstance(result, Command):
+                out.append(result)
+            else:
+                out.append({self.messages_key: [result]} if kind == "dict" else [result])
+        return out
+
+
+def _passing_commands(tool: BaseTool) -> BaseTool:
+    """The tool, changed so that a Command it returns reaches the node as such
+    (langchain-core would make any other return value a ToolMessage's text)."""
+    if not isinstance(tool, StructuredTool):
+        return tool
+    update: dict[str, Any] = {}
+    if tool.func is not None:
+        func = tool.func
+
+        @functools.wraps(func)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            return _wrap_command(func(*args, **kwargs))
+
+        update["func"] = run
+    if tool.coroutine is not None:
+        coroutine = tool.coroutine
+
+        @functools.wraps(coroutine)
+        async def arun(*args: Any, **kwargs: Any) -> Any:
+            return _wrap_command(await coroutine(*args, **kwargs))
+
+        update["coroutine"] = arun
+    return tool.model_copy(update=update)
+
+
+def _wrap_command(value: Any) -> Any:
+    if isinstance(value, Command):
+        return _CommandResult(value)
+    return value
+
+
+def _result(value: Any) -> Any:
+    return value.command if isinstance(value, _CommandResult) else value
+
+
+def _validate(tool: BaseTool, call: dict[str, Any]) -> None:
+    """Arguments the model got wrong are a ToolInvocationError, told apart from a
+    failure inside the tool (handled differently by default)."""
+    schema = tool.tool_call_schema
+    if isinstance(schema, type) and issubclass(schema, pydantic.BaseModel):
+        try:
+            schema.model_validate(call["args"])
+        except pydantic.ValidationError as error:
+            raise ToolInvocationError(call["name"], call["args"], error) from error
+
+
+def _handled(handler: ErrorHandler, error: Exception) -> str:
+    """The message for a failed call, or the error raised again if not handled."""
+    if handler is False:
+        raise error
+    if handler is True:
+        return FAILED.format(error=repr(error))
+    if isinstance(handler, str):
+        return handler
+    if isinstance(handler, type) and issubclass(handler, Exception):
+        handler = (handler,)
+    if isinstance(handler, tuple):
+        if isinstance(error, handler):
+            return FAILED.format(error=repr(error))
+        raise error
+    if callable(handler):
+        caught = _handler_types(handler)
+        if caught and not isinstance(error, caught):
+            raise error
+        return str(handler(error))
+    raise TypeError(f"handle_tool_errors={handler!r}: give a bool, str, exception type(s) or callable")
+
+
+def _handler_types(handler: Callable[..., str]) -> tuple[type[BaseException], ...]:
+    """The exception types a handler's first parameter is annotated with (none: all)."""
+    try:
+        params = list(inspect.signature(handler).parameters.values())
+        hints = typing.get_type_hints(handler)
+    except (TypeError, ValueError, NameError):
+        return ()
+    if not params or params[0].name not in hints:
+        return ()
+    hint = hints[params[0].name]
+    options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
+    return tuple(o for o in options if isinstance(o, type) and issubclass(o, BaseException))
+
+
+def tools_condition(state: Any, messages_key: str = "messages") -> Literal["tools", "__end__"]:
+    """"tools" when the last message asks for tool calls, else "__end__"."""
+    if isinstance(state, list):
+        messages = state
+    elif isinstance(state, dict):
+        messages = state.get(messages_key, [])
+    else:
+        messages = getattr(state, messages_key, [])
+    if not messages:
+        raise ValueError(f"No messages found in input state to tool_edge: {state}")
+    if getattr(messages[-1], "tool_calls", None):
+        return "tools"
+    return "__end__"

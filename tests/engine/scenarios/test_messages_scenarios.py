@@ -1,0 +1,220 @@
+"""Chat graphs: MessagesState and add_messages, messages mode, tools and their review.
+
+Models are langchain-core's fake chat models (no network); each scenario makes its
+own, as they hand out their canned replies once.
+"""
+
+
+from typing import Annotated, TypedDict
+
+import pytest
+from harness import compared, outcome
+
+pytest.importorskip("langchain_core")
+
+from langchain_core.language_models.fake_chat_models import (  # noqa: E402
+    FakeMessagesListChatModel,
+    GenericFakeChatModel,
+)
+from langchain_core.messages import (  # noqa: E402
+    AIMessage,
+    HumanMessage,
+    RemoveMessage,
+    SystemMessage,
+    ToolMessage,
+)
+
+
+def chatbot(lib, replies):
+    """The docs' first chatbot: one node calling a model on the whole history."""
+    model = GenericFakeChatModel(messages=iter(replies))
+
+    def chat(state):
+        return {"messages": [model.invoke(state["messages"])]}
+
+    graph = lib.StateGraph(lib.MessagesState)
+    graph.add_node("chatbot", chat)
+    graph.add_edge(lib.START, "chatbot")
+    graph.add_edge("chatbot", lib.END)
+    return graph
+
+
+@compared
+def test_chatbot_remembers_the_thread(lib):
+    app = chatbot(lib, ["Hello Bob!", "Your name is Bob."]).compile(checkpointer=lib.MemorySaver())
+    cfg = {"configurable": {"thread_id": "1"}}
+    first = app.invoke({"messages": [("user", "Hi, I am Bob")]}, cfg)
+    second = app.invoke({"messages": [{"role": "user", "content": "What is my name?"}]}, cfg)
+    state = app.get_state(cfg)
+    ids = [m.id for m in state.values["messages"]]
+    return [first, second, state, len(set(ids)) == len(ids), all(ids)]
+
+
+@compared
+def test_add_messages_replaces_by_id_and_coerces(lib):
+    class State(TypedDict):
+        messages: Annotated[list, lib.add_messages]
+
+    def rewrite(state):
+        first = state["messages"][0]
+        return {"messages": [HumanMessage("edited", id=first.id), ("ai", "appended"), "plain text"]}
+
+    graph = lib.StateGraph(State)
+    graph.add_node("rewrite", rewrite)
+    graph.add_edge(lib.START, "rewrite")
+    app = graph.compile(checkpointer=lib.MemorySaver())
+    cfg = {"configurable": {"thread_id": "t"}}
+    updates = list(app.stream({"messages": [("user", "original"), SystemMessage("sys")]}, cfg))
+    return [updates, app.get_state(cfg).values, [s.values for s in app.get_state_history(cfg)]]
+
+
+@compared
+def test_delete_messages_with_remove_message(lib):
+    """The docs' "delete messages" how-to: RemoveMessage by id keeps the history short."""
+
+    def trim(state):
+        return {"messages": [RemoveMessage(id=m.id) for m in state["messages"][:-2]]}
+
+    graph = lib.StateGraph(lib.MessagesState)
+    graph.add_node("trim", trim)
+    graph.add_edge(lib.START, "trim")
+    app = graph.compile(checkpointer=lib.MemorySaver())
+    cfg = {"configurable": {"thread_id": "t"}}
+    turns = [("user", "one"), ("ai", "two"), ("user", "three"), ("ai", "four")]
+    out = app.invoke({"messages": turns}, cfg)
+    edited = app.update_state(cfg, {"messages": [RemoveMessage(id=out["messages"][0].id)]})
+    return [out, app.get_state(cfg).values, edited is not None]
+
+
+@compared
+def test_remove_all_messages_then_summary(lib):
+    def summarize(state):
+        text = " / ".join(m.content for m in state["messages"])
+        return {
+            "messages": [
+                RemoveMessage(id=lib.REMOVE_ALL_MESSAGES),
+                SystemMessage(f"summary: {text}"),
+            ]
+        }
+
+    graph = lib.StateGraph(lib.MessagesState)
+    graph.add_node("summarize", summarize)
+    graph.add_edge(lib.START, "summarize")
+    app = graph.compile()
+    return list(
+        app.stream({"messages": [("user", "a"), ("ai", "b")]}, stream_mode=["updates", "values"])
+    )
+
+
+@compared
+def test_add_messages_as_a_function(lib):
+    add = lib.add_messages
+    base = [HumanMessage("a", id="1"), AIMessage("b", id="2")]
+    return [
+        add(base, [AIMessage("b2", id="2"), ("user", "c")]),
+        add(base, RemoveMessage(id="1")),
+        add(base, [HumanMessage("z"), RemoveMessage(id=lib.REMOVE_ALL_MESSAGES), ("ai", "y")]),
+        add([], [HumanMessage("x", id="9"), HumanMessage("x2", id="9")]),
+        add(base, [RemoveMessage(id="2"), AIMessage("back", id="2")]),
+        outcome(add, base, [RemoveMessage(id="nope")]),
+        outcome(add, base, [("wizard", "hi")]),
+        outcome(add, base, [{"text": "no role"}]),
+        outcome(add, base, None),
+        outcome(add, base, [HumanMessage("x")], format="xml"),
+        add(base, [AIMessage([{"type": "text", "text": "p"}, {"type": "text", "text": "q"}])], format="langchain-openai"),
+    ]
+
+
+@compared
+def test_bad_message_fails_the_node(lib):
+    graph = lib.StateGraph(lib.MessagesState)
+    graph.add_node("bad", lambda s: {"messages": [42]})
+    graph.add_edge(lib.START, "bad")
+    app = graph.compile()
+    return outcome(app.invoke, {"messages": [("user", "hi")]})
+
+
+@compared
+def test_messages_mode_streams_tokens_with_metadata(lib):
+    app = chatbot(lib, ["hello there world"]).compile(checkpointer=lib.MemorySaver())
+    cfg = {"configurable": {"thread_id": "7"}, "metadata": {"user": "u1"}, "tags": ["web"]}
+    return list(app.stream({"messages": [("user", "hi")]}, cfg, stream_mode="messages"))
+
+
+@compared
+def test_messages_mode_with_other_modes_and_returned_messages(lib):
+    """Tokens of a streamed model; a model that cannot stream sends its whole reply;
+    a node's own new messages follow; messages it only passes on do not."""
+    streamed = GenericFakeChatModel(messages=iter(["a b"]))
+    whole = FakeMessagesListChatModel(responses=[AIMessage("whole reply")])
+
+    def first(state):
+        return {"messages": [streamed.invoke(state["messages"])]}
+
+    def second(state, config):
+        return {"messages": [whole.invoke(state["messages"], config)]}
+
+    def third(state):
+        return {"messages": [state["messages"][0], AIMessage("written by hand", name="bot")]}
+
+    graph = lib.StateGraph(lib.MessagesState)
+    graph.add_sequence([("first", first), ("second", second), ("third", third)])
+    graph.add_edge(lib.START, "first")
+    app = graph.compile()
+    return list(app.stream({"messages": [("user", "go")]}, stream_mode=["messages", "updates"]))
+
+
+@compared
+def test_nostream_model_is_left_out_of_tokens(lib):
+    quiet = GenericFakeChatModel(messages=iter(["hidden tokens"])).with_config(tags=["nostream"])
+
+    def node(state):
+        return {"messages": [quiet.invoke(state["messages"])]}
+
+    graph = lib.StateGraph(lib.MessagesState)
+    graph.add_node("node", node)
+    graph.add_edge(lib.START, "node")
+    return list(graph.compile().stream({"messages": [("user", "x")]}, stream_mode="messages"))
+
+
+@compared
+async def test_messages_mode_async_node(lib):
+    model = GenericFakeChatModel(messages=iter(["async tokens here"]))
+
+    async def chat(state):
+        return {"messages": [await model.ainvoke(state["messages"])]}
+
+    graph = lib.StateGraph(lib.MessagesState)
+    graph.add_node("chat", chat)
+    graph.add_edge(lib.START, "chat")
+    app = graph.compile()
+    return [
+        item async for item in app.astream({"messages": [("user", "hi")]}, stream_mode="messages")
+    ]
+
+
+@compared
+def test_tool_messages_in_state(lib):
+    """A hand-written tool step: tool calls and ToolMessages kept in order by add_messages."""
+    call = {"name": "lookup", "args": {"q": "sky"}, "id": "call_1"}
+
+    def agent(state):
+        if isinstance(state["messages"][-1], ToolMessage):
+            return {"messages": [AIMessage("The sky is blue.")]}
+        return {"messages": [AIMessage("", tool_calls=[call])]}
+
+    def tools(state):
+        asked = state["messages"][-1].tool_calls[0]
+        return {"messages": [ToolMessage("blue", tool_call_id=asked["id"], name=asked["name"])]}
+
+    def route(state):
+        return "tools" if state["messages"][-1].tool_calls else lib.END
+
+    graph = lib.StateGraph(lib.MessagesState)
+    graph.add_node("agent", agent)
+    graph.add_node("tools", tools)
+    graph.add_edge(lib.START, "agent")
+    graph.add_conditional_edges("agent", route, ["tools", lib.END])
+    graph.add_edge("tools", "agent")
+    app = graph.compile()
+    return [list(app.stream({"messages": [("user", "sky?")]})), app.invoke({"messages": "sky?"})]

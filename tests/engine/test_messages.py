@@ -1,0 +1,116 @@
+"""Lockstep's own side of chat state: without langchain-core, stored ids, messages mode."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from support import run
+
+pytest.importorskip("langchain_core")
+
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel  # noqa: E402
+from langchain_core.messages import AIMessage  # noqa: E402
+
+from lockstep import START, StateGraph  # noqa: E402
+from lockstep.graph import MessagesState, add_messages  # noqa: E402
+
+# langchain-core made unimportable: None in sys.modules makes `import` raise ImportError.
+WITHOUT_LANGCHAIN = """
+import sys
+sys.modules["langchain_core"] = None
+from typing import Annotated, TypedDict
+from lockstep import START, StateGraph
+from lockstep.graph import MessagesState, add_messages
+
+class Chat(TypedDict):
+    messages: Annotated[list, add_messages]
+
+for schema in (Chat, MessagesState):
+    b = StateGraph(schema)
+    b.add_node("a", lambda s: {"messages": [("ai", "hi")]})
+    b.add_edge(START, "a")
+    app = b.compile()
+    try:
+        app.invoke({"messages": []})
+    except ImportError as exc:
+        print("ImportError:", exc)
+try:
+    import lockstep.prebuilt
+except ImportError as exc:
+    print("ImportError:", exc)
+try:
+    list(app.stream({"messages": []}, stream_mode="messages"))
+except ImportError as exc:
+    print("ImportError:", exc)
+"""
+
+
+def test_without_langchain_core_schemas_build_and_use_says_what_to_install():
+    out = subprocess.run(
+        [sys.executable, "-c", WITHOUT_LANGCHAIN], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert len(out) == 4
+    for line in out:
+        assert line.startswith("ImportError:") and "pip install 'lockstep[langchain]'" in line
+
+
+def test_engine_imports_no_langchain():
+    code = (
+        "import sys, lockstep, lockstep.graph, lockstep.checkpoint\n"
+        "print(any(m.startswith('langchain') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_stored_message_ids_do_not_change_on_reads(saver):
+    """add_messages gives ids to messages that come without one; a checkpoint keeps
+    the merged list, so every read of the thread (and its history) sees the same ids."""
+    b = StateGraph(MessagesState)
+    b.add_node("echo", lambda s: {"messages": [("ai", f"echo {len(s['messages'])}")]})
+    b.add_edge(START, "echo")
+    app = b.compile(checkpointer=saver)
+    cfg = {"configurable": {"thread_id": "t"}}
+    for turn in range(12):
+        app.invoke({"messages": [("user", f"turn {turn}")]}, cfg)
+    first = [m.id for m in app.get_state(cfg).values["messages"]]
+    again = [m.id for m in app.get_state(cfg).values["messages"]]
+    assert len(first) == 24 and len(set(first)) == 24 and first == again
+    history = [[m.id for m in s.values.get("messages", [])] for s in app.get_state_history(cfg)]
+    for older in history:
+        assert older == first[: len(older)]
+
+
+def test_add_messages_with_a_format_is_a_reducer():
+    reducer = add_messages(format="langchain-openai")
+    assert [m.content for m in reducer([("user", "a")], [("ai", "b")])] == ["a", "b"]
+    with pytest.raises(ValueError, match="format='html'"):
+        add_messages(format="html")
+    with pytest.raises(TypeError, match="fmt"):
+        add_messages([], [], fmt=None)
+
+
+def test_messages_mode_through_both_drivers(driver):
+    model = GenericFakeChatModel(messages=iter(["one two", "three"]))
+
+    def chat(state):
+        return {"messages": [model.invoke(state["messages"])]}
+
+    b = StateGraph(MessagesState)
+    b.add_node("chat", chat)
+    b.add_node("done", lambda s: {"messages": [AIMessage("bye")]})
+    b.add_edge(START, "chat")
+    b.add_edge("chat", "done")
+    app = b.compile()
+    out = run(app, {"messages": [("user", "hi")]}, None, driver=driver, stream_mode="messages")
+    assert [(m.content, meta["langgraph_node"]) for m, meta in out] == [
+        ("one", "chat"),
+        (" ", "chat"),
+        ("two", "chat"),
+        ("bye", "done"),
+    ]
+    assert out[0][0].id == out[2][0].id  # the chunks of one reply share its id
+    # Nothing of messages mode is left behind for the next run that does not ask for it.
+    assert run(app, {"messages": [("user", "hi")]}, None, driver=driver)[0]["chat"]

@@ -1,0 +1,134 @@
+"""lockstep.prebuilt called directly: input shapes, parallel calls, error handling.
+
+(The scenarios compare ToolNode and tools_condition inside graphs with LangGraph's.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+pytest.importorskip("langchain_core")
+
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage  # noqa: E402
+from langchain_core.tools import tool  # noqa: E402
+
+from lockstep.prebuilt import ToolInvocationError, ToolNode, tools_condition  # noqa: E402
+from lockstep.types import Command  # noqa: E402
+
+
+@tool
+def add(a: int, b: int) -> int:
+    """Add two numbers."""
+    return a + b
+
+
+@tool
+def fail(x: str) -> str:
+    """Always fails."""
+    raise RuntimeError(f"broken {x}")
+
+
+def ask(*calls: tuple[str, dict]) -> AIMessage:
+    return AIMessage(
+        "", tool_calls=[{"name": n, "args": a, "id": f"c{i}"} for i, (n, a) in enumerate(calls)]
+    )
+
+
+def test_input_shapes_give_matching_outputs():
+    node = ToolNode([add])
+    msg = ask(("add", {"a": 1, "b": 2}))
+    out = node.invoke({"messages": [HumanMessage("hi"), msg]})
+    assert [(m.content, m.tool_call_id, m.name) for m in out["messages"]] == [("3", "c0", "add")]
+    assert [m.content for m in node.invoke([msg])] == ["3"]
+    direct = [{"name": "add", "args": {"a": 2, "b": 2}, "id": "x", "type": "tool_call"}]
+    assert [m.content for m in node.invoke(direct)] == ["4"]
+    custom = ToolNode([add], messages_key="chat").invoke({"chat": [msg]})
+    assert list(custom) == ["chat"]
+    with pytest.raises(ValueError, match="No AIMessage"):
+        node.invoke({"messages": [HumanMessage("x")]})
+    with pytest.raises(ValueError, match="No message"):
+        node.invoke({"messages": []})
+
+
+def test_plain_functions_become_tools_and_calls_run_in_parallel():
+    started = threading.Barrier(3, timeout=5)
+
+    def wait(n: int) -> int:
+        """Meets the other calls before answering."""
+        started.wait()
+        return n
+
+    out = ToolNode([wait]).invoke([ask(("wait", {"n": 1}), ("wait", {"n": 2}), ("wait", {"n": 3}))])
+    assert [m.content for m in out] == ["1", "2", "3"]
+
+
+def test_async_calls_run_concurrently():
+    @tool
+    async def slow(n: int) -> int:
+        """Sleeps a little."""
+        await asyncio.sleep(0.2)
+        return n
+
+    start = time.perf_counter()
+    out = asyncio.run(ToolNode([slow]).ainvoke([ask(*[("slow", {"n": i}) for i in range(5)])]))
+    assert [m.content for m in out] == ["0", "1", "2", "3", "4"]
+    assert time.perf_counter() - start < 0.8
+
+
+def test_default_error_handling():
+    node = ToolNode([add, fail])
+    bad_args = node.invoke([ask(("add", {"a": "x"}))])[0]
+    assert bad_args.status == "error" and bad_args.content.startswith("Error invoking tool 'add'")
+    assert "b: Field required" in bad_args.content
+    unknown = node.invoke([ask(("nope", {}))])[0]
+    assert unknown.content == "Error: nope is not a valid tool, try one of [add, fail]."
+    with pytest.raises(RuntimeError, match="broken y"):
+        node.invoke([ask(("fail", {"x": "y"}))])
+    with pytest.raises(ToolInvocationError):
+        ToolNode([add], handle_tool_errors=False).invoke([ask(("add", {}))])
+
+
+def test_configured_error_handling():
+    def only_value_errors(error: ValueError) -> str:
+        return "value"
+
+    call = [ask(("fail", {"x": "y"}))]
+    assert ToolNode([fail], handle_tool_errors="sorry").invoke(call)[0].content == "sorry"
+    assert "RuntimeError('broken y')" in ToolNode([fail], handle_tool_errors=True).invoke(call)[0].content
+    assert ToolNode([fail], handle_tool_errors=RuntimeError).invoke(call)[0].status == "error"
+    handled = ToolNode([fail], handle_tool_errors=lambda e: f"got {e}").invoke(call)[0]
+    assert handled.content == "got broken y"
+    for handler in (ValueError, (KeyError, ValueError), only_value_errors):
+        with pytest.raises(RuntimeError):
+            ToolNode([fail], handle_tool_errors=handler).invoke(call)
+
+
+def test_a_tool_may_return_a_command():
+    @tool
+    def finish(reason: str) -> Command:
+        """Ends with a state update."""
+        return Command(update={"done": reason})
+
+    out = ToolNode([finish, add]).invoke(
+        {"messages": [ask(("finish", {"reason": "ok"}), ("add", {"a": 1, "b": 1}))]}
+    )
+    assert out[0] == Command(update={"done": "ok"})
+    assert [m.content for m in out[1]["messages"]] == ["2"]
+
+
+def test_unknown_argument_is_a_type_error():
+    with pytest.raises(TypeError, match="wrap_tool_call"):
+        ToolNode([add], wrap_tool_call=lambda r, h: h(r))
+
+
+def test_tools_condition():
+    assert tools_condition({"messages": [ask(("add", {}))]}) == "tools"
+    assert tools_condition({"messages": [AIMessage("done")]}) == "__end__"
+    assert tools_condition([ToolMessage("r", tool_call_id="1")]) == "__end__"
+    assert tools_condition({"chat": [ask(("add", {}))]}, messages_key="chat") == "tools"
+    with pytest.raises(ValueError, match="No messages found"):
+        tools_condition({"messages": []})
