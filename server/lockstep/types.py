@@ -56,6 +56,19 @@ class Command:
     PARENT: ClassVar[str] = "__parent__"
 
 
+@dataclass(slots=True)
+class Overwrite:
+    """A write that replaces a reducer key's value instead of being folded into it.
+
+    `{"messages": Overwrite(["b"])}` sets `messages` to `["b"]` whatever its reducer;
+    two Overwrites of one key in a step are an error. On a plain key it is stored as
+    given (as LangGraph does). `type` marks the dict form a JSON round trip leaves.
+    """
+
+    value: Any
+    type: Literal["__overwrite__"] = "__overwrite__"
+
+
 def default_retry_on(exc: BaseException) -> bool:
     """LangGraph's default: retry what looks transient, not bugs or bad input.
 

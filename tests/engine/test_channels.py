@@ -8,7 +8,7 @@ from typing import Annotated, TypedDict
 import pytest
 from support import run, thread
 
-from lockstep import START, InvalidUpdateError, StateGraph
+from lockstep import END, START, InvalidUpdateError, StateGraph
 from lockstep.checkpoint import MemorySaver
 
 
@@ -103,3 +103,42 @@ def test_updates_mode_shows_what_each_node_returned():
         {"w1": {"log": ["w1"]}},
         {"w2": None},
     ]
+
+
+def test_overwrite_survives_delta_storage(saver):
+    """A reducer key stored as deltas between full copies reads back right across an
+    Overwrite, in every checkpoint of the history, from either saver."""
+    from lockstep.types import Overwrite
+
+    class L(TypedDict):
+        log: Annotated[list, operator.add]
+        n: int
+
+    b = StateGraph(L)
+    b.add_node("add", lambda s: {"log": [s["n"]], "n": s["n"] + 1})
+    b.add_node("reset", lambda s: {"log": Overwrite(["reset"]), "n": s["n"] + 1})
+    b.add_edge(START, "add")
+    b.add_conditional_edges(
+        "add", lambda s: "reset" if s["n"] == 9 else ("add" if s["n"] < 20 else END)
+    )
+    b.add_edge("reset", "add")
+    graph = b.compile(checkpointer=saver)
+    cfg = {"configurable": {"thread_id": "t"}}
+    assert graph.invoke({"log": [], "n": 0}, cfg)["log"] == ["reset", *range(10, 20)]
+    history = [s.values["log"] for s in graph.get_state_history(cfg)][::-1]
+    assert history[11] == ["reset"]  # input, __start__, nine adds, the reset
+    assert history[12] == ["reset", 10]
+    assert history[10] == list(range(9))
+
+
+def test_two_overwrites_in_a_step_are_refused_and_dict_forms_count():
+    from lockstep.graph.channels import Reducer
+    from lockstep.types import Overwrite
+
+    channel = Reducer("log", operator.add).fresh()
+    channel.update([("a", [1]), ("b", {"__overwrite__": [2]}), ("c", [3])])
+    assert channel.get() == [2]
+    channel.update([("a", {"value": [4], "type": "__overwrite__"})])
+    assert channel.get() == [4]
+    with pytest.raises(InvalidUpdateError, match="only one Overwrite"):
+        channel.update([("a", Overwrite([5])), ("b", Overwrite([6]))])

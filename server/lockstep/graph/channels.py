@@ -12,6 +12,9 @@ from typing import Any
 
 from lockstep.checkpoint.base import Blob, new_tuple
 from lockstep.errors import InvalidUpdateError
+from lockstep.types import Overwrite
+
+OVERWRITE = "__overwrite__"
 
 MISSING: Any = object()
 
@@ -135,6 +138,8 @@ class Reducer(Channel):
 
     def _fold(self, value: Any, writes: Sequence[Any]) -> Any:
         for write in writes:
+            if type(write) in _MAY_OVERWRITE and overwritten(write) is not MISSING:
+                return _overwrite(self.key, writes)
             value = write if value is MISSING else self.reducer(value, write)
         return value
 
@@ -143,6 +148,8 @@ class Reducer(Channel):
         # copy: full copies then land at geometric intervals (sizes 1, 2, 4, ...),
         # so storage grows with what was written, not with steps x state size.
         self.since_full += len(writes)
+        if any(type(w[1]) in _MAY_OVERWRITE and overwritten(w[1]) is not MISSING for w in writes):
+            self.since_full = self.full_size  # an Overwrite starts a new full copy
         if self.since_full < self.full_size and not self.whole:
             return Blob("delta", [w[1] for w in writes])
         self.since_full = 0
@@ -154,6 +161,33 @@ class Reducer(Channel):
         full = chain[0] if chain and chain[0].kind == "full" else None
         self.full_size = _size(full.value) if full is not None else 0
         self.since_full = sum(len(b.value) for b in chain if b.kind == "delta")
+
+
+_MAY_OVERWRITE = (Overwrite, dict)  # the types an Overwrite write can have
+
+
+def overwritten(write: Any) -> Any:
+    """The value an Overwrite write sets, or MISSING if `write` is an ordinary one: an
+    `Overwrite`, or its dict forms ({"__overwrite__": v}, or the fields a JSON round
+    trip of the dataclass leaves), as LangGraph reads them."""
+    if isinstance(write, Overwrite):
+        return write.value
+    if isinstance(write, dict):
+        if len(write) == 1 and OVERWRITE in write:
+            return write[OVERWRITE]
+        if write.get("type") == OVERWRITE and "value" in write and len(write) == 2:
+            return write["value"]
+    return MISSING
+
+
+def _overwrite(key: str, writes: Sequence[Any]) -> Any:
+    """A step's writes to a reducer key with an Overwrite among them: its value wins."""
+    values = [v for v in map(overwritten, writes) if v is not MISSING]
+    if len(values) > 1:
+        raise InvalidUpdateError(
+            f"At key {key!r}: can receive only one Overwrite value per step, got {len(values)}"
+        )
+    return values[0]
 
 
 def _size(value: Any) -> int:

@@ -61,8 +61,11 @@ def test_a_loop_stops_at_the_recursion_limit(lib):
 
 
 @compared
-def test_parallel_nodes_stream_their_updates_in_name_order(lib):
-    """Sync nodes woken together report in node-name order, whatever order they were added in."""
+def test_parallel_nodes_apply_in_name_order(lib):
+    """Nodes woken together apply their writes in node-name order, whatever order they
+    were added in. (Their `updates` events stream as each finishes: LangGraph starts
+    them in name order in a thread pool, so they almost always, not always, finish in
+    it; Lockstep runs them in that order. Compared as a set per step.)"""
     graph = lib.StateGraph(Log)
     for name in ("merge", "zeta", "alpha", "beta"):
         graph.add_node(name, _logs(name))
@@ -73,6 +76,63 @@ def test_parallel_nodes_stream_their_updates_in_name_order(lib):
     graph.add_edge("merge", "after_merge")
     app = graph.compile(checkpointer=lib.MemorySaver())
     cfg = {"configurable": {"thread_id": "t"}}
-    chunks = list(app.stream({"log": []}, cfg, stream_mode=["updates", "values"]))
+    steps: list = []
+    for mode, chunk in app.stream({"log": []}, cfg, stream_mode=["updates", "values"]):
+        if mode == "values":
+            steps.append(chunk)
+        elif not steps or not isinstance(steps[-1], set):
+            steps.append({next(iter(chunk))})
+        else:
+            steps[-1].add(next(iter(chunk)))
     history = [(s.next, s.metadata["step"]) for s in app.get_state_history(cfg)]
+    return [steps, history]
+
+
+def _overwrite_graph(lib):
+    """The docs' Overwrite example, grown: a loop appends, then a reset replaces the list."""
+    graph = lib.StateGraph(Log)
+    graph.add_node("collect", lambda s: {"log": [len(s["log"])], "n": s.get("n", 0) + 1})
+    graph.add_node("reset", lambda s: {"log": lib.Overwrite(value=["reset"])})
+    graph.add_edge(lib.START, "collect")
+    graph.add_conditional_edges("collect", lambda s: "collect" if s["n"] < 12 else "reset")
+    graph.add_edge("reset", lib.END)
+    return graph
+
+
+@compared
+def test_overwrite_replaces_a_reducer_value(lib):
+    app = _overwrite_graph(lib).compile(checkpointer=lib.MemorySaver())
+    cfg = {"configurable": {"thread_id": "t"}}
+    chunks = list(app.stream({"log": ["start"]}, cfg, stream_mode=["updates", "values"]))
+    history = [s.values for s in app.get_state_history(cfg)]
     return [chunks, history]
+
+
+@compared
+def test_overwrite_in_update_state_and_command(lib):
+    app = _overwrite_graph(lib).compile(checkpointer=lib.MemorySaver())
+    cfg = {"configurable": {"thread_id": "t"}}
+    app.invoke({"log": ["start"]}, cfg)
+    app.update_state(cfg, {"log": lib.Overwrite(["edited"])})
+    edited = app.get_state(cfg).values
+    app.update_state(cfg, {"log": ["more"]})
+    appended = app.get_state(cfg).values
+    resumed = app.invoke(lib.Command(update={"log": lib.Overwrite(["by command"])}), cfg)
+    return [edited, appended, resumed, [s.values for s in app.get_state_history(cfg)][:4]]
+
+
+@compared
+def test_two_overwrites_of_one_key_in_a_step_fail(lib):
+    graph = lib.StateGraph(Log)
+    graph.add_node("left", lambda s: {"log": lib.Overwrite(["left"])})
+    graph.add_node("right", lambda s: {"log": lib.Overwrite(["right"])})
+    graph.add_node("plain", lambda s: {"log": ["plain"]})
+    for name in ("left", "right", "plain"):
+        graph.add_edge(lib.START, name)
+    two = graph.compile()
+    one = lib.StateGraph(Log)
+    one.add_node("left", lambda s: {"log": lib.Overwrite(["left"])})
+    one.add_node("plain", lambda s: {"log": ["plain"]})
+    one.add_edge(lib.START, "left")
+    one.add_edge(lib.START, "plain")
+    return [outcome(two.invoke, {"log": []}), outcome(one.compile().invoke, {"log": ["in"]})]
