@@ -17,7 +17,7 @@ _current: ContextVar[tuple[Any, Any]] = ContextVar("lockstep_task")
 class TaskContext:
     """The per-task scratchpad: resume values given so far and the custom-event writer."""
 
-    __slots__ = ("task_id", "resume", "null_resume", "calls", "writer", "used_null")
+    __slots__ = ("task_id", "resume", "null_resume", "calls", "writer", "used_null", "scope")
 
     def __init__(
         self,
@@ -32,6 +32,7 @@ class TaskContext:
         self.calls = 0
         self.writer = writer
         self.used_null = False
+        self.scope: Any = None  # the @task calls the node has made (lockstep.func.calls)
 
     def interrupt(self, value: Any) -> Any:
         index = self.calls

@@ -35,6 +35,9 @@ class CompiledGraph:
     #: Refuse to save a state that serialises bigger than this (a server sets it; see
     #: pregel/sizing.py); None: no limit.
     max_state_bytes: int | None = None
+    #: values mode shows one channel's value, even None (an entrypoint's return),
+    #: rather than a dict of the state keys that have a value.
+    single_output = False
 
     def __init__(
         self,

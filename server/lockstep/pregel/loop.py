@@ -227,7 +227,12 @@ class Loop:
 
     def _resume_writes(self, resume: Any) -> list[PendingWrite]:
         pending = self._pending_interrupts()
-        by_id = {i.id: task for task, items in pending.items() for i in items}
+        # An interrupt raised in a @task shows on its caller too: the first record
+        # (the task's own, made as it stopped) says whose interrupt() it was.
+        by_id: dict[str, str] = {}
+        for task, items in pending.items():
+            for i in items:
+                by_id.setdefault(i.id, task)
         if isinstance(resume, dict) and resume and all(k in by_id for k in resume):
             answers: dict[str, list[Any]] = {}
             for interrupt_id, value in resume.items():
@@ -589,7 +594,7 @@ class Loop:
                     self.last_chunk = LATER
                 return
             values = self.graph.read_output(self.channels)
-            if values is not None:
+            if values is not None or self.graph.single_output:
                 self.events.append(("values", values))
 
     def read_final(self, chunk: Any) -> Any:
@@ -622,7 +627,9 @@ class Loop:
         if "updates" in self.modes:
             self.events.append(("updates", {"__interrupt__": interrupts}))
         if "values" in self.modes:
-            values = self.graph.read_output(self.channels) or {}
+            values = self.graph.read_output(self.channels)
+            if not isinstance(values, dict):  # an entrypoint's return value may be anything
+                values = {}
             self.events.append(("values", {**values, "__interrupt__": interrupts}))
 
     def _debug(self, kind: str, payload: Any) -> None:

@@ -114,7 +114,9 @@ def _snapshot(graph: Any, saved: CheckpointTuple, channels: Any, live: bool) -> 
                 result=_result(graph, done),
             )
         )
-    values = graph.read_output(channels) or {}
+    values = graph.read_output(channels)
+    if values is None and not graph.single_output:
+        values = {}
     return StateSnapshot(
         values=values,
         next=tuple(t.name for t in tasks if t.id not in finished),

@@ -1,0 +1,114 @@
+"""The functional API's decorators: `@entrypoint` makes a workflow, `@task` a unit of it."""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from lockstep.func import calls
+from lockstep.func.graph import EntrypointGraph, Final
+from lockstep.types import RetryPolicy
+
+
+def _policies(policy: RetryPolicy | Sequence[RetryPolicy] | None) -> tuple[RetryPolicy, ...]:
+    return (policy,) if isinstance(policy, RetryPolicy) else tuple(policy or ())
+
+
+def _refuse(what: str, value: Any, alternative: str) -> None:
+    if value is not None:
+        raise NotImplementedError(f"{what} is not supported by Lockstep: {alternative}")
+
+
+def _retry(retry_policy: Any, retry: Any, where: str) -> tuple[RetryPolicy, ...]:
+    """LangGraph's deprecated `retry=` still works, with its warning."""
+    if retry is not None:
+        warnings.warn(
+            f"{where}: `retry` is deprecated; use `retry_policy`",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        if retry_policy is None:
+            retry_policy = retry
+    return _policies(retry_policy)
+
+
+class TaskFunction:
+    """A @task function: calling it inside a running entrypoint or node starts a
+    task and returns its future."""
+
+    def __init__(
+        self, func: Callable[..., Any], name: str | None, retry_policy: tuple[RetryPolicy, ...]
+    ) -> None:
+        functools.update_wrapper(self, func)
+        self.func = func
+        self.name = name or getattr(func, "__name__", type(func).__name__)
+        self.retry_policy = retry_policy
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return calls.call(self.name, self.func, self.retry_policy, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<task {self.name}>"
+
+
+def task(
+    __func_or_none__: Callable[..., Any] | None = None,
+    *,
+    name: str | None = None,
+    retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None,
+    cache_policy: Any = None,
+    timeout: Any = None,
+    retry: RetryPolicy | Sequence[RetryPolicy] | None = None,
+) -> Any:
+    """`@task` or `@task(name=..., retry_policy=...)`: a function whose calls are tasks."""
+    _refuse("task(cache_policy=...)", cache_policy, "cache the result inside the task")
+    _refuse("task(timeout=...)", timeout, "bound the work inside the task (asyncio.wait_for)")
+    policies = _retry(retry_policy, retry, "task")
+
+    def wrap(func: Callable[..., Any]) -> TaskFunction:
+        if not callable(func):
+            raise TypeError(f"@task decorates a function, got {func!r}")
+        return TaskFunction(func, name, policies)
+
+    return wrap if __func_or_none__ is None else wrap(__func_or_none__)
+
+
+class entrypoint:  # noqa: N801 - LangGraph's name
+    """`@entrypoint(checkpointer=...)`: the function becomes a runnable workflow with
+    invoke/stream/get_state..., its input its first parameter; it may also take
+    `previous` (its last return on the thread), `config`, `writer` and `store`."""
+
+    final = Final
+
+    def __init__(
+        self,
+        checkpointer: Any = None,
+        store: Any = None,
+        cache: Any = None,
+        context_schema: type | None = None,
+        cache_policy: Any = None,
+        retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None,
+        timeout: Any = None,
+        *,
+        retry: RetryPolicy | Sequence[RetryPolicy] | None = None,
+    ) -> None:
+        _refuse("entrypoint(cache=...)", cache, "cache results inside the workflow's tasks")
+        _refuse("entrypoint(cache_policy=...)", cache_policy, "cache results inside the tasks")
+        _refuse("entrypoint(timeout=...)", timeout, "bound the work inside it (asyncio.wait_for)")
+        self.checkpointer = checkpointer
+        self.store = store
+        self.context_schema = context_schema
+        self.retry_policy = _retry(retry_policy, retry, "entrypoint")
+
+    def __call__(self, func: Callable[..., Any]) -> EntrypointGraph:
+        if not callable(func):
+            raise TypeError(f"@entrypoint decorates a function, got {func!r}")
+        return EntrypointGraph(
+            func,
+            checkpointer=self.checkpointer,
+            store=self.store,
+            retry=self.retry_policy,
+            context_schema=self.context_schema,
+        )
