@@ -134,4 +134,6 @@ def _result(graph: Any, done: dict[str, Any]) -> dict[str, Any] | None:
     dict when it wrote none); None while it has not finished."""
     if RETURN not in done:
         return None
+    if graph.single_output:  # an entrypoint: what it returned
+        return done[RETURN]
     return {k: v for k, v in done.items() if k in graph.state_keys}
