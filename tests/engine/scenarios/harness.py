@@ -151,6 +151,10 @@ def norm(value: Any) -> Any:
             norm(value.state) if value.state is not None and not _is_config(value.state) else None,
             norm(value.result),
         )
+    if kind in ("Item", "SearchItem"):
+        # A store item: where it lives and what it holds, not when it was written.
+        fields = (tuple(value.namespace), value.key, norm(value.value))
+        return (kind, *fields, getattr(value, "score", None))
     if kind in ("Command", "Send"):
         fields = {f: getattr(value, f) for f in ("update", "goto", "resume", "graph", "node", "arg") if hasattr(value, f)}
         return (kind, norm(fields))

@@ -1,0 +1,201 @@
+"""Long-term memory used directly, as LangGraph's memory guides and ordinary user
+code use `InMemoryStore`: profiles per user, memories searched with filters, pages,
+namespaces listed, and the errors bad input gets."""
+
+from __future__ import annotations
+
+from harness import aoutcome, compared, outcome
+
+
+@compared
+def test_user_profile_put_get_update(lib):
+    store = lib.InMemoryStore()
+    ns = ("users", "user-123")
+    store.put(ns, "profile", {"name": "Ada", "prefs": {"theme": "dark", "langs": ["en", "fr"]}})
+    first = store.get(ns, "profile")
+    store.put(ns, "profile", {"name": "Ada", "prefs": {"theme": "light", "langs": []}})
+    second = store.get(ns, "profile")
+    return [
+        first,
+        second,
+        store.get(ns, "missing"),
+        store.get(("users", "someone-else"), "profile"),
+        sorted(first.dict()),
+        first == store.get(ns, "profile"),  # replaced since
+        second == store.get(ns, "profile"),
+    ]
+
+
+@compared
+def test_memories_searched_by_filter(lib):
+    store = lib.InMemoryStore()
+    ns = ("memories", "user-1")
+    store.put(ns, "m1", {"kind": "fact", "text": "likes tea", "confidence": 0.9})
+    store.put(ns, "m2", {"kind": "preference", "text": "short answers", "confidence": 0.6})
+    store.put(ns, "m3", {"kind": "fact", "text": "lives in Lyon", "confidence": 0.4})
+    store.put(("memories", "user-2"), "m1", {"kind": "fact", "text": "likes coffee", "confidence": 1.0})
+    return [
+        store.search(ns),
+        store.search(ns, filter={"kind": "fact"}),
+        store.search(("memories",), filter={"kind": "fact"}),
+        store.search(ns, filter={"kind": "fact", "confidence": {"$gte": 0.5}}),
+        store.search(ns, filter={"nothing": "here"}),
+        store.search(("memories", "user-3")),
+    ]
+
+
+@compared
+def test_filter_operators(lib):
+    store = lib.InMemoryStore()
+    ns = ("shop", "inventory")
+    for key, price, stock in [("pen", 1.5, 100), ("book", 12, 3), ("lamp", 30.0, 0), ("mug", 8, 12)]:
+        store.put(ns, key, {"price": price, "stock": stock, "category": "office" if key in ("pen", "lamp") else "home"})
+    queries = [
+        {"price": {"$gt": 8}},
+        {"price": {"$gte": 8}},
+        {"price": {"$lt": 12}},
+        {"price": {"$lte": 12}},
+        {"price": {"$gt": 1, "$lt": 20}},
+        {"category": {"$eq": "office"}},
+        {"category": {"$ne": "office"}},
+        {"stock": 0},
+        {"stock": {"$gt": "5"}},
+    ]
+    return [[item.key for item in store.search(ns, filter=q)] for q in queries]
+
+
+@compared
+def test_nested_values_filtered_by_dicts_and_lists(lib):
+    store = lib.InMemoryStore()
+    ns = ("docs",)
+    store.put(ns, "a", {"meta": {"author": "ada", "year": 2024}, "tags": ["ml", "graphs"]})
+    store.put(ns, "b", {"meta": {"author": "bob", "year": 2024}, "tags": ["ml"]})
+    store.put(ns, "c", {"meta": {"author": "ada", "year": 2023}, "tags": []})
+    return [
+        [i.key for i in store.search(ns, filter={"meta": {"author": "ada"}})],
+        [i.key for i in store.search(ns, filter={"meta": {"author": "ada", "year": 2024}})],
+        [i.key for i in store.search(ns, filter={"tags": ["ml"]})],
+        [i.key for i in store.search(ns, filter={"tags": []})],
+        store.get(ns, "a").value,
+    ]
+
+
+@compared
+def test_search_pages_and_update_order(lib):
+    store = lib.InMemoryStore()
+    ns = ("notes",)
+    for n in range(12):
+        store.put(ns, f"note-{n}", {"n": n})
+    store.put(ns, "note-3", {"n": 3, "edited": True})  # an update keeps its place
+    store.delete(ns, "note-5")
+    store.put(ns, "note-5", {"n": 5, "again": True})  # deleted and written: last
+    return [
+        [i.key for i in store.search(ns)],
+        [i.key for i in store.search(ns, limit=4)],
+        [i.key for i in store.search(ns, limit=4, offset=4)],
+        [i.key for i in store.search(ns, limit=50, offset=10)],
+        [i.key for i in store.search(ns, offset=20)],
+        [i.key for i in store.search(ns, filter={"n": {"$gte": 6}}, limit=3, offset=1)],
+    ]
+
+
+@compared
+def test_query_without_an_index_is_not_ranked(lib):
+    store = lib.InMemoryStore()
+    ns = ("user-1", "memories")
+    store.put(ns, "1", {"text": "I love pizza"})
+    store.put(ns, "2", {"text": "I am a plumber"})
+    found = store.search(ns, query="I'm hungry", limit=1)
+    return [found, [i.score for i in store.search(ns, query="food")]]
+
+
+@compared
+def test_list_namespaces(lib):
+    store = lib.InMemoryStore()
+    for ns in [("a", "b", "c"), ("a", "b", "d", "e"), ("a", "b", "d", "i"), ("a", "b", "f"), ("a", "c", "f"), ("z",)]:
+        store.put(ns, "k", {"v": 1})
+    return [
+        store.list_namespaces(),
+        store.list_namespaces(prefix=("a", "b"), max_depth=3),
+        store.list_namespaces(suffix=("f",)),
+        store.list_namespaces(prefix=("a", "*", "f")),
+        store.list_namespaces(prefix=("a",), suffix=("d", "*")),
+        store.list_namespaces(max_depth=1),
+        store.list_namespaces(max_depth=2, limit=2, offset=1),
+        store.list_namespaces(prefix=("nothing",)),
+        store.list_namespaces(limit=3),
+    ]
+
+
+@compared
+def test_delete(lib):
+    store = lib.InMemoryStore()
+    ns = ("users", "u1")
+    store.put(ns, "a", {"v": 1})
+    store.put(ns, "b", {"v": 2})
+    store.delete(ns, "a")
+    store.delete(ns, "never-written")
+    return [store.get(ns, "a"), store.search(ns), store.list_namespaces()]
+
+
+@compared
+def test_bad_input_is_refused(lib):
+    store = lib.InMemoryStore()
+    store.put(("ok",), "k", {"v": 1})
+    return [
+        outcome(store.put, (), "k", {"v": 1}),
+        outcome(store.put, ("langgraph", "x"), "k", {"v": 1}),
+        outcome(store.put, ("a.b",), "k", {"v": 1}),
+        outcome(store.put, ("",), "k", {"v": 1}),
+        outcome(store.put, ("a", 3), "k", {"v": 1}),
+        outcome(store.get, ("a.b",), "k"),
+        outcome(store.search, ("",)),
+        outcome(store.list_namespaces, prefix=("a.b",)),
+        outcome(store.search, ("ok",), filter={"v": {"$in": [1]}}),
+        outcome(store.search, ("ok",), fltr={"v": 1}),
+        outcome(store.put, ("ok",), 42, {"v": 2}),
+        store.get(("ok",), "42"),
+    ]
+
+
+@compared
+def test_operations_in_one_batch(lib):
+    store = lib.InMemoryStore()
+    ns = ("users", "u1")
+    store.put(ns, "a", {"v": 0})
+    store.put(ns, "c", {"v": 5})
+    # Reads see the store as it was before the batch; its writes land after them.
+    results = store.batch(
+        [
+            lib.PutOp(ns, "a", {"v": 1}),
+            lib.PutOp(ns, "b", {"v": 2}),
+            lib.GetOp(ns, "a"),
+            lib.SearchOp(("users",), filter={"v": {"$gt": 1}}),
+            lib.ListNamespacesOp(match_conditions=(lib.MatchCondition("prefix", ("users",)),), max_depth=1),
+            lib.PutOp(ns, "c", None),
+            lib.GetOp(ns, "c"),
+            lib.PutOp(ns, "d", {"v": 1}),
+            lib.PutOp(ns, "d", {"v": 2}),
+        ]
+    )
+    return [results, store.search(ns)]
+
+
+@compared
+async def test_async_methods(lib):
+    store = lib.InMemoryStore()
+    ns = ("users", "u1")
+    await store.aput(ns, "profile", {"name": "Ada"})
+    await store.aput(ns, "prefs", {"theme": "dark"})
+    got = await store.aget(ns, "profile")
+    found = await store.asearch(ns, filter={"theme": "dark"})
+    listed = await store.alist_namespaces(prefix=("users",))
+    await store.adelete(ns, "profile")
+    return [
+        got,
+        found,
+        listed,
+        await store.aget(ns, "profile"),
+        await store.abatch([lib.GetOp(ns, "prefs")]),
+        await aoutcome(store.aput((), "k", {})),
+    ]
