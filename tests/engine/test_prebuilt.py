@@ -132,3 +132,35 @@ def test_tools_condition():
     assert tools_condition({"chat": [ask(("add", {}))]}, messages_key="chat") == "tools"
     with pytest.raises(ValueError, match="No messages found"):
         tools_condition({"messages": []})
+
+
+def test_a_tool_nobody_watches_gives_what_invoke_gives():
+    """Without callbacks or tracing a plain tool is called directly; with a handler
+    listening it goes through tool.invoke, and the handler sees the tool run."""
+    from langchain_core.callbacks import BaseCallbackHandler
+
+    @tool
+    def describe(name: str, times: int = 2) -> dict:
+        """Returns a dict (made JSON text in the message)."""
+        return {"name": name * times}
+
+    class Seen(BaseCallbackHandler):
+        def __init__(self):
+            self.tools = []
+
+        def on_tool_start(self, serialized, input_str, **kwargs):
+            self.tools.append(serialized["name"])
+
+    call = ask(("describe", {"name": "ab"}))
+    direct = ToolNode([describe]).invoke([call])[0]
+    seen = Seen()
+    watched = ToolNode([describe]).invoke([call], {"callbacks": [seen]})[0]
+    by_hand = describe.invoke({**call.tool_calls[0], "type": "tool_call"})
+    for message in (direct, watched):
+        assert (message.content, message.name, message.tool_call_id, message.status) == (
+            by_hand.content,
+            by_hand.name,
+            by_hand.tool_call_id,
+            by_hand.status,
+        )
+    assert seen.tools == ["describe"]

@@ -22,15 +22,21 @@ FORMATS = ("langchain-openai", None)
 Messages = Sequence[Any] | Any
 
 
+_lc: Any = None
+
+
 def langchain_messages() -> Any:
     """langchain_core.messages, or an ImportError saying how to get it."""
-    try:
-        import langchain_core.messages as messages
-    except ImportError as exc:
-        raise ImportError(
-            "messages need langchain-core: pip install 'lockstep[langchain]'"
-        ) from exc
-    return messages
+    global _lc
+    if _lc is None:
+        try:
+            import langchain_core.messages as messages
+        except ImportError as exc:
+            raise ImportError(
+                "messages need langchain-core: pip install 'lockstep[langchain]'"
+            ) from exc
+        _lc = messages
+    return _lc
 
 
 def add_messages(
@@ -75,7 +81,11 @@ add_messages.lockstep_stores_full = True  # type: ignore[attr-defined]
 
 def _coerce(lc: Any, value: Messages) -> list[Any]:
     items = value if isinstance(value, list | tuple) and not _is_tuple_message(value) else [value]
-    out = [lc.message_chunk_to_message(m) for m in lc.convert_to_messages(items)]
+    message, chunk = lc.BaseMessage, lc.BaseMessageChunk
+    if all(issubclass(k, message) and not issubclass(k, chunk) for k in set(map(type, items))):
+        out = list(items)  # the usual case: messages already (what converting would keep)
+    else:
+        out = [lc.message_chunk_to_message(m) for m in lc.convert_to_messages(items)]
     for message in out:
         if message.id is None:
             message.id = str(uuid.uuid4())

@@ -33,6 +33,13 @@ from langchain_core.tools import BaseTool, StructuredTool, ToolException
 from langchain_core.tools import tool as make_tool
 from langchain_core.tools.base import ToolOutputMixin
 
+try:  # what calling a tool directly needs (see _direct); without them, always tool.invoke
+    from langchain_core.runnables.config import var_child_runnable_config
+    from langchain_core.tools.base import _format_output, _get_runnable_config_param
+    from langchain_core.tracers.context import _tracing_v2_is_enabled
+except ImportError:  # pragma: no cover - another langchain-core
+    _format_output = None
+
 ErrorHandler = bool | str | Callable[..., str] | type[Exception] | tuple[type[Exception], ...]
 
 FAILED = "Error: {error}\n Please fix your mistakes."
@@ -88,8 +95,10 @@ class ToolNode:
         self.handle_tool_errors = handle_tool_errors
         self.messages_key = messages_key
         self.tools_by_name: dict[str, BaseTool] = {}
+        self._direct: dict[str, bool] = {}
         for item in tools:
             tool = item if isinstance(item, BaseTool) else make_tool(item)
+            self._direct[tool.name] = _may_call_directly(tool)
             self.tools_by_name[tool.name] = _passing_commands(tool)
 
     def get_name(self) -> str:
@@ -103,6 +112,8 @@ class ToolNode:
     def invoke(self, input: Any, config: dict[str, Any] | None = None) -> Any:
         calls, kind = self._calls(input)
         configs = get_config_list(self._config(config), len(calls))
+        if len(calls) == 1:  # no thread pool for one call: most steps of an agent ask one
+            return self._output([self._run_one(calls[0], configs[0])], kind)
         with get_executor_for_config(configs[0] if configs else None) as executor:
             results = list(executor.map(self._run_one, calls, configs))
         return self._output(results, kind)
@@ -125,6 +136,8 @@ class ToolNode:
             return tool  # the unknown-tool answer
         try:
             _validate(tool, call)
+            if self._direct[tool.name] and _unobserved(config):
+                return _result(_direct(tool, call))
             return _result(tool.invoke({**call, "type": "tool_call"}, config))
         except Exception as error:  # noqa: BLE001 - handle_tool_errors decides
             return self._on_error(call, error)
@@ -215,6 +228,40 @@ def _passing_commands(tool: BaseTool) -> BaseTool:
 
         update["coroutine"] = arun
     return tool.model_copy(update=update)
+
+
+def _may_call_directly(tool: BaseTool) -> bool:
+    """A plain function tool (no injected arguments, error handlers, callbacks or
+    artifacts) whose call langchain-core would only wrap in callbacks."""
+    return (
+        _format_output is not None
+        and isinstance(tool, StructuredTool)
+        and tool.func is not None
+        and tool.response_format == "content"
+        and not tool.callbacks
+        and not tool.handle_tool_error
+        and not tool.handle_validation_error
+        and isinstance(tool.args_schema, type)
+        and issubclass(tool.args_schema, pydantic.BaseModel)
+        and tool.tool_call_schema.model_fields.keys() == tool.args_schema.model_fields.keys()
+        and _get_runnable_config_param(tool.func) is None
+        and "callbacks" not in inspect.signature(tool.func).parameters
+    )
+
+
+def _unobserved(config: dict[str, Any]) -> bool:
+    """No callback handler and no tracing would see the tool's run."""
+    if config.get("callbacks"):
+        return False
+    ambient = var_child_runnable_config.get()
+    return not (ambient and ambient.get("callbacks")) and not _tracing_v2_is_enabled()
+
+
+def _direct(tool: StructuredTool, call: dict[str, Any]) -> Any:
+    """What tool.invoke(call) returns, without the callback machinery nobody listens
+    to (a twentieth of the cost): the same argument parsing and output formatting."""
+    args, kwargs = tool._to_args_and_kwargs(call["args"], call["id"])
+    return _format_output(tool.func(*args, **kwargs), None, call["id"], tool.name, "success")
 
 
 def _wrap_command(value: Any) -> Any:

@@ -218,3 +218,4 @@ def test_tool_messages_in_state(lib):
     graph.add_edge("tools", "agent")
     app = graph.compile()
     return [list(app.stream({"messages": [("user", "sky?")]})), app.invoke({"messages": "sky?"})]
+
