@@ -114,3 +114,43 @@ def test_messages_mode_through_both_drivers(driver):
     assert out[0][0].id == out[2][0].id  # the chunks of one reply share its id
     # Nothing of messages mode is left behind for the next run that does not ask for it.
     assert run(app, {"messages": [("user", "hi")]}, None, driver=driver)[0]["chat"]
+
+
+def test_history_read_back_is_what_the_run_saw(saver):
+    """Each checkpoint of a chat read back (kept as the writes of its steps, merged
+    again) holds the very messages, ids included, the run streamed at that step:
+    through appends, replacements, removals, a remove-all and an id used again."""
+    from langchain_core.messages import HumanMessage, RemoveMessage
+
+    from lockstep.graph.message import REMOVE_ALL_MESSAGES
+
+    script = [
+        [("user", "a"), ("ai", "b")],
+        [HumanMessage("c", id="c")],
+        [HumanMessage("c2", id="c"), ("ai", "d")],  # replaces c in place
+        [RemoveMessage(id="c")],
+        [HumanMessage("c3", id="c")],  # the removed id, used again
+        [RemoveMessage(id=REMOVE_ALL_MESSAGES), ("system", "fresh")],
+        [("ai", "e"), ("ai", "f"), ("ai", "g")],
+    ]
+
+    def node(state):
+        return {"messages": script[len(seen) - 1]}
+
+    b = StateGraph(MessagesState)
+    b.add_node("step", node)
+    b.add_edge(START, "step")
+    app = b.compile(checkpointer=saver)
+    cfg = {"configurable": {"thread_id": "h"}}
+    seen: list[list[tuple[str, str]]] = []
+    for _ in script:
+        seen.append(None)  # the node picks its script line by the turn's number
+        values = run(app, {"messages": []}, cfg, stream_mode="values")
+        seen[-1] = [(m.id, m.content) for m in values[-1]["messages"]]
+    history = [
+        [(m.id, m.content) for m in s.values["messages"]]
+        for s in app.get_state_history(cfg)
+        if s.metadata["source"] == "loop" and not s.next
+    ]
+    assert history[::-1] == seen
+    assert seen[-1][0][1] == "fresh" and [c for _, c in seen[-1]] == ["fresh", "e", "f", "g"]

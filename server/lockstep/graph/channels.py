@@ -8,7 +8,7 @@ replaying them onto the previous value is cheaper to keep than a full copy.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from lockstep.checkpoint.base import Blob, new_tuple
 from lockstep.errors import InvalidUpdateError
@@ -107,7 +107,7 @@ class LastValue(Channel):
 class Reducer(Channel):
     """An Annotated[T, reducer] key: folds every write into the value, in order."""
 
-    __slots__ = ("reducer", "initial", "since_full", "full_size", "whole")
+    __slots__ = ("reducer", "initial", "since_full", "full_size", "own", "stored")
 
     def __init__(self, key: str, reducer: Callable[[Any, Any], Any], initial: Any = MISSING):
         super().__init__(key)
@@ -115,15 +115,21 @@ class Reducer(Channel):
         self.initial = initial
         self.since_full = 0  # writes stored as deltas since the last full copy
         self.full_size = 0  # the value's size at that copy
-        # A reducer that folding again would not repeat (add_messages makes ids)
-        # marks itself lockstep_stores_full: its value is always stored whole.
-        self.whole = bool(getattr(getattr(reducer, "func", reducer), "lockstep_stores_full", False))
+        # A reducer that folding the same writes again would not repeat (add_messages
+        # gives ids to messages that come without one) brings its own (fold, replay)
+        # as `lockstep_fold` (see ReducerFold); one wrapped in functools.partial
+        # cannot be told apart from it, so its value is always stored whole.
+        self.own: ReducerFold | None = getattr(reducer, "lockstep_fold", None)
+        if self.own is None and getattr(getattr(reducer, "func", None), "lockstep_fold", None):
+            self.own = WHOLE
+        self.stored: list[Any] | None = None  # the last update's writes as `own` stores them
 
     def fresh(self) -> Reducer:
         clone = super().fresh()
         clone.reducer = self.reducer
         clone.initial = self.initial
-        clone.whole = self.whole
+        clone.own = self.own
+        clone.stored = None
         clone.since_full = 0
         clone.full_size = 0
         if self.initial is not MISSING:
@@ -133,7 +139,15 @@ class Reducer(Channel):
     def update(self, writes: Sequence[Write]) -> bool:
         if not writes:
             return False
-        self.value = self._fold(self.value, [w[1] for w in writes])
+        values = [w[1] for w in writes]
+        own = self.own
+        if own is not None and own.fold is not None and self.value is not MISSING and not any(
+            type(v) in _MAY_OVERWRITE and overwritten(v) is not MISSING for v in values
+        ):
+            self.value, self.stored = own.fold(self.value, values)
+            return True
+        self.stored = None
+        self.value = self._fold(self.value, values)
         return True
 
     def _fold(self, value: Any, writes: Sequence[Any]) -> Any:
@@ -150,18 +164,46 @@ class Reducer(Channel):
         self.since_full += len(writes)
         if any(type(w[1]) in _MAY_OVERWRITE and overwritten(w[1]) is not MISSING for w in writes):
             self.since_full = self.full_size  # an Overwrite starts a new full copy
-        if self.since_full < self.full_size and not self.whole:
-            return Blob("delta", [w[1] for w in writes])
+        if self.since_full < self.full_size:
+            if self.own is None:
+                return Blob("delta", [w[1] for w in writes])
+            stored, self.stored = self.stored, None
+            if stored is not None and len(stored) == len(writes):
+                return Blob("delta", stored)
         self.since_full = 0
         self.full_size = _size(self.value)
         return Blob("full", self.value)
 
     def restore(self, chain: Sequence[Blob]) -> None:
-        super().restore(chain)
+        own = self.own
+        if own is None or own.replay is None:
+            super().restore(chain)
+        else:  # the reducer's own replay of its stored writes, a run of deltas at a time
+            value: Any = MISSING
+            deltas: list[Any] = []
+            for blob in chain:
+                if blob.kind == "delta":
+                    deltas += blob.value
+                    continue
+                value = blob.value if blob.kind == "full" else MISSING
+                deltas = []
+            self.value = own.replay(value, deltas) if deltas else value
         full = chain[0] if chain and chain[0].kind == "full" else None
         self.full_size = _size(full.value) if full is not None else 0
         self.since_full = sum(len(b.value) for b in chain if b.kind == "delta")
 
+
+class ReducerFold(NamedTuple):
+    """A reducer's own way to be checkpointed, for one that folding the same writes
+    again would not repeat. `fold(value, writes)` returns the new value and the
+    writes as they can be folded again (add_messages: with the ids it gave);
+    `replay(value, stored)` folds such stored writes, in order, onto a value."""
+
+    fold: Callable[[Any, list[Any]], tuple[Any, list[Any]]] | None
+    replay: Callable[[Any, list[Any]], Any] | None
+
+
+WHOLE = ReducerFold(None, None)  # no way to fold again: the value is stored whole
 
 _MAY_OVERWRITE = (Overwrite, dict)  # the types an Overwrite write can have
 

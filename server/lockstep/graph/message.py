@@ -12,6 +12,8 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypedDict
 
+from lockstep.graph.channels import MISSING, ReducerFold
+
 __all__ = ["REMOVE_ALL_MESSAGES", "MessagesState", "add_messages"]
 
 #: The id of a `RemoveMessage` that clears the history before the messages after it.
@@ -61,22 +63,54 @@ def add_messages(
             f"add_messages needs both 'left' and 'right'; {missing!r} is None"
         )
     lc = langchain_messages()
-    old = _coerce(lc, left)
-    new = _coerce(lc, right)
-    cut = _last_remove_all(lc, new)
-    if cut is not None:
-        merged = new[cut + 1 :]
-    else:
-        merged = _merge(lc, old, new)
+    merged = _merged(lc, _coerce(lc, left), _coerce(lc, right))
     if format == "langchain-openai":
         merged = _openai_format(lc, merged)
     return merged
 
 
-# A checkpoint must store a key merged with add_messages whole, never as the
-# step's writes to fold again: merging again would give new ids to the messages
-# that came without one (see channels.Reducer.blob).
-add_messages.lockstep_stores_full = True  # type: ignore[attr-defined]
+def _merged(lc: Any, old: list[Any], new: list[Any]) -> list[Any]:
+    cut = _last_remove_all(lc, new)
+    if cut is not None:
+        return new[cut + 1 :]
+    return _merge(lc, old, new)
+
+
+def _fold(value: Any, writes: list[Any]) -> tuple[list[Any], list[Any]]:
+    """A step's writes merged in order; each stored as the messages it became, with
+    their ids, so that merging them again (_replay) gives the same messages."""
+    lc = langchain_messages()
+    merged = _coerce(lc, value)
+    stored = []
+    for write in writes:
+        new = _coerce(lc, write)
+        stored.append(new)
+        merged = _merged(lc, merged, new)
+    return merged, stored
+
+
+def _replay(value: Any, stored: list[Any]) -> list[Any]:
+    """Stored writes merged again onto a checkpoint's value. Most only add messages
+    with new ids: they are appended without rebuilding the index of the rest."""
+    lc = langchain_messages()
+    merged = [] if value is MISSING else list(value)
+    ids = {m.id for m in merged}
+    for new in stored:
+        added = {m.id for m in new}
+        if len(added) == len(new) and ids.isdisjoint(added) and not any(
+            isinstance(m, lc.RemoveMessage) for m in new
+        ):
+            merged += new
+            ids |= added
+        else:
+            merged = _merged(lc, merged, new)
+            ids = {m.id for m in merged}
+    return merged
+
+
+# Checkpointed by its own fold and replay: merging a step's writes again as they
+# came would give new ids to the messages that came without one.
+add_messages.lockstep_fold = ReducerFold(_fold, _replay)  # type: ignore[attr-defined]
 
 
 def _coerce(lc: Any, value: Messages) -> list[Any]:
