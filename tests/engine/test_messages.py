@@ -154,3 +154,45 @@ def test_history_read_back_is_what_the_run_saw(saver):
     ]
     assert history[::-1] == seen
     assert seen[-1][0][1] == "fresh" and [c for _, c in seen[-1]] == ["fresh", "e", "f", "g"]
+
+
+def test_chat_model_events_from_the_same_handler():
+    """The handler messages mode uses also gives astream_events' chat model events,
+    shaped as LangChain's (parent ids are the events side's to add)."""
+    from types import SimpleNamespace
+
+    from langchain_core.messages import HumanMessage
+
+    from lockstep.pregel.chat import ChatStream
+
+    events: list[dict] = []
+    pairs: list[tuple] = []
+    stream = ChatStream(
+        {"configurable": {"thread_id": "t"}},
+        emit_event=events.append,
+        emit_message=lambda m, meta: pairs.append((m.content, meta["langgraph_node"])),
+    )
+    task = SimpleNamespace(
+        name="chat", id="task-1", triggers=("branch:to:chat",), path=("__pregel_pull", "chat"),
+        input={"messages": []},
+    )
+    model = GenericFakeChatModel(messages=iter(["hi there"]))
+    config, token = stream.enter(task, 3)
+    try:
+        reply = model.invoke([HumanMessage("yo")])
+    finally:
+        stream.leave(token)
+    assert [e["event"] for e in events] == ["on_chat_model_start"] + ["on_chat_model_stream"] * 3 + [
+        "on_chat_model_end"
+    ]
+    assert {e["name"] for e in events} == {"GenericFakeChatModel"}
+    assert len({e["run_id"] for e in events}) == 1
+    start, end = events[0], events[-1]
+    assert start["data"]["input"]["messages"][0][0].content == "yo"
+    assert [e["data"]["chunk"].content for e in events[1:-1]] == ["hi", " ", "there"]
+    assert end["data"]["output"].content == "hi there" == reply.content
+    meta = start["metadata"]
+    assert (meta["langgraph_node"], meta["langgraph_step"], meta["thread_id"]) == ("chat", 3, "t")
+    assert meta["checkpoint_ns"] == "chat:task-1" and meta["ls_provider"] == "genericfakechatmodel"
+    assert pairs == [("hi", "chat"), (" ", "chat"), ("there", "chat")]
+    assert config["metadata"]["langgraph_node"] == "chat"

@@ -1,12 +1,14 @@
-"""LangChain chat models called inside nodes: `stream_mode="messages"`.
+"""LangChain chat models called inside nodes: `stream_mode="messages"`, and the
+chat-model events of `astream_events`.
 
-A run that streams messages gives each task a LangChain config (callbacks,
-metadata naming the node and step) and makes it the ambient one, through the
-context variable LangChain reads when a model is called without a config. A
-callback handler then turns the model's tokens into `(chunk, metadata)` events,
-and a node's returned messages that were not streamed follow when it finishes,
-as LangGraph's messages mode does. Runs that do not ask for messages never
-build any of this; langchain-core is imported only by those that do.
+A run that wants either gives each task a LangChain config (callbacks, metadata
+naming the node and step) and makes it the ambient one, through the context
+variable LangChain reads when a model is called without a config. One callback
+handler then turns the model's tokens into `(chunk, metadata)` messages events
+and/or `on_chat_model_start/stream/end` events; for messages, a node's returned
+messages that were not streamed follow when it finishes, as LangGraph's messages
+mode does. Runs that want neither never build any of this; langchain-core is
+imported only by those that do.
 """
 
 from __future__ import annotations
@@ -22,14 +24,25 @@ NOSTREAM = "nostream"  # a model tagged so is left out of messages mode, as in L
 
 
 class ChatStream:
-    """One run's messages mode: its handler, and each task's LangChain config."""
+    """One run's LangChain side: its handler, and each task's LangChain config.
 
-    def __init__(self, emit: Callable[[Any, dict[str, Any]], None], config: dict[str, Any]) -> None:
+    `emit_message(message, metadata)` receives messages mode's pairs; `emit_event(event)`
+    the chat model events (a dict as astream_events gives it, without `parent_ids`,
+    which the events side knows). Either may be None."""
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        *,
+        emit_message: Callable[[Any, dict[str, Any]], None] | None = None,
+        emit_event: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
         from langchain_core.runnables.config import var_child_runnable_config
 
         self._var = var_child_runnable_config
         self.handler = _handler_class()(self)
-        self.emit_message = emit
+        self.emit_message = emit_message
+        self.emit_event = emit_event
         self.seen: set[str] = set()  # message ids streamed already, or the node's input
         self.config = config
         conf = config.get("configurable") or {}
@@ -68,6 +81,8 @@ class ChatStream:
 
     def finished(self, config: dict[str, Any], output: Any) -> None:
         """A node's returned messages that no model streamed, as LangGraph emits them."""
+        if self.emit_message is None:
+            return
         metadata = config["metadata"]
         if isinstance(output, Command):
             self._emit_found(metadata, output.update)
@@ -80,7 +95,7 @@ class ChatStream:
     # -- what the handler and the node's return give --------------------------
 
     def emit(self, metadata: dict[str, Any], message: Any, dedupe: bool = False) -> None:
-        if dedupe and message.id in self.seen:
+        if self.emit_message is None or (dedupe and message.id in self.seen):
             return
         if message.id is None:
             message.id = str(uuid.uuid4())
@@ -165,7 +180,9 @@ def _make_handler_class() -> type:
 
         def __init__(self, stream: ChatStream) -> None:
             self.stream = stream
-            self.runs: dict[uuid.UUID, dict[str, Any]] = {}  # model run -> metadata
+            # model run -> (event base: name, run id, tags, metadata; its input;
+            # messages metadata, or None when the model is not streamed as messages)
+            self.runs: dict[uuid.UUID, tuple[dict[str, Any], Any, dict[str, Any] | None]] = {}
 
         def tap_output_iter(self, run_id: uuid.UUID, output: Any) -> Any:
             return output
@@ -181,38 +198,70 @@ def _make_handler_class() -> type:
             run_id: uuid.UUID,
             tags: list[str] | None = None,
             metadata: dict[str, Any] | None = None,
+            name: str | None = None,
             **kwargs: Any,
         ) -> None:
             if not metadata or "langgraph_node" not in metadata:
                 return  # not called from a node of this run
-            if tags and NOSTREAM in tags:
-                return
-            user_tags = [t for t in tags or () if not t.startswith("seq:step")]
-            if user_tags:
-                metadata = {**metadata, "tags": user_tags}
-            self.runs[run_id] = metadata
+            base = {
+                "name": name or _serialized_name(serialized),
+                "run_id": str(run_id),
+                "tags": list(tags or ()),
+                "metadata": dict(metadata),
+            }
+            streamed = None
+            if not (tags and NOSTREAM in tags):
+                user_tags = [t for t in tags or () if not t.startswith("seq:step")]
+                streamed = {**metadata, "tags": user_tags} if user_tags else metadata
+            inputs = {"messages": messages}
+            self.runs[run_id] = (base, inputs, streamed)
+            if self.stream.emit_event is not None:
+                self.stream.emit_event({"event": "on_chat_model_start", **base, "data": {"input": inputs}})
 
         def on_llm_new_token(
             self, token: str, *, chunk: Any = None, run_id: uuid.UUID, **kwargs: Any
         ) -> None:
-            if not isinstance(chunk, ChatGenerationChunk):
+            run = self.runs.get(run_id)
+            if run is None or not isinstance(chunk, ChatGenerationChunk):
                 return
-            metadata = self.runs.get(run_id)
-            if metadata is not None:
-                self.stream.emit(metadata, chunk.message)
+            base, _, streamed = run
+            if self.stream.emit_event is not None:
+                self.stream.emit_event(
+                    {"event": "on_chat_model_stream", **base, "data": {"chunk": chunk.message}}
+                )
+            if streamed is not None:
+                self.stream.emit(streamed, chunk.message)
 
         def on_llm_end(self, response: Any, *, run_id: uuid.UUID, **kwargs: Any) -> None:
-            metadata = self.runs.pop(run_id, None)
-            if metadata is None or not response.generations or not response.generations[0]:
+            run = self.runs.pop(run_id, None)
+            if run is None:
                 return
-            generation = response.generations[0][0]
-            if isinstance(generation, ChatGeneration):
-                self.stream.emit(metadata, generation.message, dedupe=True)
+            base, inputs, streamed = run
+            generation = None
+            if response.generations and response.generations[0]:
+                generation = response.generations[0][0]
+            message = generation.message if isinstance(generation, ChatGeneration) else None
+            if self.stream.emit_event is not None:
+                self.stream.emit_event(
+                    {"event": "on_chat_model_end", **base, "data": {"output": message, "input": inputs}}
+                )
+            if streamed is not None and message is not None:
+                self.stream.emit(streamed, message, dedupe=True)
 
         def on_llm_error(self, error: BaseException, *, run_id: uuid.UUID, **kwargs: Any) -> None:
             self.runs.pop(run_id, None)
 
     return MessagesHandler
+
+
+def _serialized_name(serialized: dict[str, Any] | None) -> str:
+    """A model run's name as astream_events gives it when it was given none."""
+    if serialized:
+        if serialized.get("name"):
+            return str(serialized["name"])
+        if serialized.get("id"):
+            return str(serialized["id"][-1])
+    return "Unnamed"
 
 
 def stream_for(loop: Any, config: dict[str, Any]) -> ChatStream:
@@ -229,4 +278,4 @@ def stream_for(loop: Any, config: dict[str, Any]) -> ChatStream:
     def emit(message: Any, metadata: dict[str, Any]) -> None:
         events.append(("messages", (message, metadata)))
 
-    return ChatStream(emit, config)
+    return ChatStream(config, emit_message=emit)
