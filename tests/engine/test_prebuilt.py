@@ -8,13 +8,14 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from typing import Annotated
 
 import pytest
 
 pytest.importorskip("langchain_core")
 
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage  # noqa: E402
-from langchain_core.tools import tool  # noqa: E402
+from langchain_core.tools import InjectedToolCallId, tool  # noqa: E402
 
 from lockstep.prebuilt import ToolInvocationError, ToolNode, tools_condition  # noqa: E402
 from lockstep.types import Command  # noqa: E402
@@ -118,6 +119,17 @@ def test_a_tool_may_return_a_command():
     )
     assert out[0] == Command(update={"done": "ok"})
     assert [m.content for m in out[1]["messages"]] == ["2"]
+
+
+def test_a_command_answering_the_call_with_an_injected_id():
+    @tool
+    def set_name(name: str, tool_call_id: Annotated[str, InjectedToolCallId]) -> Command:
+        """Sets the user's name."""
+        return Command(update={"name": name, "messages": [ToolMessage("ok", tool_call_id=tool_call_id)]})
+
+    [command] = ToolNode([set_name]).invoke({"messages": [ask(("set_name", {"name": "bo"}))]})
+    [answer] = command.update["messages"]
+    assert (command.update["name"], answer.tool_call_id, answer.name) == ("bo", "c0", "set_name")
 
 
 def test_unknown_argument_is_a_type_error():

@@ -137,8 +137,8 @@ class ToolNode:
         try:
             _validate(tool, call)
             if self._direct[tool.name] and _unobserved(config):
-                return _result(_direct(tool, call))
-            return _result(tool.invoke({**call, "type": "tool_call"}, config))
+                return self._result(call, _direct(tool, call))
+            return self._result(call, tool.invoke({**call, "type": "tool_call"}, config))
         except Exception as error:  # noqa: BLE001 - handle_tool_errors decides
             return self._on_error(call, error)
 
@@ -148,7 +148,7 @@ class ToolNode:
             return tool
         try:
             _validate(tool, call)
-            return _result(await tool.ainvoke({**call, "type": "tool_call"}, config))
+            return self._result(call, await tool.ainvoke({**call, "type": "tool_call"}, config))
         except Exception as error:  # noqa: BLE001
             return self._on_error(call, error)
 
@@ -163,6 +163,19 @@ class ToolNode:
             tool_call_id=call["id"],
             status="error",
         )
+
+    def _result(self, call: dict[str, Any], value: Any) -> Any:
+        """The call's ToolMessage, or the Command its tool returned; the Command's
+        ToolMessage answering this call is given the tool's name, as LangGraph does."""
+        if not isinstance(value, _CommandResult):
+            return value
+        command = value.command
+        update = command.update
+        if isinstance(update, dict):
+            for message in update.get(self.messages_key) or ():
+                if getattr(message, "tool_call_id", None) == call["id"] and message.name is None:
+                    message.name = call["name"]
+        return command
 
     def _on_error(self, call: dict[str, Any], error: Exception) -> Any:
         content = _handled(self.handle_tool_errors, error)
@@ -268,10 +281,6 @@ def _wrap_command(value: Any) -> Any:
     if isinstance(value, Command):
         return _CommandResult(value)
     return value
-
-
-def _result(value: Any) -> Any:
-    return value.command if isinstance(value, _CommandResult) else value
 
 
 def _validate(tool: BaseTool, call: dict[str, Any]) -> None:
