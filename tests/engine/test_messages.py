@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
+import threading
 
 import pytest
 from support import run
@@ -196,3 +198,70 @@ def test_chat_model_events_from_the_same_handler():
     assert meta["checkpoint_ns"] == "chat:task-1" and meta["ls_provider"] == "genericfakechatmodel"
     assert pairs == [("hi", "chat"), (" ", "chat"), ("there", "chat")]
     assert config["metadata"]["langgraph_node"] == "chat"
+
+
+def _streaming_node(seen_first: threading.Event):
+    model = GenericFakeChatModel(messages=iter(["a b c"]))
+
+    def chat(state):
+        parts = []
+        for chunk in model.stream(state["messages"]):
+            parts.append(chunk.content)
+            if len(parts) == 1 and not seen_first.wait(10):
+                raise AssertionError("the first token was not yielded while the node ran")
+        return {"messages": [AIMessage("".join(parts))]}
+
+    return chat
+
+
+def test_tokens_are_yielded_while_the_node_runs(driver):
+    """A caller gets each token as the model makes it, not when the node returns."""
+    seen_first = threading.Event()
+    b = StateGraph(MessagesState)
+    b.add_node("chat", _streaming_node(seen_first))
+    b.add_edge(START, "chat")
+    app = b.compile()
+    got = []
+
+    def take(item):
+        got.append(item[0].content)
+        seen_first.set()
+
+    if driver == "stream":
+        for item in app.stream({"messages": [("user", "hi")]}, stream_mode="messages"):
+            take(item)
+    else:
+
+        async def consume():
+            async for item in app.astream({"messages": [("user", "hi")]}, stream_mode="messages"):
+                take(item)
+
+        asyncio.run(consume())
+    assert got == ["a", " ", "b", " ", "c", "a b c"]
+
+
+def test_async_node_tokens_are_yielded_while_it_runs():
+    seen_first = asyncio.Event()
+    model = GenericFakeChatModel(messages=iter(["x y"]))
+
+    async def chat(state):
+        parts = []
+        async for chunk in model.astream(state["messages"]):
+            parts.append(chunk.content)
+            if len(parts) == 1:
+                await asyncio.wait_for(seen_first.wait(), 10)
+        return {"messages": [AIMessage("".join(parts))]}
+
+    b = StateGraph(MessagesState)
+    b.add_node("chat", chat)
+    b.add_edge(START, "chat")
+    app = b.compile()
+
+    async def consume():
+        got = []
+        async for message, _ in app.astream({"messages": [("user", "hi")]}, stream_mode="messages"):
+            got.append(message.content)
+            seen_first.set()
+        return got
+
+    assert asyncio.run(consume()) == ["x", " ", "y", "x y"]

@@ -43,6 +43,9 @@ class ChatStream:
         self.handler = _handler_class()(self)
         self.emit_message = emit_message
         self.emit_event = emit_event
+        # Called after each event, to wake a driver waiting on the task (pregel/live.py).
+        self.wake: Callable[[], None] | None = None
+        self.woken: Any = None  # the async driver's asyncio.Event, once made
         self.seen: set[str] = set()  # message ids streamed already, or the node's input
         self.config = config
         conf = config.get("configurable") or {}
@@ -277,5 +280,9 @@ def stream_for(loop: Any, config: dict[str, Any]) -> ChatStream:
 
     def emit(message: Any, metadata: dict[str, Any]) -> None:
         events.append(("messages", (message, metadata)))
+        wake = stream.wake
+        if wake is not None:
+            wake()
 
-    return ChatStream(config, emit_message=emit)
+    stream = ChatStream(config, emit_message=emit)
+    return stream

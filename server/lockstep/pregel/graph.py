@@ -21,7 +21,7 @@ from lockstep.errors import InvalidUpdateError
 from lockstep.graph.channels import MISSING, Channel, Ephemeral, LastValue, Topic
 from lockstep.graph.node import Branch, NodeSpec
 from lockstep.graph.schema import dataclass_defaults, is_dataclass_schema
-from lockstep.pregel import bridge, chat, context, runner, snapshot
+from lockstep.pregel import bridge, chat, context, live, runner, snapshot
 from lockstep.pregel.loop import Loop, Save
 from lockstep.pregel.tasks import Task, update_writes
 from lockstep.types import Send, StateSnapshot
@@ -263,7 +263,12 @@ class CompiledGraph:
                     self._flush(loop)
                     yield from self._final(loop)
                     return
-                runner.run_sync(self, loop, task, run_config)
+                if loop.chat is None:
+                    runner.run_sync(self, loop, task, run_config)
+                else:  # messages mode: tokens are yielded while the node runs
+                    yield from live.run_sync(
+                        self, loop, task, run_config, lambda: self._drain(loop, single)
+                    )
                 loop.task_finished(task)
                 if index + 1 < len(tasks):
                     # The last task's writes go out with the step's checkpoint.
@@ -385,7 +390,10 @@ class CompiledGraph:
             }
             try:
                 while pending:
-                    done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                    if loop.chat is None:
+                        done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                    else:  # messages mode: also woken by each token, to yield it at once
+                        done = await live.wait(loop, pending)
                     for future in done:
                         future.result()
                         loop.task_finished(pending.pop(future))
