@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from lockstep.pregel.tasks import PUSH
 from lockstep.types import Command
 
 NOSTREAM = "nostream"  # a model tagged so is left out of messages mode, as in LangGraph
@@ -66,8 +67,10 @@ class ChatStream:
             **self.base_metadata,
             "langgraph_step": step,
             "langgraph_node": task.name,
-            "langgraph_triggers": task.triggers,
-            "langgraph_path": task.path,
+            # A Send's task has no trigger channel: LangGraph names the push that made
+            # it, and ends its path with False (not a functional API call).
+            "langgraph_triggers": task.triggers or (PUSH,),
+            "langgraph_path": (*task.path, False) if _is_send(task.path) else task.path,
             "langgraph_checkpoint_ns": ns,
         }
         config = {
@@ -131,6 +134,10 @@ class ChatStream:
                 for item in value:
                     if isinstance(item, BaseMessage) and item.id is not None:
                         self.seen.add(item.id)
+
+
+def _is_send(path: tuple) -> bool:
+    return len(path) == 2 and path[0] == PUSH and isinstance(path[1], int)
 
 
 def _fields(state: Any) -> list[Any]:

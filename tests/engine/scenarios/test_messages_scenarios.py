@@ -219,3 +219,49 @@ def test_tool_messages_in_state(lib):
     app = graph.compile()
     return [list(app.stream({"messages": [("user", "sky?")]})), app.invoke({"messages": "sky?"})]
 
+
+
+@compared
+def test_messages_mode_from_sent_tasks(lib):
+    """Map-reduce with Send: each sent task's model streams with its own path."""
+    import operator
+
+    class Topics(TypedDict):
+        topics: list
+        jokes: Annotated[list, operator.add]
+
+    def fan_out(state):
+        return [lib.Send("joke", {"topic": t}) for t in state["topics"]]
+
+    def joke(state):
+        model = GenericFakeChatModel(messages=iter([f"{state['topic']} joke"]))
+        return {"jokes": [model.invoke([HumanMessage(state["topic"])])]}
+
+    graph = lib.StateGraph(Topics)
+    graph.add_node("joke", joke)
+    graph.add_conditional_edges(lib.START, fan_out, ["joke"])
+    app = graph.compile()
+    return list(app.stream({"topics": ["cats", "dogs"]}, stream_mode="messages"))
+
+
+@compared
+def test_messages_mode_across_an_interrupt_and_a_command(lib):
+    """A node drafts with a model, asks a human (interrupt), and on resume drafts
+    again and routes with a Command carrying its messages."""
+    model = GenericFakeChatModel(messages=iter(["draft one", "draft two"]))
+
+    def write(state):
+        draft = model.invoke(state["messages"])
+        verdict = lib.interrupt({"draft": draft.content})
+        note = AIMessage(f"reviewer said {verdict}", name="reviewer")
+        return lib.Command(update={"messages": [draft, note]}, goto="publish")
+
+    graph = lib.StateGraph(lib.MessagesState)
+    graph.add_node("write", write, destinations=("publish",))
+    graph.add_node("publish", lambda s: {"messages": [AIMessage("published")]})
+    graph.add_edge(lib.START, "write")
+    app = graph.compile(checkpointer=lib.MemorySaver())
+    cfg = {"configurable": {"thread_id": "hitl"}}
+    first = list(app.stream({"messages": [("user", "write")]}, cfg, stream_mode=["messages", "updates"]))
+    second = list(app.stream(lib.Command(resume="ok"), cfg, stream_mode="messages"))
+    return [first, second, app.get_state(cfg).values]
