@@ -176,3 +176,21 @@ def test_a_tool_nobody_watches_gives_what_invoke_gives():
             by_hand.status,
         )
     assert seen.tools == ["describe"]
+
+
+def test_async_tools_called_directly_give_what_ainvoke_gives():
+    @tool
+    async def shout(text: str) -> list:
+        """Async tool returning a list (made JSON text)."""
+        return [text.upper()]
+
+    call = ask(("shout", {"text": "hey"}))
+    direct = asyncio.run(ToolNode([shout]).ainvoke([call]))[0]
+    by_hand = asyncio.run(shout.ainvoke({**call.tool_calls[0], "type": "tool_call"}))
+    assert (direct.content, direct.name, direct.tool_call_id) == (
+        by_hand.content,
+        by_hand.name,
+        by_hand.tool_call_id,
+    )
+    # A sync tool under ainvoke goes through langchain-core (which runs it in a thread).
+    assert asyncio.run(ToolNode([add]).ainvoke([ask(("add", {"a": 1, "b": 5}))]))[0].content == "6"

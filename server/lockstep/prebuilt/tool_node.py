@@ -95,7 +95,7 @@ class ToolNode:
         self.handle_tool_errors = handle_tool_errors
         self.messages_key = messages_key
         self.tools_by_name: dict[str, BaseTool] = {}
-        self._direct: dict[str, bool] = {}
+        self._direct: dict[str, tuple[bool, bool]] = {}
         for item in tools:
             tool = item if isinstance(item, BaseTool) else make_tool(item)
             self._direct[tool.name] = _may_call_directly(tool)
@@ -136,7 +136,7 @@ class ToolNode:
             return tool  # the unknown-tool answer
         try:
             _validate(tool, call)
-            if self._direct[tool.name] and _unobserved(config):
+            if self._direct[tool.name][0] and _unobserved(config):
                 return self._result(call, _direct(tool, call))
             return self._result(call, tool.invoke({**call, "type": "tool_call"}, config))
         except Exception as error:  # noqa: BLE001 - handle_tool_errors decides
@@ -148,6 +148,8 @@ class ToolNode:
             return tool
         try:
             _validate(tool, call)
+            if self._direct[tool.name][1] and _unobserved(config):
+                return self._result(call, await _adirect(tool, call))
             return self._result(call, await tool.ainvoke({**call, "type": "tool_call"}, config))
         except Exception as error:  # noqa: BLE001
             return self._on_error(call, error)
@@ -243,13 +245,13 @@ def _passing_commands(tool: BaseTool) -> BaseTool:
     return tool.model_copy(update=update)
 
 
-def _may_call_directly(tool: BaseTool) -> bool:
-    """A plain function tool (no injected arguments, error handlers, callbacks or
-    artifacts) whose call langchain-core would only wrap in callbacks."""
-    return (
+def _may_call_directly(tool: BaseTool) -> tuple[bool, bool]:
+    """(sync, async): whether a plain function tool (no injected arguments, error
+    handlers, callbacks or artifacts) may be called directly, langchain-core having
+    nothing to add to its call but callbacks."""
+    plain = (
         _format_output is not None
         and isinstance(tool, StructuredTool)
-        and tool.func is not None
         and tool.response_format == "content"
         and not tool.callbacks
         and not tool.handle_tool_error
@@ -257,9 +259,15 @@ def _may_call_directly(tool: BaseTool) -> bool:
         and isinstance(tool.args_schema, type)
         and issubclass(tool.args_schema, pydantic.BaseModel)
         and tool.tool_call_schema.model_fields.keys() == tool.args_schema.model_fields.keys()
-        and _get_runnable_config_param(tool.func) is None
-        and "callbacks" not in inspect.signature(tool.func).parameters
     )
+    return plain and _takes_no_run_args(tool.func), plain and _takes_no_run_args(tool.coroutine)
+
+
+def _takes_no_run_args(fn: Callable[..., Any] | None) -> bool:
+    """A function langchain-core would call with its arguments alone."""
+    if fn is None or _get_runnable_config_param(fn) is not None:
+        return False
+    return "callbacks" not in inspect.signature(fn).parameters
 
 
 def _unobserved(config: dict[str, Any]) -> bool:
@@ -275,6 +283,13 @@ def _direct(tool: StructuredTool, call: dict[str, Any]) -> Any:
     to (a twentieth of the cost): the same argument parsing and output formatting."""
     args, kwargs = tool._to_args_and_kwargs(call["args"], call["id"])
     return _format_output(tool.func(*args, **kwargs), None, call["id"], tool.name, "success")
+
+
+async def _adirect(tool: StructuredTool, call: dict[str, Any]) -> Any:
+    """_direct for tool.ainvoke(call), awaiting the tool's coroutine."""
+    args, kwargs = tool._to_args_and_kwargs(call["args"], call["id"])
+    content = await tool.coroutine(*args, **kwargs)
+    return _format_output(content, None, call["id"], tool.name, "success")
 
 
 def _wrap_command(value: Any) -> Any:

@@ -265,3 +265,39 @@ def test_messages_mode_across_an_interrupt_and_a_command(lib):
     first = list(app.stream({"messages": [("user", "write")]}, cfg, stream_mode=["messages", "updates"]))
     second = list(app.stream(lib.Command(resume="ok"), cfg, stream_mode="messages"))
     return [first, second, app.get_state(cfg).values]
+
+
+@compared
+def test_summarize_and_trim_a_long_conversation(lib):
+    """The docs' "add a summary of the conversation": a state extending MessagesState,
+    a conditional edge to a summarizer that deletes all but the last two messages."""
+
+    class State(lib.MessagesState):
+        summary: str
+
+    model = GenericFakeChatModel(messages=iter([f"answer {i}" for i in range(4)]))
+
+    def chat(state):
+        summary = state.get("summary", "")
+        history = ([SystemMessage(f"Summary: {summary}")] if summary else []) + state["messages"]
+        return {"messages": [model.invoke(history)]}
+
+    def summarize(state):
+        text = "; ".join(m.content for m in state["messages"])
+        return {
+            "summary": f"{state.get('summary', '')}[{text}]",
+            "messages": [RemoveMessage(id=m.id) for m in state["messages"][:-2]],
+        }
+
+    def should_summarize(state):
+        return "summarize" if len(state["messages"]) > 4 else lib.END
+
+    graph = lib.StateGraph(State)
+    graph.add_node("chat", chat)
+    graph.add_node("summarize", summarize)
+    graph.add_edge(lib.START, "chat")
+    graph.add_conditional_edges("chat", should_summarize, ["summarize", lib.END])
+    app = graph.compile(checkpointer=lib.MemorySaver())
+    cfg = {"configurable": {"thread_id": "long"}}
+    turns = [app.invoke({"messages": [("user", f"q{i}")]}, cfg) for i in range(4)]
+    return [turns, app.get_state(cfg)]
