@@ -17,7 +17,12 @@ pytest.importorskip("langchain_core")
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage  # noqa: E402
 from langchain_core.tools import InjectedToolCallId, tool  # noqa: E402
 
-from lockstep.prebuilt import ToolInvocationError, ToolNode, tools_condition  # noqa: E402
+from lockstep.prebuilt import (  # noqa: E402
+    InjectedState,
+    ToolInvocationError,
+    ToolNode,
+    tools_condition,
+)
 from lockstep.types import Command  # noqa: E402
 
 
@@ -194,3 +199,22 @@ def test_async_tools_called_directly_give_what_ainvoke_gives():
     )
     # A sync tool under ainvoke goes through langchain-core (which runs it in a thread).
     assert asyncio.run(ToolNode([add]).ainvoke([ask(("add", {"a": 1, "b": 5}))]))[0].content == "6"
+
+
+def test_injected_state_is_given_by_the_node_not_the_model():
+    @tool
+    def whoami(q: str, state: Annotated[dict, InjectedState]) -> str:
+        """Reads the whole state."""
+        return f"{q}:{state['user']}:{len(state['messages'])}"
+
+    @tool
+    def user_only(user: Annotated[str, InjectedState("user")]) -> str:
+        """Reads one key."""
+        return f"u={user}"
+
+    assert list(whoami.tool_call_schema.model_fields) == ["q"]  # the model is not asked
+    state = {"user": "bob", "messages": [ask(("whoami", {"q": "x"}), ("user_only", {}))]}
+    out = ToolNode([whoami, user_only]).invoke(state)
+    assert [m.content for m in out["messages"]] == ["x:bob:1", "u=bob"]
+    bad = ToolNode([whoami]).invoke({"user": "b", "messages": [ask(("whoami", {}))]})
+    assert bad["messages"][0].content.startswith("Error invoking tool 'whoami' with kwargs {}")

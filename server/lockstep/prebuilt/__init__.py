@@ -4,6 +4,11 @@ They work on LangChain messages and tools (langchain-core, the `lockstep[langcha
 extra); importing this module without it raises an ImportError saying so.
 """
 
-from lockstep.prebuilt.tool_node import ToolInvocationError, ToolNode, tools_condition
+from lockstep.prebuilt.tool_node import (
+    InjectedState,
+    ToolInvocationError,
+    ToolNode,
+    tools_condition,
+)
 
-__all__ = ["ToolInvocationError", "ToolNode", "tools_condition"]
+__all__ = ["InjectedState", "ToolInvocationError", "ToolNode", "tools_condition"]

@@ -31,7 +31,7 @@ import pydantic
 from langchain_core.runnables.config import get_config_list, get_executor_for_config
 from langchain_core.tools import BaseTool, StructuredTool, ToolException
 from langchain_core.tools import tool as make_tool
-from langchain_core.tools.base import ToolOutputMixin
+from langchain_core.tools.base import InjectedToolArg, ToolOutputMixin
 
 try:  # what calling a tool directly needs (see _direct); without them, always tool.invoke
     from langchain_core.runnables.config import var_child_runnable_config
@@ -70,6 +70,30 @@ def _default_handle_tool_errors(error: Exception) -> str:
     raise error
 
 
+class InjectedState(InjectedToolArg):
+    """Annotate a tool parameter to be given the graph's state (or one key of it,
+    `InjectedState("key")`) by ToolNode instead of by the model, as LangGraph's."""
+
+    def __init__(self, field: str | None = None) -> None:
+        self.field = field
+
+
+def _state_params(tool: BaseTool) -> dict[str, str | None]:
+    """The tool's parameters annotated InjectedState -> the state key each wants
+    (None: the whole state)."""
+    schema = tool.args_schema
+    if not (isinstance(schema, type) and issubclass(schema, pydantic.BaseModel)):
+        return {}
+    out: dict[str, str | None] = {}
+    for name, field in schema.model_fields.items():
+        for extra in field.metadata:
+            if extra is InjectedState:
+                out[name] = None
+            elif isinstance(extra, InjectedState):
+                out[name] = extra.field
+    return out
+
+
 class _CommandResult(ToolOutputMixin):
     """A tool's Command, carried through langchain-core's output formatting untouched."""
 
@@ -96,9 +120,11 @@ class ToolNode:
         self.messages_key = messages_key
         self.tools_by_name: dict[str, BaseTool] = {}
         self._direct: dict[str, tuple[bool, bool]] = {}
+        self._state_params: dict[str, dict[str, str | None]] = {}
         for item in tools:
             tool = item if isinstance(item, BaseTool) else make_tool(item)
             self._direct[tool.name] = _may_call_directly(tool)
+            self._state_params[tool.name] = _state_params(tool)
             self.tools_by_name[tool.name] = _passing_commands(tool)
 
     def get_name(self) -> str:
@@ -138,7 +164,7 @@ class ToolNode:
             _validate(tool, call)
             if self._direct[tool.name][0] and _unobserved(config):
                 return self._result(call, _direct(tool, call))
-            return self._result(call, tool.invoke({**call, "type": "tool_call"}, config))
+            return self._result(call, tool.invoke(_tool_call(call), config))
         except Exception as error:  # noqa: BLE001 - handle_tool_errors decides
             return self._on_error(call, error)
 
@@ -150,7 +176,7 @@ class ToolNode:
             _validate(tool, call)
             if self._direct[tool.name][1] and _unobserved(config):
                 return self._result(call, await _adirect(tool, call))
-            return self._result(call, await tool.ainvoke({**call, "type": "tool_call"}, config))
+            return self._result(call, await tool.ainvoke(_tool_call(call), config))
         except Exception as error:  # noqa: BLE001
             return self._on_error(call, error)
 
@@ -187,7 +213,22 @@ class ToolNode:
     # -- input and output ----------------------------------------------------
 
     def _calls(self, input: Any) -> tuple[list[dict[str, Any]], str]:
-        """The tool calls to run, and the input's shape ("list" or "dict")."""
+        """The tool calls to run (with the state their tools want injected), and the
+        input's shape ("list" or "dict")."""
+        calls, kind = self._asked(input)
+        if not any(self._state_params.get(c["name"]) for c in calls):
+            return calls, kind
+        out = []
+        for call in calls:
+            wanted = self._state_params.get(call["name"])
+            if wanted:
+                given = {p: _state_value(input, key) for p, key in wanted.items()}
+                call = {**call, "args": {**call["args"], **given}, "asked": call["args"]}
+            out.append(call)
+        return out, kind
+
+    def _asked(self, input: Any) -> tuple[list[dict[str, Any]], str]:
+        """The tool calls of the input's last AIMessage (or the input's own list)."""
         lc = langchain_messages()
         if isinstance(input, list) and input and isinstance(input[-1], dict) and input[-1].get(
             "type"
@@ -298,15 +339,30 @@ def _wrap_command(value: Any) -> Any:
     return value
 
 
+def _asked_args(call: dict[str, Any]) -> dict[str, Any]:
+    """The arguments the model gave (without the state ToolNode injected)."""
+    return call.get("asked", call["args"])
+
+
+def _tool_call(call: dict[str, Any]) -> dict[str, Any]:
+    return {"name": call["name"], "args": call["args"], "id": call["id"], "type": "tool_call"}
+
+
+def _state_value(state: Any, key: str | None) -> Any:
+    if key is None:
+        return state
+    return state[key] if isinstance(state, dict) else getattr(state, key)
+
+
 def _validate(tool: BaseTool, call: dict[str, Any]) -> None:
     """Arguments the model got wrong are a ToolInvocationError, told apart from a
     failure inside the tool (handled differently by default)."""
     schema = tool.tool_call_schema
     if isinstance(schema, type) and issubclass(schema, pydantic.BaseModel):
         try:
-            schema.model_validate(call["args"])
+            schema.model_validate(_asked_args(call))
         except pydantic.ValidationError as error:
-            raise ToolInvocationError(call["name"], call["args"], error) from error
+            raise ToolInvocationError(call["name"], _asked_args(call), error) from error
 
 
 def _handled(handler: ErrorHandler, error: Exception) -> str:
