@@ -244,3 +244,27 @@ def test_send_to_unknown_node_is_an_error():
         assert "ghost" in str(exc)
     else:
         raise AssertionError("a Send to an unknown node must fail")
+
+
+def test_deferred_join_survives_the_store(saver):
+    """A deferred node's waiting edges are saved with the checkpoint: a run paused
+    between its two branches resumes from the store and still runs it once."""
+
+    def log(name):
+        return lambda s: {"log": [name]}
+
+    b = StateGraph(S)
+    for name in ("a", "b", "c"):
+        b.add_node(name, log(name))
+    b.add_node("join", log("join"), defer=True)
+    b.add_edge(START, "a")
+    b.add_edge(START, "b")
+    b.add_edge("b", "c")
+    b.add_edge(["a", "c"], "join")
+    b.add_edge("a", "join")
+    graph = b.compile(checkpointer=saver, interrupt_before=["c"])
+    cfg = thread("t")
+    graph.invoke({"x": 0, "log": []}, cfg)
+    assert graph.get_state(cfg).next == ("c",)
+    reread = b.compile(checkpointer=saver)
+    assert reread.invoke(None, cfg)["log"] == ["a", "b", "c", "join"]

@@ -8,6 +8,7 @@ from typing import Any
 from lockstep.constants import END, RESERVED, START, branch_channel, join_channel
 from lockstep.errors import GraphBuildError
 from lockstep.graph.channels import Barrier, Channel, Trigger
+from lockstep.graph.deferred import DeferredBarrier, DeferredTrigger
 from lockstep.graph.node import Branch, Callee, NodeSpec
 from lockstep.graph.schema import channels_for
 from lockstep.types import RetryPolicy
@@ -24,6 +25,7 @@ class StateGraph:
         self.joins: list[tuple[tuple[str, ...], str]] = []
         self.branches: dict[str, list[tuple[Callable[..., Any], dict[Hashable, str] | None]]] = {}
         self.compiled = False
+        self.deferred: set[str] = set()  # nodes added with defer=True (graph/deferred.py)
 
     # -- building -----------------------------------------------------------
 
@@ -35,6 +37,7 @@ class StateGraph:
         retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None,
         retry: RetryPolicy | Sequence[RetryPolicy] | None = None,
         destinations: Sequence[str] | None = None,
+        defer: bool = False,
         **_: Any,
     ) -> StateGraph:
         if action is None:
@@ -56,6 +59,8 @@ class StateGraph:
         policy = retry_policy if retry_policy is not None else retry
         policies = (policy,) if isinstance(policy, RetryPolicy) else tuple(policy or ())
         self.nodes[node] = (action, policies, tuple(destinations or ()))
+        if defer:
+            self.deferred.add(node)
         return self
 
     def add_edge(self, start: str | Sequence[str], end: str) -> StateGraph:
@@ -127,12 +132,14 @@ class StateGraph:
         specs = self._node_specs()
         channels = dict(self.channels)
         for spec in specs.values():
+            deferred = spec.name in self.deferred
             for trigger in spec.triggers:
                 if trigger.startswith("join:"):
                     sources = trigger.split(":", 2)[1].split("+")
-                    channels[trigger] = Barrier(trigger, sources)
+                    barrier = DeferredBarrier if deferred else Barrier
+                    channels[trigger] = barrier(trigger, sources)
                 else:
-                    channels[trigger] = Trigger(trigger)
+                    channels[trigger] = DeferredTrigger(trigger) if deferred else Trigger(trigger)
         self.compiled = True
         return CompiledGraph(
             builder=self,

@@ -16,9 +16,10 @@ from lockstep.checkpoint.base import (
     checkpoint_id_of,
     thread_id_of,
 )
-from lockstep.constants import END, SENDS, SKIPPED, START, branch_channel
+from lockstep.constants import END, INTERRUPT, SENDS, SKIPPED, START, branch_channel
 from lockstep.errors import InvalidUpdateError
 from lockstep.graph.channels import MISSING, Channel, Ephemeral, LastValue, Topic
+from lockstep.graph.deferred import deferred_channels, finish_deferred
 from lockstep.graph.node import Branch, NodeSpec
 from lockstep.graph.schema import dataclass_defaults, is_dataclass_schema
 from lockstep.pregel import bridge, chat, context, live, runner, snapshot
@@ -67,6 +68,7 @@ class CompiledGraph:
             for trigger in spec.triggers:
                 index.setdefault(trigger, []).append(name)
         self.trigger_index = {k: tuple(v) for k, v in index.items()}  # channel -> nodes it wakes
+        self.deferred = deferred_channels(self.channels)  # see graph/deferred.py
         self.node_order = {name: i for i, name in enumerate(nodes)}
         self.checkpointer = checkpointer
         self.interrupt_before = interrupt_before
@@ -430,10 +432,15 @@ class CompiledGraph:
     async def ainvoke(self, input: Any, config: Config | None = None, *, stream_mode="values", **kw):
         last = None
         chunks = []
+        interrupts: list[Any] = []
         async for chunk in self.astream(input, config, stream_mode=stream_mode, **kw):
             last = chunk
             chunks.append(chunk)
-        return last if stream_mode == "values" else chunks
+            if stream_mode == "values" and isinstance(chunk, dict) and INTERRUPT in chunk:
+                interrupts += chunk[INTERRUPT]  # one values chunk per interrupted task
+        if stream_mode != "values":
+            return chunks
+        return _with_interrupts(last, interrupts)
 
     def _raise_failed(self, loop: Loop, tasks: list[Task]) -> None:
         for task in tasks:
@@ -460,7 +467,7 @@ class CompiledGraph:
 
     def _final(self, loop: Loop) -> Iterator[Any]:
         if loop.final_only and loop.last_chunk is not None:
-            yield loop.read_final(loop.last_chunk)
+            yield _with_interrupts(loop.read_final(loop.last_chunk), loop.run_interrupts)
 
     async def _adrain(self, loop: Loop, single: bool) -> list[Any]:
         if loop.saves:
@@ -596,6 +603,8 @@ class CompiledGraph:
         for name in self.clearable:
             if name not in grouped and loop.channels[name].clear_if_unwritten():
                 changed.add(name)
+        if self.deferred:  # as after a step: with nothing else to run, deferred nodes are due
+            finish_deferred(loop.channels, self.deferred, changed, self.trigger_index)
         # On a fresh thread the update is step 0, as LangGraph numbers it.
         loop.step = loop.step + 1 if saved is not None else 0
         loop._put_checkpoint(grouped, changed, "update")
@@ -654,6 +663,16 @@ def _final_snapshot(graph: CompiledGraph, loop: Loop) -> StateSnapshot | None:
         return snapshot.from_loop(graph, loop)
     except Exception:
         return None
+
+
+def _with_interrupts(last: Any, interrupts: Sequence[Any]) -> Any:
+    """What invoke returns: the last values chunk, listing every interrupt the run
+    stopped on (each task's is its own event), as LangGraph's invoke collects them."""
+    if not interrupts:
+        return last
+    if isinstance(last, dict):
+        return {**last, INTERRUPT: list(interrupts)}
+    return {INTERRUPT: list(interrupts)}
 
 
 def _resolve(future: asyncio.Future, result: Any = None) -> None:

@@ -32,6 +32,7 @@ from lockstep.errors import (
     StateTooLargeError,
 )
 from lockstep.graph.channels import MISSING, Channel
+from lockstep.graph.deferred import finish_deferred
 from lockstep.pregel.context import node_interrupt_id
 from lockstep.pregel.sizing import StateSizer
 from lockstep.pregel.tasks import (
@@ -127,6 +128,7 @@ class Loop:
     # event is put off (LATER) until it is known to be the last (read_final).
     final_only = False
     last_chunk: Any = None
+    run_interrupts: tuple[Interrupt, ...] = ()  # each one this run stopped on (final_only)
     # How the run hands its saves to the store without waiting (context.write_behind,
     # read once per run); None: it saves each step as it ends.
     write_behind: Any = None
@@ -433,6 +435,8 @@ class Loop:
         for name in self.graph.clearable:
             if name not in grouped and self.channels[name].clear_if_unwritten():
                 changed.add(name)
+        if self.graph.deferred:
+            finish_deferred(self.channels, self.graph.deferred, changed, self.graph.trigger_index)
         self.step += 1
         self._put_checkpoint(grouped, changed, "loop", seen, ordered)
         # As LangGraph: a bare resume belongs to the checkpoint it was given on, so
@@ -624,6 +628,8 @@ class Loop:
                 self.events.append(("values", values))
 
     def _emit_interrupt(self, interrupts: tuple[Interrupt, ...]) -> None:
+        if self.final_only:  # invoke lists every one of them (see graph._with_interrupts)
+            self.run_interrupts += interrupts
         if "updates" in self.modes:
             self.events.append(("updates", {"__interrupt__": interrupts}))
         if "values" in self.modes:

@@ -136,3 +136,104 @@ def test_two_overwrites_of_one_key_in_a_step_fail(lib):
     one.add_edge(lib.START, "left")
     one.add_edge(lib.START, "plain")
     return [outcome(two.invoke, {"log": []}), outcome(one.compile().invoke, {"log": ["in"]})]
+
+
+@compared
+def test_deferred_join_runs_once(lib):
+    """The docs' example: branches of different lengths meet at a deferred node, which
+    runs once, after both (without defer it would run twice)."""
+    graph = lib.StateGraph(Log)
+    for name in ("a", "b", "b_2", "c"):
+        graph.add_node(name, _logs(name))
+    graph.add_node("d", _logs("d"), defer=True)
+    graph.add_edge(lib.START, "a")
+    graph.add_edge("a", "b")
+    graph.add_edge("a", "c")
+    graph.add_edge("b", "b_2")
+    graph.add_edge("b_2", "d")
+    graph.add_edge("c", "d")
+    graph.add_edge("d", lib.END)
+    app = graph.compile(checkpointer=lib.MemorySaver())
+    cfg = {"configurable": {"thread_id": "t"}}
+    chunks = list(app.stream({"log": []}, cfg))
+    history = [(s.values, s.next, s.metadata["step"]) for s in app.get_state_history(cfg)]
+    return [chunks, history]
+
+
+@compared
+def test_deferred_summary_after_map_reduce(lib):
+    """Workers fanned out with Send beside a slower review branch: the deferred summary
+    waits for all of them; a join list into a deferred node also waits for the end."""
+
+    def fan_out(state):
+        return [lib.Send("work", {"log": [f"job{i}"]}) for i in range(3)]
+
+    graph = lib.StateGraph(Log)
+    graph.add_node("work", lambda s: {"log": ["done " + s["log"][0]]})
+    graph.add_node("review", _logs("review"))
+    graph.add_node("recheck", _logs("recheck"))
+    graph.add_node("summary", lambda s: {"log": [f"summary of {len(s['log'])}"]}, defer=True)
+    graph.add_conditional_edges(lib.START, fan_out, ["work"])
+    graph.add_edge(lib.START, "review")
+    graph.add_edge("review", "recheck")
+    graph.add_edge(["work", "recheck"], "summary")
+    app = graph.compile()
+    return [app.invoke({"log": []}), list(app.stream({"log": []}, stream_mode="updates"))]
+
+
+@compared
+def test_deferred_node_interrupts_and_resumes(lib):
+    """A deferred approval step that asks a human, then a new run on the same thread."""
+
+    def approve(state):
+        answer = lib.interrupt({"approve": state["log"]})
+        return {"log": [f"approved:{answer}"]}
+
+    graph = lib.StateGraph(Log)
+    for name in ("draft", "check", "polish"):
+        graph.add_node(name, _logs(name))
+    graph.add_node("approve", approve, defer=True)
+    graph.add_edge(lib.START, "draft")
+    graph.add_edge(lib.START, "check")
+    graph.add_edge("check", "polish")
+    graph.add_edge("draft", "approve")
+    graph.add_edge("polish", "approve")
+    app = graph.compile(checkpointer=lib.MemorySaver(), interrupt_before=["polish"])
+    cfg = {"configurable": {"thread_id": "t"}}
+    paused = app.invoke({"log": []}, cfg)
+    app.update_state(cfg, {"log": ["edited"]}, as_node="polish")
+    edited = app.get_state(cfg)
+    asked = app.invoke(None, cfg)
+    done = app.invoke(lib.Command(resume="yes"), cfg)
+    return [paused, edited, asked, done, app.get_state(cfg)]
+
+
+def _asker(lib, name: str):
+    def ask(state):
+        answer = lib.interrupt(f"{name}?")
+        return {"log": [f"{name}:{answer}"]}
+
+    return ask
+
+
+@compared
+def test_invoke_lists_every_pending_interrupt_after_a_partial_resume(lib):
+    """Three reviewers ask at once; two are answered by id; invoke still lists the third."""
+    graph = lib.StateGraph(Log)
+    for name in ("legal", "finance", "security"):
+        graph.add_node(name, _asker(lib, name))
+        graph.add_edge(lib.START, name)
+    app = graph.compile(checkpointer=lib.MemorySaver())
+    cfg = {"configurable": {"thread_id": "t"}}
+    first = app.invoke({"log": []}, cfg)
+    ids = {i.value: i.id for i in first["__interrupt__"]}
+    second = app.invoke(lib.Command(resume={ids["legal?"]: "ok", ids["finance?"]: "ok"}), cfg)
+    pending = app.get_state(cfg)
+    last_id = second["__interrupt__"][0].id
+    third = list(app.stream(lib.Command(resume={last_id: "fine"}), cfg, stream_mode=["updates", "values"]))
+    return [
+        sorted(i.value for i in first["__interrupt__"]),
+        second,
+        pending,
+        sorted(str(c) for c in third),
+    ]
