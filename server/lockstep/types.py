@@ -145,7 +145,8 @@ class StateSnapshot:
     interrupts: tuple[Interrupt, ...] = field(default=())
 
 
-StreamMode = Literal["values", "updates", "debug", "custom"]
+# Every stream mode the engine knows; the one list (see pregel/streaming.py).
+StreamMode = Literal["values", "updates", "checkpoints", "tasks", "debug", "messages", "custom"]
 
 
 def interrupt(value: Any) -> Any:

@@ -14,9 +14,11 @@ from typing import NoReturn
 
 from lockstep.service import eventloop
 from lockstep.store.open import DEFAULT_STORE
+from lockstep_client._requests import STREAM_MODES as WIRE_STREAM_MODES
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
-STREAM_MODES = ("values", "updates", "debug", "custom")
+# What a server streams: the SDK's wire mapping of the engine's modes.
+STREAM_MODES = tuple(WIRE_STREAM_MODES)
 THREAD_STATUSES = ("idle", "busy", "interrupted", "error")
 INVALID_ARGUMENT = 3
 

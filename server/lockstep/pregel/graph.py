@@ -22,7 +22,7 @@ from lockstep.graph.channels import MISSING, Channel, Ephemeral, LastValue, Topi
 from lockstep.graph.deferred import deferred_channels, finish_deferred
 from lockstep.graph.node import Branch, NodeSpec
 from lockstep.graph.schema import dataclass_defaults, is_dataclass_schema
-from lockstep.pregel import bridge, chat, context, live, runner, snapshot
+from lockstep.pregel import bridge, chat, context, live, runner, snapshot, streaming
 from lockstep.pregel.loop import Loop, Save
 from lockstep.pregel.tasks import Task, update_writes
 from lockstep.types import Send, StateSnapshot
@@ -189,9 +189,15 @@ class CompiledGraph:
     # -- running -------------------------------------------------------------
 
     def _loop(self, config: Config | None, saved: CheckpointTuple | None, stream_mode, kw) -> Loop:
-        modes = _modes(stream_mode if stream_mode is not None else self.stream_mode)
+        modes = streaming.stream_modes(stream_mode if stream_mode is not None else self.stream_mode)
         config = config or {}
         thread_id = (config.get("configurable") or {}).get("thread_id")
+        checkpoint_ns = (config.get("configurable") or {}).get("checkpoint_ns") or ""
+        if checkpoint_ns:
+            raise ValueError(
+                f"checkpoint_ns {checkpoint_ns!r} names a subgraph's checkpoints; a graph run "
+                "from outside runs at the root: leave checkpoint_ns out (or \"\")"
+            )
         if self.checkpointer is not None and thread_id is None:
             raise ValueError(
                 'this graph has a checkpointer: pass config={"configurable": {"thread_id": ...}}'
@@ -208,6 +214,7 @@ class CompiledGraph:
             interrupt_before=tuple(before) if before else self.interrupt_before,
             interrupt_after=tuple(after) if after else self.interrupt_after,
             recursion_limit=config.get("recursion_limit", DEFAULT_RECURSION_LIMIT),
+            checkpoint_ns=checkpoint_ns,
         )
         if "messages" in modes:
             loop.chat = chat.stream_for(loop, config)
@@ -228,9 +235,13 @@ class CompiledGraph:
         config: Config | None = None,
         *,
         stream_mode: str | Sequence[str] | None = None,
+        subgraphs: bool = False,
         **kw: Any,
     ) -> Iterator[Any]:
-        return self._stream(input, config, stream_mode, kw)
+        """As LangGraph's: with `subgraphs=True` each chunk comes with its run's
+        namespace, `(namespace, chunk)` or `(namespace, mode, chunk)` (see
+        pregel/streaming.py)."""
+        return self._stream(input, config, stream_mode, kw, subgraphs=subgraphs)
 
     def _stream(
         self,
@@ -240,6 +251,7 @@ class CompiledGraph:
         kw: dict[str, Any],
         on_end: Callable[[Loop], None] | None = None,
         final_only: bool = False,
+        subgraphs: bool = False,
     ) -> Iterator[Any]:
         """stream()'s loop; `on_end` is given the loop when the run ends done or
         paused (not when it fails or is stopped). With `final_only` (values mode
@@ -250,13 +262,13 @@ class CompiledGraph:
         loop.final_only = final_only
         loop.write_behind = context.write_behind()
         stop = context.stop_event()  # set from outside to stop the run at a step boundary
-        single = _single(stream_mode if stream_mode is not None else self.stream_mode)
+        shape = _shape(self, loop, stream_mode, subgraphs)
         run_config = config or {}
         loop.start(input)
-        yield from self._drain(loop, single)
+        yield from self._drain(loop, shape)
         while (tasks := loop.tick()) is not None:
             if loop.events or loop.saves:
-                yield from self._drain(loop, single)
+                yield from self._drain(loop, shape)
             for index, task in enumerate(tasks):
                 if stop is not None and stop.is_set():
                     # Stopped from outside mid-step: finished tasks' writes stay
@@ -269,28 +281,28 @@ class CompiledGraph:
                     runner.run_sync(self, loop, task, run_config)
                 else:  # messages mode: tokens are yielded while the node runs
                     yield from live.run_sync(
-                        self, loop, task, run_config, lambda: self._drain(loop, single)
+                        self, loop, task, run_config, lambda: self._drain(loop, shape)
                     )
                 loop.task_finished(task)
                 if index + 1 < len(tasks):
                     # The last task's writes go out with the step's checkpoint.
-                    yield from self._drain(loop, single)
+                    yield from self._drain(loop, shape)
             try:
                 self._raise_failed(loop, tasks)
                 loop.after_tick()
             except BaseException:
                 # The step failed: the last task's events and writes still go out
                 # (as LangGraph emits each task's as it finishes), then the error.
-                yield from self._drain(loop, single)
+                yield from self._drain(loop, shape)
                 raise
             self._flush(loop)
             if loop.events:
-                yield from self._drain(loop, single)
+                yield from self._drain(loop, shape)
             if stop is not None and stop.is_set():
                 loop.status = "cancelled"  # stopped at a step boundary, checkpoint saved
                 yield from self._final(loop)
                 return
-        yield from self._drain(loop, single)
+        yield from self._drain(loop, shape)
         yield from self._final(loop)
         if on_end is not None:
             on_end(loop)
@@ -301,6 +313,7 @@ class CompiledGraph:
         config: Config | None = None,
         *,
         stream_mode: str | Sequence[str] | None = None,
+        subgraphs: bool = False,
         prefetch: bool = False,
         stopped: asyncio.Future | None = None,
         final: asyncio.Future | None = None,
@@ -328,7 +341,12 @@ class CompiledGraph:
 
             def run() -> Iterator[Any]:
                 return self._stream(
-                    input, config, stream_mode, kw, ended if final is not None else None
+                    input,
+                    config,
+                    stream_mode,
+                    kw,
+                    ended if final is not None else None,
+                    subgraphs=subgraphs,
                 )
 
             def signal() -> None:
@@ -353,7 +371,8 @@ class CompiledGraph:
 
         on_end = ended_async if final is not None else None
         try:
-            async for item in self._astream_async(input, config, stream_mode, kw, threads, on_end):
+            run = self._astream_async(input, config, stream_mode, kw, threads, on_end, subgraphs)
+            async for item in run:
                 yield item
         finally:
             if stopped is not None:
@@ -373,19 +392,20 @@ class CompiledGraph:
         kw: dict[str, Any],
         threads: set[Any],
         on_end: Callable[[Loop], None] | None = None,
+        subgraphs: bool = False,
     ) -> AsyncIterator[Any]:
         """The loop driven on the event loop: async nodes run as tasks, sync ones
         in worker threads (kept in `threads` while they run)."""
         saved = await self._asaved(config)
         loop = self._loop(config, saved, stream_mode, kw)
         loop.threads = threads
-        single = _single(stream_mode if stream_mode is not None else self.stream_mode)
+        shape = _shape(self, loop, stream_mode, subgraphs)
         run_config = config or {}
         loop.start(input)
-        for item in await self._adrain(loop, single):
+        for item in await self._adrain(loop, shape):
             yield item
         while (tasks := loop.tick()) is not None:
-            for item in await self._adrain(loop, single):
+            for item in await self._adrain(loop, shape):
                 yield item
             pending = {
                 asyncio.ensure_future(runner.run_async(self, loop, t, run_config)): t for t in tasks
@@ -402,7 +422,7 @@ class CompiledGraph:
                     # The last task's writes (and its events) go out with the
                     # step's checkpoint: one trip to the store instead of two.
                     if pending:
-                        for item in await self._adrain(loop, single):
+                        for item in await self._adrain(loop, shape):
                             yield item
             finally:
                 for future in pending:
@@ -411,12 +431,12 @@ class CompiledGraph:
                 self._raise_failed(loop, tasks)
                 loop.after_tick()
             except BaseException:
-                for item in await self._adrain(loop, single):  # as in stream()
+                for item in await self._adrain(loop, shape):  # as in stream()
                     yield item
                 raise
-            for item in await self._adrain(loop, single):
+            for item in await self._adrain(loop, shape):
                 yield item
-        for item in await self._adrain(loop, single):
+        for item in await self._adrain(loop, shape):
             yield item
         if on_end is not None:
             on_end(loop)
@@ -454,7 +474,7 @@ class CompiledGraph:
                     error.lockstep_node = task.name  # lets a server name the node that failed
                 raise error
 
-    def _drain(self, loop: Loop, single: bool) -> Iterator[Any]:
+    def _drain(self, loop: Loop, shape: Callable[[str, Any], Any] | None) -> Iterator[Any]:
         self._flush(loop)
         events = loop.events
         if loop.final_only:  # keep the last; _final yields it when the run is over
@@ -463,13 +483,13 @@ class CompiledGraph:
             return
         while events:
             mode, chunk = events.popleft()
-            yield chunk if single else (mode, chunk)
+            yield chunk if shape is None else shape(mode, chunk)
 
     def _final(self, loop: Loop) -> Iterator[Any]:
         if loop.final_only and loop.last_chunk is not None:
             yield _with_interrupts(loop.read_final(loop.last_chunk), loop.run_interrupts)
 
-    async def _adrain(self, loop: Loop, single: bool) -> list[Any]:
+    async def _adrain(self, loop: Loop, shape: Callable[[str, Any], Any] | None) -> list[Any]:
         if loop.saves:
             saver = self.checkpointer
             if saver is None or not getattr(saver, "blocking", True):
@@ -481,7 +501,7 @@ class CompiledGraph:
         out = []
         while events:
             mode, chunk = events.popleft()
-            out.append(chunk if single else (mode, chunk))
+            out.append(chunk if shape is None else shape(mode, chunk))
         return out
 
     def _flush(self, loop: Loop) -> None:
@@ -713,16 +733,7 @@ def _durability(kw: Mapping[str, Any]) -> str:
     return durability
 
 
-def _modes(mode: str | Sequence[str]) -> list[str]:
-    modes = [mode] if isinstance(mode, str) else list(mode)
-    for m in modes:
-        if m not in ("values", "updates", "debug", "custom", "messages"):
-            raise ValueError(
-                f"unknown stream_mode {m!r}; choose from 'values', 'updates', 'debug', "
-                "'custom', 'messages'"
-            )
-    return modes
-
-
-def _single(mode: str | Sequence[str]) -> bool:
-    return isinstance(mode, str)
+def _shape(graph: CompiledGraph, loop: Loop, stream_mode: Any, subgraphs: bool) -> Any:
+    """How this run yields its events (see streaming.shaper)."""
+    mode = stream_mode if stream_mode is not None else graph.stream_mode
+    return streaming.shaper(isinstance(mode, str), loop.namespace if subgraphs else None)

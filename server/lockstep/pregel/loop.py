@@ -35,6 +35,12 @@ from lockstep.graph.channels import MISSING, Channel
 from lockstep.graph.deferred import finish_deferred
 from lockstep.pregel.context import node_interrupt_id
 from lockstep.pregel.sizing import StateSizer
+from lockstep.pregel.streaming import (
+    checkpoint_payload,
+    namespace_tuple,
+    task_payload,
+    task_result_payload,
+)
 from lockstep.pregel.tasks import (
     Task,
     apply_order,
@@ -80,7 +86,14 @@ class Loop:
     ) -> None:
         self.graph = graph
         self.thread_id = thread_id
+        self.checkpoint_ns = checkpoint_ns  # "" for a root run; see pregel/streaming.py
+        self.namespace = namespace_tuple(checkpoint_ns)
         self.modes = modes
+        # As LangGraph: checkpoints stream only when they are saved (a checkpointer is set).
+        self.show_checkpoints = graph.checkpointer is not None and not modes.isdisjoint(
+            ("checkpoints", "debug")
+        )
+        self.show_tasks = not modes.isdisjoint(("tasks", "debug"))
         self.interrupt_before = interrupt_before
         self.interrupt_after = interrupt_after
         self.events: deque[tuple[str, Any]] = deque()
@@ -94,11 +107,15 @@ class Loop:
             # Nothing is written yet, so no node waits.
             self.checkpoint = Checkpoint(*new_stamp(), {}, {}, pending=())
             self.config: Config | None = None
+            self.metadata: dict[str, Any] = {}
+            self.parent_config: Config | None = None
             self.step = -2
             self.pending: list[PendingWrite] = []
         else:
             self.checkpoint = saved.checkpoint
             self.config = saved.config
+            self.metadata = saved.metadata
+            self.parent_config = saved.parent_config
             self.step = saved.metadata.get("step", -1)
             self.pending = latest_writes(saved.pending_writes)
             graph.restore_channels(self.channels, saved.blobs)
@@ -315,6 +332,8 @@ class Loop:
                 if state is MISSING:
                     state = self._state_input()
                 t.input = state
+        if self.show_checkpoints:  # as LangGraph: also when the run ends or runs out of steps
+            self._emit_checkpoint(tasks)
         if self.step + 1 >= self.stop_step:
             # As LangGraph, checked before looking for work: a run that needs exactly
             # `recursion_limit` steps fails too.
@@ -333,7 +352,8 @@ class Loop:
         if not self.pending and len(self.modes) == 1 and "values" in self.modes:
             return tasks  # nothing finished here before, no events to show: the usual case
         self._attach_pending(tasks)
-        self._emit_debug_tasks(tasks)
+        if self.show_tasks:
+            self._emit_task_starts(tasks)
         if "updates" in self.modes:
             # As LangGraph: tasks finished in an earlier attempt at this step show again.
             for task in tasks:
@@ -390,17 +410,8 @@ class Loop:
         elif task.interrupts:
             # As LangGraph: each interrupted task is reported as it stops.
             self._emit_interrupt(task.interrupts)
-        if "debug" in self.modes and task.name != START:
-            self._debug(
-                "task_result",
-                {
-                    "id": task.id,
-                    "name": task.name,
-                    "error": None if task.error is None else repr(task.error),
-                    "result": task.update,
-                    "interrupts": [{"value": i.value, "id": i.id} for i in task.interrupts],
-                },
-            )
+        if self.show_tasks and task.name != START:
+            self._emit_task("task_result", task_result_payload(task, self.graph.state_keys))
 
     def after_tick(self) -> None:
         """Complete the step: apply every write, save the checkpoint, or pause."""
@@ -447,6 +458,8 @@ class Loop:
             self._emit_values()
         if self.interrupt_after and self._should_interrupt(tasks, self.interrupt_after):
             self._pause_static(queued=True)
+            if self.show_checkpoints:  # as LangGraph: the pause shows the step's checkpoint
+                self._emit_checkpoint(prepare(self.graph.nodes, self.checkpoint, self.channels, None))
 
     def _mark_seen(self, task: Task, all_seen: dict[str, dict[str, str]]) -> None:
         """Record in `all_seen` (the next checkpoint's table) what the task read."""
@@ -523,12 +536,11 @@ class Loop:
             self.saves[-1] = new_tuple(Save, (parent, self.checkpoint, metadata, blobs, last.writes))
         else:
             self.saves.append(new_tuple(Save, (parent, self.checkpoint, metadata, blobs, None)))
-        self.config = checkpoint_config(self.thread_id, new_id)
+        self.config = checkpoint_config(self.thread_id, new_id, self.checkpoint_ns)
         stored_parent = parent if parent.get("configurable", {}).get("checkpoint_id") else None
         self.stored = (self.config, self.checkpoint, metadata, stored_parent)
+        self.metadata, self.parent_config = metadata, stored_parent
         self.pending = []
-        if "debug" in self.modes:
-            self._debug_checkpoint(stored_parent, metadata)
 
     def _waiting(
         self, before: tuple[str, ...] | None, changed: set[str], ran: Sequence[Task] = ()
@@ -638,45 +650,39 @@ class Loop:
                 values = {}
             self.events.append(("values", {**values, "__interrupt__": interrupts}))
 
-    def _debug(self, kind: str, payload: Any) -> None:
-        self.events.append(
-            ("debug", {"step": self.step + 1, "timestamp": now_iso(), "type": kind, "payload": payload})
-        )
+    def _emit_task(self, kind: str, payload: dict[str, Any]) -> None:
+        """A task starting ("task") or ending ("task_result"): `tasks` mode, and in
+        `debug` mode the same payload wrapped with the step and time, as LangGraph."""
+        if "tasks" in self.modes:
+            self.events.append(("tasks", payload))
+        if "debug" in self.modes:
+            event = {"step": self.step + 1, "timestamp": now_iso(), "type": kind, "payload": payload}
+            self.events.append(("debug", event))
 
-    def _emit_debug_tasks(self, tasks: list[Task]) -> None:
-        if "debug" not in self.modes:
-            return
+    def _emit_task_starts(self, tasks: list[Task]) -> None:
+        # As LangGraph: a task finished in an earlier attempt at this step starts again
+        # (its writes are reused; it has no result event).
         for task in tasks:
-            if task.name == START or task.done:
-                continue
-            self._debug(
-                "task",
-                {"id": task.id, "name": task.name, "input": task.input, "triggers": task.triggers},
-            )
+            if task.name != START:
+                self._emit_task("task", task_payload(task))
 
-    def _debug_checkpoint(self, parent: Config | None, metadata: dict[str, Any]) -> None:
-        nxt = prepare(self.graph.nodes, self.checkpoint, self.channels, None)
-        self.events.append(
-            (
-                "debug",
-                {
-                    "step": self.step,
-                    "timestamp": self.checkpoint.ts,
-                    "type": "checkpoint",
-                    "payload": {
-                        "config": self.config,
-                        "parent_config": parent,
-                        "values": self.graph.read_output(self.channels) or {},
-                        "metadata": {**metadata, "parents": dict(metadata["parents"])},
-                        "next": [t.name for t in nxt],
-                        "tasks": [
-                            {"id": t.id, "name": t.name, "interrupts": (), "state": None}
-                            for t in nxt
-                        ],
-                    },
-                },
-            )
-        )
+    def _emit_checkpoint(self, tasks: list[Task]) -> None:
+        """The checkpoint the next step starts from, with its tasks (and what the pending
+        writes say of them), as LangGraph streams it at each step: `checkpoints` mode,
+        and wrapped in `debug` mode."""
+        if self.config is None:
+            return
+        payload = checkpoint_payload(self, tasks)
+        if "checkpoints" in self.modes:
+            self.events.append(("checkpoints", payload))
+        if "debug" in self.modes:
+            event = {
+                "step": self.metadata.get("step", self.step),
+                "timestamp": now_iso(),
+                "type": "checkpoint",
+                "payload": payload,
+            }
+            self.events.append(("debug", event))
 
 
 def latest_writes(writes: Sequence[PendingWrite]) -> list[PendingWrite]:

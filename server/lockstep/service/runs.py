@@ -712,9 +712,8 @@ def _modes(values) -> list[str]:
     out = []
     for v in values:
         if v not in messages.MODES:
-            raise invalid(
-                f"unknown stream mode {v}; use VALUES, UPDATES, DEBUG or CUSTOM", "UNKNOWN_STREAM_MODE"
-            )
+            names = ", ".join(name.upper() for name in messages.MODES.values())
+            raise invalid(f"unknown stream mode {v}; use one of {names}", "UNKNOWN_STREAM_MODE")
         out.append(messages.MODES[v])
     return out
 
@@ -789,6 +788,8 @@ def _emit_chunk(run: Run, item: tuple[str, Any]) -> None:
         run.emit(message_pb2.RunEvent(custom=messages.value(chunk)))
     elif mode == "debug":
         run.emit(message_pb2.RunEvent(debug=messages.struct(chunk)))
+    else:  # the server asks only for the modes the wire carries (messages.MODES)
+        raise ValueError(f"stream mode {mode!r} has no wire form")
 
 
 class RunsService(runs_service_pb2_grpc.RunsServicer):

@@ -1,0 +1,155 @@
+"""What a run streams: the stream modes, the shape of what each yields, and namespaces.
+
+The list of modes lives here once (from `lockstep.types.StreamMode`); the server and
+the SDK map their wire enums onto it but do not repeat it.
+
+A run has a namespace: `""` for a graph run by its caller, and for a graph run as a
+task of another, `"<node>:<task id>"` after its parent's own (joined by `|`), which
+is what LangGraph puts in `config["configurable"]["checkpoint_ns"]`. With
+`subgraphs=True` every chunk is yielded with its run's namespace as a tuple of those
+parts: `()` for the root run, so a flat graph yields `((), chunk)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, get_args
+
+from lockstep.constants import ERROR, INTERRUPT, RETURN
+from lockstep.pregel.tasks import PUSH
+from lockstep.types import StreamMode
+
+STREAM_MODES: tuple[str, ...] = get_args(StreamMode)
+
+NS_SEP = "|"  # between the parts of a nested namespace
+NS_END = ":"  # between a part's node name and its task id
+
+
+def stream_modes(mode: str | Sequence[str]) -> list[str]:
+    """The modes a run was asked for, checked: a ValueError names an unknown one."""
+    modes = [mode] if isinstance(mode, str) else list(mode)
+    if not modes:
+        raise ValueError("stream_mode must name at least one mode")
+    for m in modes:
+        if m not in STREAM_MODES:
+            raise ValueError(
+                f"unknown stream_mode {m!r}; choose from " + ", ".join(map(repr, STREAM_MODES))
+            )
+    return modes
+
+
+def task_namespace(parent: str, name: str, task_id: str) -> str:
+    """The checkpoint_ns of a task's own run (a subgraph it runs), as LangGraph builds it."""
+    part = f"{name}{NS_END}{task_id}"
+    return f"{parent}{NS_SEP}{part}" if parent else part
+
+
+def namespace_tuple(checkpoint_ns: str) -> tuple[str, ...]:
+    """A checkpoint_ns as `subgraphs=True` shows it: `()` for the root run."""
+    return tuple(checkpoint_ns.split(NS_SEP)) if checkpoint_ns else ()
+
+
+def shaper(single: bool, namespace: tuple[str, ...] | None) -> Any:
+    """How the run's (mode, chunk) events are yielded: the chunk alone for one mode
+    given as a string, else (mode, chunk); with a namespace (subgraphs=True), that
+    namespace first. Returns None for the plain chunk (the usual case, kept inline)."""
+    if namespace is None:
+        return None if single else _pair
+    if single:
+        return lambda mode, chunk: (namespace, chunk)
+    return lambda mode, chunk: (namespace, mode, chunk)
+
+
+def _pair(mode: str, chunk: Any) -> tuple[str, Any]:
+    return (mode, chunk)
+
+
+# -- payloads of the checkpoints, tasks and debug modes -------------------------
+
+
+def interrupt_dict(interrupt: Any) -> dict[str, Any]:
+    """An interrupt in a checkpoints/tasks/debug payload, with LangGraph 1.2's fields
+    (a Lockstep interrupt carries no response schema)."""
+    return {
+        "value": interrupt.value,
+        "id": interrupt.id,
+        "response_schema": getattr(interrupt, "response_schema", None),
+    }
+
+
+def task_payload(task: Any) -> dict[str, Any]:
+    """A task starting (`tasks` mode; a debug `task` event's payload)."""
+    # A Send's task has no trigger channel: LangGraph names the push that made it.
+    triggers = task.triggers or (PUSH,)
+    return {"id": task.id, "name": task.name, "input": task.input, "triggers": triggers}
+
+
+def task_result_payload(task: Any, state_keys: Any) -> dict[str, Any]:
+    """A task ending (`tasks` mode; a debug `task_result` event's payload): its writes
+    to state keys (a key written twice shows as {"$writes": [...]}), its error, and the
+    interrupts it stopped at."""
+    result: dict[str, Any] = {}
+    if task.error is None and not task.interrupts:
+        for channel, value in task.writes:
+            if channel not in state_keys:
+                continue
+            if channel in result:
+                seen = result[channel]
+                many = seen["$writes"] if _is_many(seen) else [seen]
+                result[channel] = {"$writes": [*many, value]}
+            else:
+                result[channel] = value
+    return {
+        "id": task.id,
+        "name": task.name,
+        "error": task.error,
+        "result": result,
+        "interrupts": [interrupt_dict(i) for i in task.interrupts],
+    }
+
+
+def _is_many(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("$writes"), list)
+
+
+def checkpoint_payload(loop: Any, tasks: Sequence[Any]) -> dict[str, Any]:
+    """The checkpoint a run is at, as `checkpoints` mode (and a debug `checkpoint`
+    event) shows it: its values, metadata and next tasks, each task with what the
+    pending writes say of it (a finished task's result, an interrupt, an error)."""
+    outcome: dict[str, dict[str, Any]] = {}
+    for w in loop.pending:
+        outcome.setdefault(w.task_id, {})[w.channel] = w.value
+    shown = []
+    for t in tasks:
+        done = outcome.get(t.id, {})
+        if ERROR in done:
+            shown.append({"id": t.id, "name": t.name, "error": done[ERROR], "state": None})
+            continue
+        item: dict[str, Any] = {"id": t.id, "name": t.name}
+        if done.get(RETURN):
+            item["result"] = done[RETURN]
+        item["interrupts"] = tuple(interrupt_dict(i) for i in done.get(INTERRUPT, ()))
+        item["state"] = None
+        shown.append(item)
+    return {
+        "config": _address(loop.config),
+        "parent_config": _address(loop.parent_config),
+        "values": loop.graph.read_output(loop.channels) or {},
+        "metadata": {**loop.metadata, "parents": dict(loop.metadata.get("parents", {}))},
+        "next": [t.name for t in tasks],
+        "tasks": shown,
+    }
+
+
+def _address(config: Any) -> Any:
+    """A checkpoint's config as LangGraph streams it: thread, namespace and id only."""
+    if config is None:
+        return None
+    conf = config.get("configurable", {})
+    return {
+        "configurable": {
+            "thread_id": conf.get("thread_id"),
+            "checkpoint_ns": conf.get("checkpoint_ns", ""),
+            "checkpoint_id": conf.get("checkpoint_id"),
+        }
+    }

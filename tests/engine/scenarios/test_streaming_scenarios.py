@@ -1,0 +1,192 @@
+"""Streaming as users read it: namespaced chunks (subgraphs=True), the checkpoints and
+tasks modes across an interrupt and its resume, debug, several modes at once, and
+astream_events filtered as the how-to guides filter it."""
+
+from __future__ import annotations
+
+import asyncio
+import operator
+from typing import Annotated, TypedDict
+
+from harness import compared, outcome
+
+
+class Draft(TypedDict, total=False):
+    topic: str
+    notes: Annotated[list, operator.add]
+
+
+def _review_graph(lib, **compile_kw):
+    """write -> review (asks a person) -> publish."""
+
+    def write(state):
+        return {"notes": ["draft on " + state["topic"]]}
+
+    def review(state):
+        verdict = lib.interrupt({"question": "publish?", "notes": state["notes"]})
+        return {"notes": ["review: " + verdict]}
+
+    def publish(state):
+        return {"notes": ["published"]}
+
+    graph = lib.StateGraph(Draft)
+    graph.add_node("write", write)
+    graph.add_node("review", review)
+    graph.add_node("publish", publish)
+    graph.add_edge(lib.START, "write")
+    graph.add_edge("write", "review")
+    graph.add_edge("review", "publish")
+    graph.add_edge("publish", lib.END)
+    return graph.compile(checkpointer=lib.MemorySaver(), **compile_kw)
+
+
+def _untimed(chunk):
+    """A debug event without its wall-clock time (the one thing no two runs share)."""
+    if isinstance(chunk, tuple):
+        return (*chunk[:-1], _untimed(chunk[-1]))
+    if isinstance(chunk, dict) and "timestamp" in chunk:
+        return {**chunk, "timestamp": None}
+    return chunk
+
+
+@compared
+def test_subgraphs_true_on_a_flat_graph_in_each_mode(lib):
+    app = _review_graph(lib)
+    out = []
+    for n, mode in enumerate(["values", "updates", "custom", "checkpoints", "tasks"]):
+        cfg = {"configurable": {"thread_id": f"t{n}"}}
+        out.append(list(app.stream({"topic": "owls"}, cfg, stream_mode=mode, subgraphs=True)))
+        out.append(list(app.stream(lib.Command(resume="yes"), cfg, stream_mode=mode, subgraphs=True)))
+    return out
+
+
+@compared
+def test_subgraphs_true_with_a_list_of_modes_and_the_default_mode(lib):
+    def shout(state):
+        lib.get_stream_writer()({"progress": state["topic"]})
+        return {"notes": [state["topic"].upper()]}
+
+    graph = lib.StateGraph(Draft)
+    graph.add_node("shout", shout)
+    graph.add_edge(lib.START, "shout")
+    app = graph.compile()
+    return [
+        list(app.stream({"topic": "hi"}, subgraphs=True)),
+        list(app.stream({"topic": "hi"}, stream_mode=["updates", "custom", "values"], subgraphs=True)),
+        list(app.stream({"topic": "hi"}, stream_mode=["values"], subgraphs=True)),
+    ]
+
+
+@compared
+async def test_astream_subgraphs_true_with_async_nodes(lib):
+    async def fetch(state):
+        await asyncio.sleep(0)
+        return {"notes": ["fetched " + state["topic"]]}
+
+    graph = lib.StateGraph(Draft)
+    graph.add_node("fetch", fetch)
+    graph.add_edge(lib.START, "fetch")
+    app = graph.compile(checkpointer=lib.MemorySaver())
+    cfg = {"configurable": {"thread_id": "a"}}
+    one = [c async for c in app.astream({"topic": "x"}, cfg, subgraphs=True)]
+    many = [
+        c
+        async for c in app.astream(
+            {"topic": "y"}, cfg, stream_mode=["updates", "checkpoints"], subgraphs=True
+        )
+    ]
+    return [one, many]
+
+
+@compared
+def test_checkpoints_mode_across_an_interrupt_and_its_resume(lib):
+    app = _review_graph(lib)
+    cfg = {"configurable": {"thread_id": "1"}}
+    first = list(app.stream({"topic": "owls"}, cfg, stream_mode="checkpoints"))
+    resumed = list(app.stream(lib.Command(resume="yes"), cfg, stream_mode="checkpoints"))
+    return [first, resumed, app.get_state(cfg)]
+
+
+@compared
+def test_tasks_mode_across_an_interrupt_and_its_resume(lib):
+    app = _review_graph(lib)
+    cfg = {"configurable": {"thread_id": "1"}}
+    first = list(app.stream({"topic": "owls"}, cfg, stream_mode="tasks"))
+    resumed = list(app.stream(lib.Command(resume="no"), cfg, stream_mode="tasks"))
+    return [first, resumed]
+
+
+@compared
+def test_parallel_branches_one_paused_checkpoints_and_tasks(lib):
+    """A finished branch's result shows on the checkpoint a resume starts from."""
+
+    def left(state):
+        return {"notes": ["left"]}
+
+    def right(state):
+        return {"notes": ["right:" + lib.interrupt("right?")]}
+
+    graph = lib.StateGraph(Draft)
+    graph.add_node("left", left)
+    graph.add_node("right", right)
+    graph.add_node("join", lambda s: {"notes": ["joined"]})
+    graph.add_edge(lib.START, "left")
+    graph.add_edge(lib.START, "right")
+    graph.add_edge("left", "join")
+    graph.add_edge("right", "join")
+    app = graph.compile(checkpointer=lib.MemorySaver(), interrupt_before=["join"])
+    cfg = {"configurable": {"thread_id": "p"}}
+    modes = ["checkpoints", "tasks", "updates"]
+    return [
+        list(app.stream({"notes": []}, cfg, stream_mode=modes)),
+        list(app.stream(lib.Command(resume="R"), cfg, stream_mode=modes)),
+        list(app.stream(None, cfg, stream_mode=modes)),
+    ]
+
+
+@compared
+def test_debug_mode_is_checkpoints_and_tasks_wrapped(lib):
+    app = _review_graph(lib)
+    cfg = {"configurable": {"thread_id": "d"}}
+    first = [_untimed(c) for c in app.stream({"topic": "owls"}, cfg, stream_mode="debug")]
+    resumed = [
+        _untimed(c)
+        for c in app.stream(lib.Command(resume="yes"), cfg, stream_mode=["debug", "values"])
+    ]
+    return [first, resumed]
+
+
+@compared
+def test_checkpoints_mode_without_a_checkpointer_and_a_failing_task(lib):
+    def boom(state):
+        raise ValueError("no " + state["topic"])
+
+    graph = lib.StateGraph(Draft)
+    graph.add_node("ok", lambda s: {"notes": ["ok"]})
+    graph.add_node("boom", boom)
+    graph.add_edge(lib.START, "ok")
+    graph.add_edge("ok", "boom")
+    app = graph.compile()
+    seen = []
+
+    def run():
+        for chunk in app.stream({"topic": "x"}, stream_mode=["checkpoints", "tasks"]):
+            kind, payload = chunk
+            if kind == "tasks" and payload.get("error") is not None:
+                payload = {**payload, "error": type(payload["error"]).__name__}
+            seen.append((kind, payload))
+
+    return [outcome(run), seen]
+
+
+@compared
+def test_stream_of_a_multi_mode_list_with_map_reduce(lib):
+    def fan_out(state):
+        return [lib.Send("work", {"topic": t}) for t in state["topic"].split()]
+
+    graph = lib.StateGraph(Draft)
+    graph.add_node("work", lambda s: {"notes": [s["topic"] * 2]})
+    graph.add_conditional_edges(lib.START, fan_out, ["work"])
+    app = graph.compile(checkpointer=lib.MemorySaver())
+    cfg = {"configurable": {"thread_id": "m"}}
+    return list(app.stream({"topic": "a b"}, cfg, stream_mode=["values", "updates", "tasks"]))

@@ -1,0 +1,87 @@
+"""Streaming behaviour of Lockstep's own: the one list of stream modes, refusals,
+namespaces. (What LangGraph also does is compared in scenarios/test_streaming_scenarios.py.)"""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, TypedDict
+
+import pytest
+from support import DRIVERS, run, thread
+
+from lockstep import START, StateGraph
+from lockstep.checkpoint import MemorySaver
+from lockstep.pregel.streaming import (
+    STREAM_MODES,
+    namespace_tuple,
+    stream_modes,
+    task_namespace,
+)
+from lockstep.types import StreamMode
+
+
+class S(TypedDict, total=False):
+    log: Annotated[list, operator.add]
+
+
+def chain(**compile_kw):
+    graph = StateGraph(S)
+    graph.add_node("a", lambda s: {"log": ["a"]})
+    graph.add_edge(START, "a")
+    return graph.compile(**compile_kw)
+
+
+def test_the_mode_list_is_the_public_literal():
+    assert STREAM_MODES == StreamMode.__args__
+    assert {"values", "updates", "checkpoints", "tasks", "debug", "custom"} <= set(STREAM_MODES)
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+@pytest.mark.parametrize("mode", ["everything", ["values", "nope"], []])
+def test_an_unknown_or_empty_mode_is_refused_before_the_run(driver, mode):
+    app = chain(checkpointer=MemorySaver())
+    with pytest.raises(ValueError, match="stream_mode") as err:
+        run(app, {"log": []}, thread("t"), driver=driver, stream_mode=mode)
+    if mode:
+        assert "'checkpoints'" in str(err.value)  # the choices are named
+    assert app.get_state(thread("t")).values == {}  # nothing ran
+
+
+def test_stream_modes_keeps_order_and_accepts_a_tuple():
+    assert stream_modes(("tasks", "values")) == ["tasks", "values"]
+    assert stream_modes("custom") == ["custom"]
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_a_subgraph_namespace_at_the_root_is_refused(driver):
+    app = chain(checkpointer=MemorySaver())
+    cfg = {"configurable": {"thread_id": "t", "checkpoint_ns": "child:1"}}
+    with pytest.raises(ValueError, match="checkpoint_ns 'child:1'"):
+        run(app, {"log": []}, cfg, driver=driver)
+
+
+def test_namespaces_are_built_as_langgraph_builds_them():
+    ns = task_namespace("", "outer", "t1")
+    assert ns == "outer:t1"
+    nested = task_namespace(ns, "inner", "t2")
+    assert nested == "outer:t1|inner:t2"
+    assert namespace_tuple(nested) == ("outer:t1", "inner:t2")
+    assert namespace_tuple("") == ()
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_checkpoint_configs_carry_the_runs_namespace(driver):
+    app = chain(checkpointer=MemorySaver())
+    out = run(app, {"log": []}, thread("t"), driver=driver, stream_mode="checkpoints")
+    assert [c["config"]["configurable"]["checkpoint_ns"] for c in out] == ["", "", ""]
+    assert app.get_state(thread("t")).config["configurable"]["checkpoint_ns"] == ""
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_invoke_values_path_is_untouched_by_subgraphs(driver):
+    app = chain()
+    assert run(app, {"log": []}, None, driver=driver, stream_mode="values", subgraphs=True) == [
+        ((), {"log": []}),
+        ((), {"log": ["a"]}),
+    ]
+    assert app.invoke({"log": []}) == {"log": ["a"]}
