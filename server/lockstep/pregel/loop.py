@@ -151,6 +151,9 @@ class Loop:
     write_behind: Any = None
     # A run streaming messages: its ChatStream (pregel/chat.py); None for the rest.
     chat: Any = None
+    # The run's `context=` and its Runtime, made when a node first asks (runtime.py).
+    context: Any = None
+    runtime: Any = None
     # (checkpoint id, the (node, triggers) found triggered when the loop made it)
     _planned: tuple[str, list[tuple[str, tuple[str, ...]]]] | None = None
 
