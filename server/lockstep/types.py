@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from lockstep.errors import GraphInterrupt
 
 Config = dict[str, Any]
+
+N = TypeVar("N")  # the node names a Command may go to: -> Command[Literal["a", "b"]]
+
+StreamWriter = Callable[[Any], None]  # what a node's `writer` parameter is given
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +45,12 @@ class Send:
 
 
 @dataclass(frozen=True, slots=True)
-class Command:
+class Command(Generic[N]):
     """A node's return value or a run's input that updates state and/or moves on.
 
     `resume` answers pending `interrupt()` calls: a single value for the one
-    pending interrupt, or a dict of interrupt id -> value.
+    pending interrupt, or a dict of interrupt id -> value. Generic in the names it
+    may go to, so a node can be annotated `-> Command[Literal["a", "b"]]`.
     """
 
     update: Any = None

@@ -123,9 +123,10 @@ def test_reserved_node_names_are_refused(name):
         StateGraph(S).add_node(name, noop)
 
 
-def test_node_name_clashing_with_a_state_key_is_refused():
-    with pytest.raises(GraphBuildError, match="state key"):
-        StateGraph(S).add_node("x", noop)
+def test_a_node_may_share_a_state_key_name():
+    # As LangGraph: node names and state keys are separate (a node `x` writing key `x`).
+    graph = StateGraph(S).add_node("x", lambda s: {"x": 5}).add_edge(START, "x").compile()
+    assert list(graph.stream({"x": 0})) == [{"x": {"x": 5}}]
 
 
 def test_duplicate_node_is_refused():

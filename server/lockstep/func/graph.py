@@ -71,7 +71,7 @@ class EntrypointGraph(CompiledGraph):
         wanted = injected_parameters(fn, name)
         is_async = asyncio.iscoroutinefunction(fn)
         runner = _arunner(fn, wanted, self) if is_async else _runner(fn, wanted, self)
-        spec = NodeSpec(name, Callee(runner, is_async, True, False), retry, [START])
+        spec = NodeSpec(name, Callee(runner, is_async, ("config",), runner if is_async else None, name), retry, [START])
         shape = _Shape()
         super().__init__(
             builder=shape,

@@ -106,7 +106,7 @@ def describe(builder: Any) -> Graph:
                 for target in _literal_targets(path) or everywhere:
                     add(source, target, conditional=True)
     for name, (fn, _, destinations) in builder.nodes.items():
-        for target in destinations or _command_targets(fn):
+        for target in destinations or command_targets(fn):
             add(name, target, conditional=True)
     if uses_end:
         graph.nodes[END] = Node(END, END)
@@ -140,7 +140,7 @@ def _literal_targets(path: Callable[..., Any]) -> list[str]:
     return _literal_names(_return_hint(path))
 
 
-def _command_targets(fn: Callable[..., Any]) -> list[str]:
+def command_targets(fn: Callable[..., Any]) -> list[str]:
     """`def node(state) -> Command[Literal["a", END]]` may go to a or END."""
     hint = _return_hint(fn)
     args = get_args(hint) if hint is not None else ()

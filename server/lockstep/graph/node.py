@@ -8,50 +8,92 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from lockstep.graph.injection import wanted
+from lockstep.runtime import runtime_of
 from lockstep.types import RetryPolicy
 
 
 @dataclass(slots=True)
 class Callee:
-    """A user function and which of (config, writer) it wants passed."""
+    """A user function (or runnable) and the run values it asks for by name.
+
+    `fn` is how a sync run calls it; `afn` how an async run awaits it (None: the
+    async run calls `fn` in a worker thread). `is_async`: there is no sync way
+    (an async function). `inject` names what to pass besides the input (see
+    graph/injection.py); empty for most nodes, which are called `fn(input)`.
+    """
 
     fn: Callable[..., Any]
     is_async: bool
-    wants_config: bool
-    wants_writer: bool
-    config_name: str = "config"  # fn(state, cfg): the config goes to whatever it is called
+    inject: tuple[str, ...] = ()
+    afn: Callable[..., Any] | None = None
+    name: str = ""
 
     @classmethod
-    def of(cls, fn: Callable[..., Any]) -> Callee:
+    def of(cls, fn: Any, name: str | None = None) -> Callee:
+        name = name or node_name(fn)
+        if is_runnable(fn):
+            return _runnable_callee(fn, name)
         target = fn
         call = getattr(fn, "__call__", None)  # noqa: B004 - callables that are objects
         if not inspect.isfunction(fn) and not inspect.ismethod(fn) and call is not None:
             target = call
-        is_async = asyncio.iscoroutinefunction(target)
-        try:
-            params = inspect.signature(fn).parameters
-        except (TypeError, ValueError):
-            params = {}
-        positional = [
-            p
-            for p in params.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        ]
-        # fn(state, config): by name, or the second positional parameter unless that
-        # one asks for something else that is injected by name (the writer).
-        config_name = "config"
-        wants_config = "config" in params
-        if not wants_config and len(positional) >= 2 and positional[1].name != "writer":
-            wants_config, config_name = True, positional[1].name
-        return cls(fn, is_async, wants_config, "writer" in params, config_name)
+        is_async = inspect.iscoroutinefunction(target) or asyncio.iscoroutinefunction(target)
+        return cls(fn, is_async, wanted(fn), fn if is_async else None, name)
 
-    def kwargs(self, config: Any, writer: Any) -> dict[str, Any]:
+    def kwargs(self, config: Any, loop: Any) -> dict[str, Any]:
+        """The injected values for one call, from the run's config and loop."""
         kw: dict[str, Any] = {}
-        if self.wants_config:
-            kw[self.config_name] = config
-        if self.wants_writer:
-            kw["writer"] = writer
+        for name in self.inject:
+            if name == "config":
+                kw["config"] = config
+            elif name == "writer":
+                kw["writer"] = loop.write_custom
+            elif name == "store":
+                kw["store"] = loop.graph.store
+            elif name == "runtime":
+                kw["runtime"] = runtime_of(loop)
+            else:  # previous: only the functional API has one
+                kw[name] = runtime_of(loop).previous
         return kw
+
+
+def is_runnable(obj: Any) -> bool:
+    """A runnable (a LangChain `prompt | model` chain, a RunnableLambda, a tool, any
+    object with invoke/ainvoke) rather than a plain function: called as LangGraph
+    calls one, `obj.invoke(input, config)`."""
+    if inspect.isroutine(obj) or isinstance(obj, type):
+        return False
+    return callable(getattr(obj, "invoke", None)) or callable(getattr(obj, "ainvoke", None))
+
+
+def _runnable_callee(obj: Any, name: str) -> Callee:
+    invoke = getattr(obj, "invoke", None)
+    ainvoke = getattr(obj, "ainvoke", None)
+    afn = None
+    if callable(ainvoke):
+
+        async def afn(input: Any, config: Any) -> Any:
+            return await ainvoke(input, config)
+
+    if callable(invoke):
+
+        def fn(input: Any, config: Any) -> Any:
+            return invoke(input, config)
+
+        return Callee(fn, False, ("config",), afn, name)
+    return Callee(afn, True, ("config",), afn, name)
+
+
+def node_name(fn: Any) -> str:
+    """The name add_node(fn) gives a node: a runnable's get_name(), a function's name."""
+    get_name = getattr(fn, "get_name", None)
+    if callable(get_name) and not inspect.isroutine(fn):
+        try:
+            return str(get_name())
+        except Exception:  # noqa: BLE001 - a name is only a label here
+            pass
+    return getattr(fn, "__name__", None) or type(fn).__name__
 
 
 @dataclass(slots=True)
@@ -60,7 +102,6 @@ class Branch:
 
     path: Callee
     path_map: dict[Any, str] | None
-    input_schema: type | None = None  # its first parameter's annotation, if a schema
 
 
 @dataclass(slots=True)
@@ -72,3 +113,4 @@ class NodeSpec:
     # channel -> value written after the node finishes (static edges)
     edge_writes: list[tuple[str, Any]] = field(default_factory=list)
     branches: list[Branch] = field(default_factory=list)
+    async_paths: bool = False  # a path function is async: async runs await it

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
@@ -10,8 +9,10 @@ from lockstep.constants import END, RESERVED, START, branch_channel, join_channe
 from lockstep.errors import GraphBuildError
 from lockstep.graph.channels import Barrier, Channel, Trigger
 from lockstep.graph.deferred import DeferredBarrier, DeferredTrigger
-from lockstep.graph.node import Branch, Callee, NodeSpec
-from lockstep.graph.schema import channels_for, input_schema_of, merge_channels
+from lockstep.graph.drawing import command_targets
+from lockstep.graph.node import Branch, Callee, NodeSpec, is_runnable, node_name
+from lockstep.graph.schema import channels_for
+from lockstep.options import not_yet, unsupported
 from lockstep.types import RetryPolicy
 
 
@@ -25,28 +26,16 @@ class StateGraph:
         *,
         input_schema: type | None = None,
         output_schema: type | None = None,
-        input: type | None = None,
-        output: type | None = None,
-        config_schema: type | None = None,
     ) -> None:
-        context_schema = _renamed("config_schema", config_schema, "context_schema", context_schema)
-        input_schema = _renamed("input", input, "input_schema", input_schema)
-        output_schema = _renamed("output", output, "output_schema", output_schema)
-        self.schema = self.state_schema = state_schema
-        self.context_schema = context_schema
-        self.input_schema = input_schema or state_schema
-        self.output_schema = output_schema or state_schema
-        # Every schema's keys, each a channel: the state's, the input's and output's,
-        # and those of the nodes' own input schemas (private channels).
-        self.schemas: dict[type, tuple[str, ...]] = {}
-        self.channels: dict[str, Channel] = {}
-        for schema in (state_schema, self.input_schema, self.output_schema):
-            self._add_schema(schema)
-        self.node_schemas: dict[str, type] = {}  # nodes reading another schema than the state's
+        not_yet("StateGraph", input_schema=input_schema, output_schema=output_schema)
+        self.schema = state_schema
+        self.context_schema = context_schema  # what `context=` a run takes (coerced to it)
+        self.channels: dict[str, Channel] = channels_for(state_schema)
         self.nodes: dict[str, tuple[Callable[..., Any], tuple[RetryPolicy, ...], tuple]] = {}
         self.edges: list[tuple[str, str]] = []
         self.joins: list[tuple[tuple[str, ...], str]] = []
         self.branches: dict[str, list[tuple[Callable[..., Any], dict[Hashable, str] | None]]] = {}
+        self.node_metadata: dict[str, dict[str, Any] | None] = {}
         self.compiled = False
         self.deferred: set[str] = set()  # nodes added with defer=True (graph/deferred.py)
 
@@ -57,17 +46,28 @@ class StateGraph:
         node: str | Callable[..., Any],
         action: Callable[..., Any] | None = None,
         *,
-        retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None,
-        retry: RetryPolicy | Sequence[RetryPolicy] | None = None,
-        destinations: Sequence[str] | None = None,
         defer: bool = False,
+        metadata: dict[str, Any] | None = None,
         input_schema: type | None = None,
-        **_: Any,
+        retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None,
+        cache_policy: Any = None,
+        error_handler: Any = None,
+        destinations: dict[str, str] | tuple[str, ...] | None = None,
+        timeout: Any = None,
+        trace_policy: Any = None,
     ) -> StateGraph:
+        """Add a node: a function of the state (or a runnable) returning an update."""
+        not_yet("add_node", input_schema=input_schema, cache_policy=cache_policy)
+        unsupported(
+            "add_node",
+            error_handler=(error_handler, "catch the error inside the node and return an update"),
+            timeout=(timeout, "bound the work inside the node (e.g. asyncio.wait_for)"),
+            trace_policy=(trace_policy, "Lockstep does not trace nodes"),
+        )
         if action is None:
-            if not callable(node):
+            if not callable(node) and not is_runnable(node):
                 raise GraphBuildError(f"add_node({node!r}) needs a function to run")
-            node, action = getattr(node, "__name__", type(node).__name__), node
+            node, action = node_name(node), node
         if not isinstance(node, str) or not node:
             raise GraphBuildError(f"a node name must be a non-empty string, got {node!r}")
         if node in RESERVED:
@@ -76,29 +76,20 @@ class StateGraph:
             raise GraphBuildError(f"node name {node!r} must not contain ':' or '|'")
         if node in self.nodes:
             raise GraphBuildError(f"node {node!r} is already in the graph")
-        if node in self.channels:
-            raise GraphBuildError(f"{node!r} is already a state key; give the node another name")
-        if not callable(action):
-            raise GraphBuildError(f"node {node!r}: {action!r} is not callable")
-        policy = retry_policy if retry_policy is not None else retry
+        if not callable(action) and not is_runnable(action):
+            raise GraphBuildError(
+                f"node {node!r}: {action!r} is neither callable nor a runnable (invoke/ainvoke)"
+            )
+        policy = retry_policy
         policies = (policy,) if isinstance(policy, RetryPolicy) else tuple(policy or ())
         self.nodes[node] = (action, policies, tuple(destinations or ()))
         if defer:
             self.deferred.add(node)
-        schema = input_schema or input_schema_of(action)
-        if schema is not None:
-            self._add_schema(schema)
-            if schema is not self.state_schema:
-                self.node_schemas[node] = schema
+        self.node_metadata[node] = metadata
         return self
 
-    def _add_schema(self, schema: type) -> None:
-        if schema not in self.schemas:
-            channels = channels_for(schema)
-            merge_channels(self.channels, schema, channels)
-            self.schemas[schema] = tuple(channels)
-
-    def add_edge(self, start: str | Sequence[str], end: str) -> StateGraph:
+    def add_edge(self, start_key: str | Sequence[str], end_key: str) -> StateGraph:
+        start, end = start_key, end_key
         if isinstance(start, str):
             if start == END:
                 raise GraphBuildError("END cannot be the start of an edge")
@@ -124,9 +115,6 @@ class StateGraph:
             raise GraphBuildError("END cannot have outgoing edges")
         if path_map is not None and not isinstance(path_map, dict):
             path_map = {name: name for name in path_map}
-        schema = input_schema_of(path)
-        if schema is not None:
-            self._add_schema(schema)
         self.branches.setdefault(source, []).append((path, path_map))
         return self
 
@@ -138,20 +126,24 @@ class StateGraph:
                 name = item[0]
             else:
                 self.add_node(item)
-                name = getattr(item, "__name__", str(item))
+                name = node_name(item)
             if previous is not None:
                 self.add_edge(previous, name)
             previous = name
         return self
 
-    def set_entry_point(self, node: str) -> StateGraph:
-        return self.add_edge(START, node)
+    def set_entry_point(self, key: str) -> StateGraph:
+        return self.add_edge(START, key)
 
-    def set_conditional_entry_point(self, path: Callable[..., Any], path_map=None) -> StateGraph:
+    def set_conditional_entry_point(
+        self,
+        path: Callable[..., Any],
+        path_map: dict[Hashable, str] | Sequence[str] | None = None,
+    ) -> StateGraph:
         return self.add_conditional_edges(START, path, path_map)
 
-    def set_finish_point(self, node: str) -> StateGraph:
-        return self.add_edge(node, END)
+    def set_finish_point(self, key: str) -> StateGraph:
+        return self.add_edge(key, END)
 
     # -- compiling ----------------------------------------------------------
 
@@ -159,13 +151,23 @@ class StateGraph:
         self,
         checkpointer: Any = None,
         *,
+        cache: Any = None,
+        store: Any = None,
         interrupt_before: Sequence[str] | str | None = None,
         interrupt_after: Sequence[str] | str | None = None,
+        debug: bool = False,
         name: str | None = None,
-        **_: Any,
+        transformers: Any = None,
     ):
+        """The runnable graph. `store` is handed to nodes (`store` parameter, `runtime.store`)."""
         from lockstep.pregel.graph import CompiledGraph
 
+        not_yet("compile", cache=cache)
+        unsupported(
+            "compile",
+            debug=(debug or None, 'stream with stream_mode="debug" to see each step'),
+            transformers=(transformers, "transform the chunks as you read them"),
+        )
         self._validate(interrupt_before, interrupt_after)
         specs = self._node_specs()
         channels = dict(self.channels)
@@ -187,12 +189,13 @@ class StateGraph:
             interrupt_before=_names(interrupt_before),
             interrupt_after=_names(interrupt_after),
             name=name or "LangGraph",
+            store=store,
         )
 
     def _node_specs(self) -> dict[str, NodeSpec]:
         specs = {START: NodeSpec(START, None, (), [START])}
         for name, (fn, retry, _) in self.nodes.items():
-            specs[name] = NodeSpec(name, Callee.of(fn), retry, [branch_channel(name)])
+            specs[name] = NodeSpec(name, Callee.of(fn, name), retry, [branch_channel(name)])
         for source, target in self.edges:
             if target != END:
                 specs[source].edge_writes.append((branch_channel(target), None))
@@ -204,7 +207,9 @@ class StateGraph:
                 specs[source].edge_writes.append((channel, source))
         for source, branches in self.branches.items():
             for path, path_map in branches:
-                specs[source].branches.append(Branch(Callee.of(path), path_map, input_schema_of(path)))
+                callee = Callee.of(path)
+                specs[source].branches.append(Branch(callee, path_map))
+                specs[source].async_paths |= callee.afn is not None
         return specs
 
     def _validate(self, before: Any, after: Any) -> None:
@@ -255,9 +260,10 @@ class StateGraph:
                 if path_map is None:
                     return  # the path may go anywhere: nothing to conclude
                 out.setdefault(source, set()).update(path_map.values())
-        for name, (_, _, destinations) in self.nodes.items():
-            if destinations:
-                out.setdefault(name, set()).update(destinations)
+        for name, (fn, _, destinations) in self.nodes.items():
+            ends = destinations or command_targets(fn)  # -> Command[Literal[...]] names them
+            if ends:
+                out.setdefault(name, set()).update(ends)
         seen, todo = {START}, [START]
         while todo:
             for target in out.get(todo.pop(), ()):
@@ -276,21 +282,13 @@ class StateGraph:
             )
 
     def _may_command(self, name: str) -> bool:
-        """A node annotated to return Command may go anywhere unless it names destinations."""
+        """A node annotated to return Command may go anywhere unless it names destinations
+        (`destinations=` or `-> Command[Literal[...]]`)."""
         fn, _, destinations = self.nodes[name]
-        if destinations:
+        if destinations or command_targets(fn):
             return False
         hint = getattr(fn, "__annotations__", {}).get("return")
         return hint is not None and "Command" in str(hint)
-
-
-def _renamed(old: str, value: type | None, new: str, current: type | None) -> type | None:
-    """LangGraph's deprecated spellings of StateGraph's schema arguments, still read
-    (with its warning) so older programs run: the new name wins when both are given."""
-    if value is None:
-        return current
-    warnings.warn(f"`{old}` is deprecated; use `{new}` instead", DeprecationWarning, stacklevel=3)
-    return current if current is not None else value
 
 
 def _names(value: Sequence[str] | str | None) -> tuple[str, ...]:

@@ -74,6 +74,14 @@ def current_task() -> TaskContext:
     return ctx
 
 
+def current_run() -> Any:
+    """The running node's loop (its run), for get_runtime()."""
+    try:
+        return _current.get()[1]
+    except LookupError:
+        raise RuntimeError("get_runtime() can only be called inside a running node") from None
+
+
 # enter((task, loop)) makes the task the running one and returns the token that
 # leave(token) takes to undo it: the context variable's own methods, as a call per
 # task is felt in a step.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
+import dataclasses
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -20,10 +22,12 @@ from lockstep.errors import InvalidUpdateError
 from lockstep.graph.channels import MISSING, Channel, Ephemeral, LastValue, Topic
 from lockstep.graph.deferred import deferred_channels, finish_deferred
 from lockstep.graph.node import Branch, NodeSpec
-from lockstep.graph.schema import Reader, has_annotations, object_writes, reader_for
-from lockstep.pregel import bridge, chat, context, live, runner, snapshot, streaming
+from lockstep.graph.schema import dataclass_defaults, is_dataclass_schema
+from lockstep.options import not_yet
+from lockstep.pregel import batching, bridge, chat, context, live, runner, snapshot, streaming
+from lockstep.pregel.arguments import coerce_context as _coerce_context
+from lockstep.pregel.arguments import node_config, run_options
 from lockstep.pregel.loop import Loop, Save
-from lockstep.pregel.output import output_chunks
 from lockstep.pregel.tasks import Task, update_writes
 from lockstep.types import Send, StateSnapshot
 
@@ -50,10 +54,12 @@ class CompiledGraph:
         interrupt_before: tuple[str, ...],
         interrupt_after: tuple[str, ...],
         name: str,
+        store: Any = None,
     ) -> None:
         self.builder = builder
+        self.store = store  # compile(store=...): given to nodes asking for `store` or `runtime`
+        self.context_schema = getattr(builder, "context_schema", None)  # what context= becomes
         self.nodes = nodes
-        # Every channel a node may write: the state's keys and every other schema's.
         self.state_keys = {k: c for k, c in builder.channels.items()}
         self.channels = {**channels, START: Ephemeral(START), SENDS: Topic(SENDS)}
         self.clearable = (START, SENDS)
@@ -76,28 +82,18 @@ class CompiledGraph:
         self.interrupt_after = interrupt_after
         self.name = name
         self.schema = builder.schema
-        # A builder without schemas (an @entrypoint's) reads and returns its channels whole.
-        schemas = getattr(builder, "schemas", None) or {builder.schema: tuple(self.state_keys)}
-        self._reader = reader_for(builder.schema, schemas[builder.schema])
-        # Nodes with their own input schema (empty in most graphs: see Loop.tick).
-        self.node_readers = {
-            name: reader_for(schema, schemas[schema])
-            for name, schema in getattr(builder, "node_schemas", {}).items()
-        }
-        self.input_keys = schemas[getattr(builder, "input_schema", builder.schema)]
-        self._input_key_set = frozenset(self.input_keys)
-        # What invoke returns, when the output schema shows less than the whole state.
-        output_keys = schemas[getattr(builder, "output_schema", builder.schema)]
-        self.output_keys = None if set(output_keys) == set(self.state_keys) else frozenset(output_keys)
+        self._dataclass = is_dataclass_schema(builder.schema)
+        self._defaults = dataclass_defaults(builder.schema) if self._dataclass else {}
         self.stream_mode = "updates"  # as LangGraph: stream() defaults to updates, invoke() to values
 
     @property
     def _all_sync(self) -> bool:
-        """True when no node or path function is async (then astream runs in a thread)."""
+        """True when no node or path function has an async form (then astream runs
+        the sync loop in a thread)."""
         for spec in self.nodes.values():
             callees = [spec.callee] if spec.callee is not None else []
             callees += [b.path for b in spec.branches]
-            if any(c.is_async for c in callees):
+            if any(c.afn is not None for c in callees):
                 return False
         return True
 
@@ -122,75 +118,72 @@ class CompiledGraph:
         return out if out or not self.state_keys else None
 
     def read_state(self, channels: Mapping[str, Channel]) -> Any:
-        """The state as a node reading the state schema gets it."""
-        return self._reader.read(channels)
-
-    def node_input(self, name: str, channels: Mapping[str, Channel]) -> Any:
-        """The state as node `name` gets it, through its own input schema if it has one."""
-        reader = self.node_readers.get(name)
-        return self._reader.read(channels) if reader is None else reader.read(channels)
-
-    def invoke_output(self, chunk: Any) -> Any:
-        """A values chunk as invoke returns it: the output schema's keys (and any
-        interrupts); None when none of them holds a value, as in LangGraph."""
-        keys = self.output_keys
-        if keys is None or not isinstance(chunk, dict):
-            return chunk
-        out = {k: v for k, v in chunk.items() if k in keys or k == INTERRUPT}
-        return out or None
+        values = {k: channels[k].value for k in self.state_keys if channels[k].value is not MISSING}
+        if self._dataclass:
+            return self.schema(**{**self._defaults, **values})
+        return values
 
     # -- writes --------------------------------------------------------------
 
     def input_writes(self, value: Any) -> list[tuple[str, Any]]:
-        """The input's writes: the input schema's keys only, as LangGraph takes them
-        (other keys are left out); a dataclass or Pydantic input gives its fields."""
-        if isinstance(value, dict):
-            keys = self._input_key_set
-            return [(k, v) for k, v in value.items() if k in keys]
-        if not has_annotations(type(value)):
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        if not isinstance(value, dict):
             raise InvalidUpdateError(
                 f"the input must be a dict of state keys, got {type(value).__name__}"
             )
-        return object_writes(value, self.input_keys)
+        return [(k, v) for k, v in value.items() if k in self.state_keys]
 
     def update_view(self, output: Any, state_writes: list[tuple[str, Any]]) -> Any:
         """What `updates` mode shows for a node's return: its state writes as a dict."""
-        return dict(state_writes) if state_writes or isinstance(output, dict) else None
+        return dict(state_writes) if state_writes else None  # {} streams as None, as LangGraph
 
     def branch_writes(
         self,
         spec: NodeSpec,
-        channels: Mapping[str, Channel],
+        loop: Loop,
         state_writes: list[tuple[str, Any]],
         config: Config | None,
-        output: Any = None,
     ) -> list[tuple[str, Any]]:
-        """`output` is what the node returned: as LangGraph, a path reading a dict
-        state through the node's schema also sees the keys the node returned."""
+        """Where the node's conditional edges lead, given its own writes."""
         if not spec.branches:
             return []
-        reader = self.node_readers.get(spec.name, self._reader)
-        local = self._local_state(channels, state_writes, reader)
-        if type(output) is dict and reader.build is None and any(k not in local for k in output):
-            local = {**output, **local}
+        local = self._local_state(loop.channels, state_writes)
         out: list[tuple[str, Any]] = []
         for branch in spec.branches:
-            state = local
-            if branch.input_schema is not None:  # the path reads its own schema
-                state = self._local_state(channels, state_writes, self._branch_reader(branch))
-            out += self._follow(spec.name, branch, state, config)
+            path = branch.path
+            if path.inject:
+                result = path.fn(local, **path.kwargs(config, loop))
+            else:
+                result = path.fn(local)
+            if asyncio.iscoroutine(result):  # an async path in a sync run: see README
+                result = asyncio.run(result)
+            out += self._follow(spec.name, branch, result)
         return out
 
-    def _branch_reader(self, branch: Branch) -> Reader:
-        schema = branch.input_schema
-        return reader_for(schema, self.builder.schemas[schema])
+    async def abranch_writes(
+        self,
+        spec: NodeSpec,
+        loop: Loop,
+        state_writes: list[tuple[str, Any]],
+        config: Config | None,
+    ) -> list[tuple[str, Any]]:
+        """branch_writes for an async run: async path functions are awaited."""
+        local = self._local_state(loop.channels, state_writes)
+        out: list[tuple[str, Any]] = []
+        for branch in spec.branches:
+            path = branch.path
+            call = path.afn or path.fn
+            result = call(local, **path.kwargs(config, loop))
+            if path.afn is not None:
+                result = await result
+            out += self._follow(spec.name, branch, result)
+        return out
 
-    def _local_state(
-        self, channels: Mapping[str, Channel], writes: list[tuple[str, Any]], reader: Reader
-    ) -> Any:
+    def _local_state(self, channels: Mapping[str, Channel], writes: list[tuple[str, Any]]) -> Any:
         """The state as the node just left it: its own writes applied, no one else's."""
         if not writes:
-            return reader.read(channels)
+            return self.read_state(channels)
         grouped: dict[str, list] = {}
         for k, v in writes:
             grouped.setdefault(k, []).append((k, v))
@@ -200,13 +193,11 @@ class CompiledGraph:
                 copies[k] = channels[k].with_writes(own[-1:])
             else:
                 copies[k] = channels[k].with_writes(own)
-        merged = {**{k: channels[k] for k in reader.keys}, **copies}
-        return reader.read(merged)
+        merged = {**{k: channels[k] for k in self.state_keys}, **copies}
+        return self.read_state(merged)
 
-    def _follow(self, name: str, branch: Branch, state: Any, config: Config | None) -> list:
-        result = branch.path.fn(state, **branch.path.kwargs(config, None))
-        if asyncio.iscoroutine(result):
-            result = asyncio.run(result)
+    def _follow(self, name: str, branch: Branch, result: Any) -> list:
+        """The writes that send the run where a path function's `result` names."""
         items = result if isinstance(result, list | tuple) else [result]
         out: list[tuple[str, Any]] = []
         for item in items:
@@ -260,6 +251,9 @@ class CompiledGraph:
         )
         if "messages" in modes:
             loop.chat = chat.stream_for(loop, config)
+        context = kw.get("context")
+        if context is not None:
+            loop.context = _coerce_context(self.context_schema, context)
         if saved is not None:
             if checkpoint_id_of(config) and self.checkpointer is not None:
                 # Time travel: see Loop._travel. (One cheap read of the head.)
@@ -276,14 +270,23 @@ class CompiledGraph:
         input: Any,
         config: Config | None = None,
         *,
+        context: Any = None,
         stream_mode: str | Sequence[str] | None = None,
+        print_mode: str | Sequence[str] = (),
+        output_keys: str | Sequence[str] | None = None,
+        interrupt_before: str | Sequence[str] | None = None,
+        interrupt_after: str | Sequence[str] | None = None,
+        durability: str | None = None,
+        control: Any = None,
         subgraphs: bool = False,
-        **kw: Any,
+        debug: bool | None = None,
+        version: str = "v1",
     ) -> Iterator[Any]:
-        """As LangGraph's: with `subgraphs=True` each chunk comes with its run's
-        namespace, `(namespace, chunk)` or `(namespace, mode, chunk)` (see
-        pregel/streaming.py)."""
-        return self._stream(input, config, stream_mode, kw, subgraphs=subgraphs)
+        kw = run_options(
+            context, print_mode, output_keys, interrupt_before, interrupt_after,
+            durability, control, subgraphs, debug, version,
+        )
+        return self._stream(input, self._merged(config), stream_mode, kw, subgraphs=subgraphs)
 
     def _stream(
         self,
@@ -305,7 +308,7 @@ class CompiledGraph:
         loop.write_behind = context.write_behind()
         stop = context.stop_event()  # set from outside to stop the run at a step boundary
         shape = _shape(self, loop, stream_mode, subgraphs)
-        run_config = config or {}
+        run_config = node_config(config, loop.recursion_limit)
         loop.start(input)
         yield from self._drain(loop, shape)
         while (tasks := loop.tick()) is not None:
@@ -354,12 +357,20 @@ class CompiledGraph:
         input: Any,
         config: Config | None = None,
         *,
+        context: Any = None,
         stream_mode: str | Sequence[str] | None = None,
+        print_mode: str | Sequence[str] = (),
+        output_keys: str | Sequence[str] | None = None,
+        interrupt_before: str | Sequence[str] | None = None,
+        interrupt_after: str | Sequence[str] | None = None,
+        durability: str | None = None,
+        control: Any = None,
         subgraphs: bool = False,
+        debug: bool | None = None,
+        version: str = "v1",
         prefetch: bool = False,
         stopped: asyncio.Future | None = None,
         final: asyncio.Future | None = None,
-        **kw: Any,
     ) -> AsyncIterator[Any]:
         """As LangGraph's astream, with three lockstep extensions. `prefetch=True`
         lets a graph of sync nodes run ahead of the reader rather than wait for each
@@ -371,6 +382,11 @@ class CompiledGraph:
         then return when the run ends done or paused (built from the run, without
         reading the store back), or None if the run saved no checkpoint; it is left
         unresolved when the run fails or is stopped."""
+        kw = run_options(
+            context, print_mode, output_keys, interrupt_before, interrupt_after,
+            durability, control, subgraphs, debug, version,
+        )
+        config = self._merged(config)
         durability = _durability(kw)
         if self._all_sync:
             # Nothing to await in the graph: run the sync loop in one worker thread.
@@ -442,7 +458,7 @@ class CompiledGraph:
         loop = self._loop(config, saved, stream_mode, kw)
         loop.threads = threads
         shape = _shape(self, loop, stream_mode, subgraphs)
-        run_config = config or {}
+        run_config = node_config(config, loop.recursion_limit)
         loop.start(input)
         for item in await self._adrain(loop, shape):
             yield item
@@ -483,27 +499,102 @@ class CompiledGraph:
         if on_end is not None:
             on_end(loop)
 
-    def invoke(self, input: Any, config: Config | None = None, *, stream_mode="values", **kw):
+    def invoke(
+        self,
+        input: Any,
+        config: Config | None = None,
+        *,
+        context: Any = None,
+        stream_mode: str | Sequence[str] = "values",
+        print_mode: str | Sequence[str] = (),
+        output_keys: str | Sequence[str] | None = None,
+        interrupt_before: str | Sequence[str] | None = None,
+        interrupt_after: str | Sequence[str] | None = None,
+        durability: str | None = None,
+        control: Any = None,
+        version: str = "v1",
+    ) -> Any:
+        kw = run_options(
+            context, print_mode, output_keys, interrupt_before, interrupt_after,
+            durability, control, False, None, version,
+        )
+        config = self._merged(config)
         if stream_mode != "values":
-            chunks = list(self.stream(input, config, stream_mode=stream_mode, **kw))
-            return output_chunks(self, chunks, stream_mode)
+            return list(self._stream(input, config, stream_mode, kw))
         last = None
         for last in self._stream(input, config, stream_mode, kw, final_only=True):  # noqa: B007
             pass  # one chunk: the run's last
-        return self.invoke_output(last)
+        return last
 
-    async def ainvoke(self, input: Any, config: Config | None = None, *, stream_mode="values", **kw):
+    async def ainvoke(
+        self,
+        input: Any,
+        config: Config | None = None,
+        *,
+        context: Any = None,
+        stream_mode: str | Sequence[str] = "values",
+        print_mode: str | Sequence[str] = (),
+        output_keys: str | Sequence[str] | None = None,
+        interrupt_before: str | Sequence[str] | None = None,
+        interrupt_after: str | Sequence[str] | None = None,
+        durability: str | None = None,
+        control: Any = None,
+        version: str = "v1",
+    ) -> Any:
         last = None
         chunks = []
         interrupts: list[Any] = []
-        async for chunk in self.astream(input, config, stream_mode=stream_mode, **kw):
+        stream = self.astream(
+            input, config, context=context, stream_mode=stream_mode, print_mode=print_mode,
+            output_keys=output_keys, interrupt_before=interrupt_before,
+            interrupt_after=interrupt_after, durability=durability, control=control,
+            version=version,
+        )
+        async for chunk in stream:
             last = chunk
             chunks.append(chunk)
             if stream_mode == "values" and isinstance(chunk, dict) and INTERRUPT in chunk:
                 interrupts += chunk[INTERRUPT]  # one values chunk per interrupted task
         if stream_mode != "values":
-            return output_chunks(self, chunks, stream_mode)
-        return self.invoke_output(_with_interrupts(last, interrupts))
+            return chunks
+        return _with_interrupts(last, interrupts)
+
+    # -- batches and bound config (as LangChain's Runnable) ----------------------
+
+    def batch(
+        self,
+        inputs: Sequence[Any],
+        config: Config | Sequence[Config] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[Any]:
+        """invoke() each input (in threads, at most `max_concurrency` at once); the
+        results in input order. `kwargs` are invoke()'s keywords, checked by it."""
+        return batching.batch(self, inputs, config, return_exceptions, kwargs)
+
+    async def abatch(
+        self,
+        inputs: Sequence[Any],
+        config: Config | Sequence[Config] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[Any]:
+        """ainvoke() each input concurrently (at most `max_concurrency` at once)."""
+        return await batching.abatch(self, inputs, config, return_exceptions, kwargs)
+
+    def with_config(self, config: Config | None = None, **kwargs: Any) -> CompiledGraph:
+        """A copy of this graph whose runs and reads start from `config` (and the
+        config keys given as keywords: tags, metadata, recursion_limit, ...)."""
+        bound = copy.copy(self)
+        bound.config = batching.merge_configs(self.config, batching.config_of(config, kwargs))
+        return bound
+
+    config: Config | None = None  # bound by with_config
+
+    def _merged(self, config: Config | None) -> Config | None:
+        return config if self.config is None else batching.merge_configs(self.config, config)
 
     def _raise_failed(self, loop: Loop, tasks: list[Task]) -> None:
         for task in tasks:
@@ -576,11 +667,14 @@ class CompiledGraph:
             return snapshot.load(self.checkpointer, config)
         return await asyncio.to_thread(snapshot.load, self.checkpointer, config)
 
-    def get_state(self, config: Config) -> StateSnapshot:
+    def get_state(self, config: Config, *, subgraphs: bool = False) -> StateSnapshot:
+        not_yet("get_state", subgraphs=subgraphs)
         saver = self._require_saver()
-        return snapshot.state(self, saver, config)
+        return snapshot.state(self, saver, self._merged(config))
 
-    async def aget_state(self, config: Config) -> StateSnapshot:
+    async def aget_state(self, config: Config, *, subgraphs: bool = False) -> StateSnapshot:
+        not_yet("aget_state", subgraphs=subgraphs)
+        config = self._merged(config)
         saver = self._require_saver()
         if not getattr(saver, "blocking", True):
             return snapshot.state(self, saver, config)
@@ -595,6 +689,7 @@ class CompiledGraph:
         limit: int | None = None,
     ) -> Iterator[StateSnapshot]:
         saver = self._require_saver()
+        config = self._merged(config)
         thread_id_of(config)
         count = 0
         # Without a filter the store can stop at the limit: a page then costs the
@@ -607,18 +702,34 @@ class CompiledGraph:
             count += 1
             yield snapshot.from_saved(self, saved)
 
-    async def aget_state_history(self, config: Config, **kw: Any) -> AsyncIterator[StateSnapshot]:
-        items = await asyncio.to_thread(lambda: list(self.get_state_history(config, **kw)))
+    async def aget_state_history(
+        self,
+        config: Config,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: Config | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[StateSnapshot]:
+        def read() -> list[StateSnapshot]:
+            return list(self.get_state_history(config, filter=filter, before=before, limit=limit))
+
+        items = await asyncio.to_thread(read)
         for item in items:
             yield item
 
-    def update_state(self, config: Config, values: Any, as_node: str | None = None) -> Config:
+    def update_state(
+        self, config: Config, values: Any, as_node: str | None = None, task_id: str | None = None
+    ) -> Config:
+        not_yet("update_state", task_id=task_id)
         saver = self._require_saver()
+        config = self._merged(config)
         saved = snapshot.load(saver, config)
         return self._update(saver, config, saved, values, as_node)
 
-    async def aupdate_state(self, config: Config, values: Any, as_node: str | None = None) -> Config:
-        return await asyncio.to_thread(self.update_state, config, values, as_node)
+    async def aupdate_state(
+        self, config: Config, values: Any, as_node: str | None = None, task_id: str | None = None
+    ) -> Config:
+        return await asyncio.to_thread(self.update_state, config, values, as_node, task_id)
 
     def _update(self, saver, config, saved, values, as_node) -> Config:
         loop = self._loop(config, saved, "values", {})
@@ -628,7 +739,7 @@ class CompiledGraph:
             state = self.input_writes(values) if values is not None else []
         else:
             state = update_writes(as_node, values, self.state_keys) if values is not None else []
-        writes = state + spec.edge_writes + self.branch_writes(spec, loop.channels, state, config, values)
+        writes = state + spec.edge_writes + self.branch_writes(spec, loop, state, config)
         # Edges fire for one step: a node woken only by an edge the update does
         # not write again no longer runs (as LangGraph's ephemeral branch
         # channels). A join that is complete still wakes its node.
@@ -713,10 +824,15 @@ class CompiledGraph:
 
     # -- describing ----------------------------------------------------------
 
-    def get_graph(self, *_: Any, **__: Any):
+    def get_graph(self, config: Config | None = None, *, xray: int | bool = False):
+        """The graph's nodes and edges, as LangGraph's get_graph() (`xray` looks into
+        subgraphs, which a Lockstep graph does not have yet: it changes nothing)."""
         from lockstep.graph.drawing import describe
 
         return describe(self.builder)
+
+    async def aget_graph(self, config: Config | None = None, *, xray: int | bool = False):
+        return self.get_graph(config, xray=xray)
 
 
 def _final_snapshot(graph: CompiledGraph, loop: Loop) -> StateSnapshot | None:

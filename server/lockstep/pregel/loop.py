@@ -151,6 +151,9 @@ class Loop:
     write_behind: Any = None
     # A run streaming messages: its ChatStream (pregel/chat.py); None for the rest.
     chat: Any = None
+    # The run's `context=` and its Runtime, made when a node first asks (runtime.py).
+    context: Any = None
+    runtime: Any = None
     # (checkpoint id, the (node, triggers) found triggered when the loop made it)
     _planned: tuple[str, list[tuple[str, tuple[str, ...]]]] | None = None
 
@@ -327,12 +330,8 @@ class Loop:
         # Read the state only when a node will see it: before the input is applied a
         # dataclass schema with required fields cannot be built yet.
         state = MISSING
-        readers = self.graph.node_readers  # nodes with their own input schema: rare
         for t in tasks:
             if t.triggers and t.name != START:
-                if readers and t.name in readers:
-                    t.input = readers[t.name].read(self.channels)
-                    continue
                 if state is MISSING:
                     state = self._state_input()
                 t.input = state

@@ -17,41 +17,45 @@ from lockstep.pregel.tasks import Task, output_writes
 from lockstep.types import Interrupt, RetryPolicy
 
 
-def run_sync(graph: Any, loop: Any, task: Task, config: dict) -> None:
+def run_sync(graph: Any, loop: Any, task: Task, config: dict, paths: bool = True) -> list | None:
+    """Run the task's node; returns its state writes (None when it failed or paused).
+    `paths=False` leaves the node's path functions to the caller (async ones)."""
     spec = graph.nodes[task.name]
     if spec.callee is None:
         try:
-            _finish(graph, loop, spec, task, None)
+            return _finish(graph, loop, spec, task, None, config, paths)
         except Exception as exc:  # a path function failed: the task's error, as in run_async
             task.error = exc
-        return
+        return None
     token = enter((task, loop))
     chat = loop.chat  # messages mode: the task gets a LangChain config (pregel/chat.py)
     if chat is not None:
         config, chat_token = chat.enter(task, loop.step + 1)
     try:
         attempt = 0
+        callee = spec.callee
         while True:
             attempt += 1
             try:
-                callee = spec.callee
-                if callee.wants_config or callee.wants_writer:
-                    output = callee.fn(task.input, **callee.kwargs(config, loop.write_custom))
+                if callee.inject:
+                    output = callee.fn(task.input, **callee.kwargs(config, loop))
                 else:
                     output = callee.fn(task.input)
-                if isinstance(output, CoroutineType):  # an async callable object, called sync
+                if isinstance(output, CoroutineType):  # async, in a sync run: see README
                     output = asyncio.run(output)
                 break
             except Exception as exc:
                 delay = _after_failure(spec, task, exc, attempt)
                 if delay is None:
-                    return
+                    return None
                 time.sleep(delay)
-        _finish(graph, loop, spec, task, output, config)
+        state = _finish(graph, loop, spec, task, output, config, paths)
         if chat is not None:
             chat.finished(config, output)
+        return state
     except Exception as exc:  # the return value itself was bad, or a path function failed
         task.error = exc
+        return None
     finally:
         if chat is not None:
             chat.leave(chat_token)
@@ -60,44 +64,58 @@ def run_sync(graph: Any, loop: Any, task: Task, config: dict) -> None:
 
 async def run_async(graph: Any, loop: Any, task: Task, config: dict) -> None:
     spec = graph.nodes[task.name]
-    if spec.callee is None:  # no user code to wait for (the input's task)
-        run_sync(graph, loop, task, config)
-        return
-    if not spec.callee.is_async:
+    callee = spec.callee
+    paths = not spec.async_paths  # async path functions are awaited here, after the node
+    if callee is None:  # no user code to wait for (the input's task)
+        state = run_sync(graph, loop, task, config, paths)
+    elif callee.afn is None:
         # Sync user code runs off the event loop so other runs keep streaming. A
         # thread cannot be stopped: if the run is, the node still finishes, so the
         # driver keeps it (loop.threads) to say when the run has really stopped.
         context = contextvars.copy_context()
         thread = asyncio.get_running_loop().run_in_executor(
-            None, context.run, run_sync, graph, loop, task, config
+            None, context.run, run_sync, graph, loop, task, config, paths
         )
         loop.threads.add(thread)
         thread.add_done_callback(loop.threads.discard)
-        await asyncio.shield(thread)
-        return
+        state = await asyncio.shield(thread)
+    else:
+        state = await _call_async(graph, loop, spec, task, config, paths)
+    if not paths and state is not None:
+        token = enter((task, loop))
+        try:
+            task.writes += await graph.abranch_writes(spec, loop, state, config)
+        except Exception as exc:
+            task.error = exc
+        finally:
+            leave(token)
+
+
+async def _call_async(graph: Any, loop: Any, spec: NodeSpec, task: Task, config: dict, paths: bool):
     token = enter((task, loop))
     chat = loop.chat
     if chat is not None:
         config, chat_token = chat.enter(task, loop.step + 1)
     try:
         attempt = 0
+        callee = spec.callee
         while True:
             attempt += 1
             try:
-                output = await spec.callee.fn(
-                    task.input, **spec.callee.kwargs(config, loop.write_custom)
-                )
+                output = await callee.afn(task.input, **callee.kwargs(config, loop))
                 break
             except Exception as exc:
                 delay = _after_failure(spec, task, exc, attempt)
                 if delay is None:
-                    return
+                    return None
                 await asyncio.sleep(delay)
-        _finish(graph, loop, spec, task, output, config)
+        state = _finish(graph, loop, spec, task, output, config, paths)
         if chat is not None:
             chat.finished(config, output)
+        return state
     except Exception as exc:
         task.error = exc
+        return None
     finally:
         if chat is not None:
             chat.leave(chat_token)
@@ -126,7 +144,10 @@ def _interrupted(task: Task, exc: GraphInterrupt) -> None:
     task.interrupts = tuple(items)
 
 
-def _finish(graph: Any, loop: Any, spec: NodeSpec, task: Task, output: Any, config=None) -> None:
+def _finish(
+    graph: Any, loop: Any, spec: NodeSpec, task: Task, output: Any, config: Any, paths: bool = True
+) -> list[tuple[str, Any]]:
+    """Turn the node's return into the task's writes; returns its state writes."""
     if spec.name == START:
         state, control = graph.input_writes(task.input), []
         task.update = dict(state)
@@ -134,8 +155,9 @@ def _finish(graph: Any, loop: Any, spec: NodeSpec, task: Task, output: Any, conf
         state, control = output_writes(spec.name, output, graph.state_keys)
         task.update = None if output is None else graph.update_view(output, state)
     task.writes = state + control + spec.edge_writes
-    if spec.branches:
-        task.writes += graph.branch_writes(spec, loop.channels, state, config, output)
+    if spec.branches and paths:
+        task.writes += graph.branch_writes(spec, loop, state, config)
+    return state
 
 
 def _retry_delay(policies: tuple[RetryPolicy, ...], exc: Exception, attempt: int) -> float | None:

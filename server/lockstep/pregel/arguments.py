@@ -1,0 +1,70 @@
+"""A run method's keyword arguments, checked once and handed to the loop as one dict."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+from lockstep.options import unsupported
+
+
+def run_options(
+    context: Any,
+    print_mode: str | Sequence[str],
+    output_keys: str | Sequence[str] | None,
+    interrupt_before: str | Sequence[str] | None,
+    interrupt_after: str | Sequence[str] | None,
+    durability: str | None,
+    control: Any,
+    subgraphs: bool,
+    debug: bool | None,
+    version: str,
+) -> dict[str, Any]:
+    """The options stream/astream/invoke/ainvoke act on; the rest are refused when set.
+    (`subgraphs` is the stream's shape: the caller passes it on itself.)"""
+    unsupported(
+        "stream",
+        print_mode=(print_mode or None, "print the chunks you read"),
+        output_keys=(output_keys, "pick the keys you need from each chunk"),
+        control=(control, "stop a run by leaving its stream, or cancel it on a server"),
+        debug=(debug or None, 'use stream_mode="debug"'),
+        version=(None if version == "v1" else version, 'leave version at "v1"'),
+    )
+    return {
+        "context": context,
+        "interrupt_before": _names(interrupt_before),
+        "interrupt_after": _names(interrupt_after),
+        "durability": durability,
+    }
+
+
+def node_config(config: dict[str, Any] | None, recursion_limit: int) -> dict[str, Any]:
+    """The config a run's nodes are given (made once per run): the caller's, with
+    the keys LangGraph always fills present, so `config["configurable"]` and
+    `config["metadata"]` can be read without a check."""
+    config = config or {}
+    return {
+        "tags": [],
+        "metadata": {},
+        "callbacks": None,
+        **config,
+        "recursion_limit": recursion_limit,
+        "configurable": dict(config.get("configurable") or {}),
+    }
+
+
+def coerce_context(schema: type | None, context: Any) -> Any:
+    """As LangGraph: a dict given for a dataclass or Pydantic context_schema is made
+    into one; anything else is passed as given."""
+    if schema is None or not isinstance(context, dict):
+        return context
+    if dataclasses.is_dataclass(schema) or hasattr(schema, "model_validate"):
+        return schema(**context)
+    return context
+
+
+def _names(value: str | Sequence[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [value] if isinstance(value, str) else list(value)
