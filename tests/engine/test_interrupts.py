@@ -352,10 +352,23 @@ def test_command_resume_with_update(saver):
     assert graph.get_state(cfg).values == {"x": 2, "log": ["yes@2"]}
 
 
-def test_command_resume_on_a_fresh_thread_is_an_error(saver):
+def test_command_resume_on_a_fresh_thread_runs_the_graph(saver):
+    """As LangGraph: the thread starts as with an empty input; nothing asked yet takes
+    the resume. Without a checkpointer there is nothing to resume into: an error."""
+    calls: list[str] = []
+    graph = abc(saver, calls)
+    graph.invoke(Command(resume=1), thread("nobody"))
+    assert calls == ["a", "b", "c"]
+    assert [s.metadata["source"] for s in graph.get_state_history(thread("nobody"))][-1] == "input"
+    with pytest.raises(RuntimeError, match="needs a checkpointer"):
+        abc(None).invoke(Command(resume=1))
+
+
+def test_update_state_refuses_a_resume(saver):
     graph = abc(saver)
-    with pytest.raises(Exception, match="interrupt"):
-        graph.invoke(Command(resume=1), thread("nobody"))
+    graph.invoke({"x": 1}, thread("t"))
+    with pytest.raises(ValueError, match="cannot answer interrupts"):
+        graph.update_state(thread("t"), Command(resume=1))
 
 
 def test_resume_with_none_on_a_fresh_thread_is_an_error(saver):

@@ -27,6 +27,7 @@ from lockstep.options import not_yet
 from lockstep.pregel import batching, bridge, chat, context, live, runner, snapshot, streaming
 from lockstep.pregel.arguments import coerce_context as _coerce_context
 from lockstep.pregel.arguments import node_config, run_options
+from lockstep.pregel.commands import command_update, is_command
 from lockstep.pregel.loop import Loop, Save
 from lockstep.pregel.tasks import Task, update_writes
 from lockstep.types import Send, StateSnapshot
@@ -735,11 +736,15 @@ class CompiledGraph:
         loop = self._loop(config, saved, "values", {})
         as_node = self._resolve_as_node(saved, as_node)
         spec = self.nodes[as_node]
-        if as_node == START:
+        control: list[tuple[str, Any]] = []
+        if is_command(values):  # as the node returning it: its update, then its goto
+            state, control = command_update(as_node, values, self.state_keys)
+        elif as_node == START:
             state = self.input_writes(values) if values is not None else []
         else:
             state = update_writes(as_node, values, self.state_keys) if values is not None else []
-        writes = state + spec.edge_writes + self.branch_writes(spec, loop, state, config)
+        writes = state + control + spec.edge_writes
+        writes += self.branch_writes(spec, loop, state, config)
         # Edges fire for one step: a node woken only by an edge the update does
         # not write again no longer runs (as LangGraph's ephemeral branch
         # channels). A join that is complete still wakes its node.

@@ -221,8 +221,9 @@ class Loop:
         self._emit_values()
 
     def _start_command(self, command: Command) -> None:
-        if self.config is None and command.resume is not None:
-            raise EmptyInputError("Command(resume=...) needs a thread paused on an interrupt")
+        if self.config is None:
+            self._start_fresh(command)
+            return
         writes: list[PendingWrite] = []
         if command.resume is not None:
             writes += self._resume_writes(command.resume)
@@ -235,6 +236,26 @@ class Loop:
         if self.config is not None:
             self._skip_static_breakpoint()
         self._emit_values()
+
+    def _start_fresh(self, command: Command) -> None:
+        """As LangGraph: a Command on a thread with nothing saved starts it as an empty
+        input would. Its update is applied first (and saved with the input), its goto
+        is the input task's routing (runner), and a resume has nothing to answer yet:
+        the run's first interrupt() still pauses."""
+        if command.resume is not None and self.graph.checkpointer is None:
+            raise RuntimeError(
+                "Command(resume=...) needs a checkpointer: compile(checkpointer=...) "
+                "so the run can pause and be resumed"
+            )
+        if command.update is not None:
+            keys = self.graph.state_keys
+            for key, value in update_writes("Command", command.update, keys):
+                self.pending.append(PendingWrite(NULL_TASK, key, value))
+            self._apply_null_writes()
+            self.pending = []
+            if not self.provisional.isdisjoint(keys):
+                self._emit_values()
+        self._start_input(command)
 
     def _command_writes(self, command: Command) -> list[PendingWrite]:
         """A Command input's update and goto, as writes of no task (checked first)."""

@@ -13,8 +13,8 @@ from lockstep.constants import START
 from lockstep.errors import GraphInterrupt
 from lockstep.graph.node import NodeSpec
 from lockstep.pregel.context import enter, leave, node_interrupt_id
-from lockstep.pregel.tasks import Task, output_writes
-from lockstep.types import Interrupt, RetryPolicy
+from lockstep.pregel.tasks import Task, goto_writes, output_writes
+from lockstep.types import Command, Interrupt, RetryPolicy
 
 
 def run_sync(graph: Any, loop: Any, task: Task, config: dict, paths: bool = True) -> list | None:
@@ -149,7 +149,10 @@ def _finish(
 ) -> list[tuple[str, Any]]:
     """Turn the node's return into the task's writes; returns its state writes."""
     if spec.name == START:
-        state, control = graph.input_writes(task.input), []
+        if isinstance(task.input, Command):  # it starts a thread: its goto is left (loop)
+            state, control = [], goto_writes(START, task.input.goto)
+        else:
+            state, control = graph.input_writes(task.input), []
         task.update = dict(state)
     else:
         state, control = output_writes(spec.name, output, graph.state_keys)

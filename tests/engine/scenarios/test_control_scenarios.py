@@ -237,3 +237,65 @@ def test_invoke_lists_every_pending_interrupt_after_a_partial_resume(lib):
         pending,
         sorted(str(c) for c in third),
     ]
+
+
+def _review_graph(lib):
+    graph = lib.StateGraph(Log)
+    graph.add_node("draft", _logs("draft"))
+    graph.add_node("review", _asker(lib, "review"))
+    graph.add_node("publish", _logs("publish"))
+    graph.add_node("escalate", _logs("escalate"))
+    graph.add_edge(lib.START, "draft")
+    graph.add_edge("draft", "review")
+    graph.add_edge("review", "publish")
+    return graph.compile(checkpointer=lib.MemorySaver())
+
+
+@compared
+def test_update_state_with_a_command_updates_and_routes(lib):
+    """update_state(config, Command(update=..., goto=...)) acts as the node it stands
+    for returning that Command: its update applies and its goto is scheduled."""
+    app = _review_graph(lib)
+    cfg = {"configurable": {"thread_id": "t"}}
+    app.invoke({"log": []}, cfg)
+    app.update_state(cfg, lib.Command(update={"n": 1}, goto="escalate"))
+    routed = app.get_state(cfg)
+    app.update_state(cfg, lib.Command(update={"log": ["note"]}, goto="publish"), as_node="review")
+    as_review = app.get_state(cfg)
+    final = app.invoke(None, cfg)
+    history = [(s.values, s.next, s.metadata["source"]) for s in app.get_state_history(cfg)]
+    return [routed, as_review, final, history]
+
+
+@compared
+def test_update_state_on_a_new_thread_with_a_command(lib):
+    app = _review_graph(lib)
+    cfg = {"configurable": {"thread_id": "t"}}
+    app.update_state(cfg, lib.Command(update={"n": 5}, goto="escalate"))
+    return [app.get_state(cfg), app.invoke(None, cfg)]
+
+
+@compared
+def test_command_on_a_fresh_thread_starts_the_graph(lib):
+    """A Command as the first input of a thread: LangGraph runs the graph as with an
+    empty input (update applied first, goto added), and a resume has nothing to answer."""
+    app = _review_graph(lib)
+    out = []
+    for tid, command in (
+        ("resume", lib.Command(resume="early")),
+        ("update", lib.Command(update={"n": 1})),
+        ("goto", lib.Command(goto="escalate")),
+    ):
+        cfg = {"configurable": {"thread_id": tid}}
+        if tid == "goto":  # draft and escalate run in one step: their updates' order is timing
+            out.append(app.invoke(command, cfg))
+        else:
+            out.append(list(app.stream(command, cfg, stream_mode=["updates", "values"])))
+        out.append([(s.values, s.next, s.metadata["step"]) for s in app.get_state_history(cfg)])
+    plain = lib.StateGraph(Log)
+    plain.add_node("draft", _logs("draft"))
+    plain.add_edge(lib.START, "draft")
+    app = plain.compile()
+    out.append(list(app.stream(lib.Command(update={"n": 2}), stream_mode=["updates", "values"])))
+    out.append(outcome(app.invoke, lib.Command(resume="x")))
+    return out
