@@ -301,3 +301,200 @@ def test_summarize_and_trim_a_long_conversation(lib):
     cfg = {"configurable": {"thread_id": "long"}}
     turns = [app.invoke({"messages": [("user", f"q{i}")]}, cfg) for i in range(4)]
     return [turns, app.get_state(cfg)]
+
+
+# -- agents with ToolNode and tools_condition ------------------------------------
+
+
+def weather_tools():
+    from langchain_core.tools import tool
+
+    @tool
+    def get_weather(city: str) -> str:
+        """The weather in a city."""
+        return "sunny" if city == "sf" else "foggy"
+
+    @tool
+    def get_time(city: str) -> str:
+        """The local time in a city."""
+        return f"noon in {city}"
+
+    return [get_weather, get_time]
+
+
+def agent_graph(lib, replies, *, tools=None, state=None, key="messages"):
+    """The docs' tool-calling agent: a model node, a ToolNode, tools_condition between."""
+    model = GenericFakeChatModel(messages=iter(replies))
+
+    def agent(state):
+        return {key: [model.invoke(state[key])]}
+
+    graph = lib.StateGraph(state or lib.MessagesState)
+    graph.add_node("agent", agent)
+    graph.add_node("tools", lib.ToolNode(tools or weather_tools(), messages_key=key))
+    graph.add_edge(lib.START, "agent")
+    if key == "messages":
+        graph.add_conditional_edges("agent", lib.tools_condition)
+    else:
+        graph.add_conditional_edges("agent", lambda s: lib.tools_condition(s, messages_key=key))
+    graph.add_edge("tools", "agent")
+    return graph
+
+
+def calls(*pairs):
+    return [{"name": n, "args": a, "id": f"call_{i}"} for i, (n, a) in enumerate(pairs)]
+
+
+@compared
+def test_agent_with_tool_node_and_tools_condition(lib):
+    replies = [
+        AIMessage("", tool_calls=calls(("get_weather", {"city": "sf"}))),
+        AIMessage("It is sunny in SF."),
+    ]
+    app = agent_graph(lib, replies).compile(checkpointer=lib.MemorySaver())
+    cfg = {"configurable": {"thread_id": "1"}}
+    updates = list(app.stream({"messages": [("user", "weather in sf?")]}, cfg))
+    return [updates, app.get_state(cfg), len(list(app.get_state_history(cfg)))]
+
+
+@compared
+def test_parallel_tool_calls_and_a_bad_call_answered_with_its_error(lib):
+    replies = [
+        AIMessage(
+            "",
+            tool_calls=calls(
+                ("get_weather", {"city": "sf"}),
+                ("get_time", {"town": "nyc"}),
+                ("get_stock", {"ticker": "X"}),
+            ),
+        ),
+        AIMessage("Done."),
+    ]
+    app = agent_graph(lib, replies).compile()
+    return app.invoke({"messages": [("user", "all of it")]})
+
+
+@compared
+def test_tool_failure_raises_by_default_and_is_handled_when_asked(lib):
+    from langchain_core.tools import tool
+
+    @tool
+    def flaky(x: int) -> int:
+        """Fails."""
+        raise RuntimeError("service down")
+
+    def build(**kw):
+        model = GenericFakeChatModel(
+            messages=iter([AIMessage("", tool_calls=calls(("flaky", {"x": 1}))), AIMessage("ok")])
+        )
+        graph = lib.StateGraph(lib.MessagesState)
+        graph.add_node("agent", lambda s: {"messages": [model.invoke(s["messages"])]})
+        graph.add_node("tools", lib.ToolNode([flaky], **kw))
+        graph.add_edge(lib.START, "agent")
+        graph.add_conditional_edges("agent", lib.tools_condition, ["tools", lib.END])
+        graph.add_edge("tools", "agent")
+        return graph.compile()
+
+    start = {"messages": [("user", "go")]}
+    return [
+        outcome(build().invoke, start),
+        build(handle_tool_errors=True).invoke(start),
+        build(handle_tool_errors="Try again later.").invoke(start),
+    ]
+
+
+@compared
+def test_review_a_tool_call_before_it_runs(lib):
+    """Human in the loop: stop before the tools, fix the call's arguments by
+    replacing the AIMessage by id, resume."""
+    replies = [
+        AIMessage("", tool_calls=calls(("get_weather", {"city": "la"}))),
+        AIMessage("It is sunny in SF."),
+    ]
+    app = agent_graph(lib, replies).compile(
+        checkpointer=lib.MemorySaver(), interrupt_before=["tools"]
+    )
+    cfg = {"configurable": {"thread_id": "review"}}
+    paused = list(app.stream({"messages": [("user", "weather?")]}, cfg, stream_mode="values"))
+    state = app.get_state(cfg)
+    asked = state.values["messages"][-1]
+    fixed = AIMessage("", id=asked.id, tool_calls=calls(("get_weather", {"city": "sf"})))
+    app.update_state(cfg, {"messages": [fixed]})
+    edited = app.get_state(cfg)
+    resumed = list(app.stream(None, cfg, stream_mode="updates"))
+    return [paused, state.next, edited, resumed, app.get_state(cfg).values]
+
+
+@compared
+async def test_async_agent_with_async_tools(lib):
+    from langchain_core.tools import tool
+
+    @tool
+    async def lookup(q: str) -> str:
+        """Looks something up."""
+        return f"found {q}"
+
+    model = GenericFakeChatModel(
+        messages=iter(
+            [AIMessage("", tool_calls=calls(("lookup", {"q": "a"}), ("lookup", {"q": "b"}))), AIMessage("both")]
+        )
+    )
+
+    async def agent(state):
+        return {"messages": [await model.ainvoke(state["messages"])]}
+
+    graph = lib.StateGraph(lib.MessagesState)
+    graph.add_node("agent", agent)
+    graph.add_node("tools", lib.ToolNode([lookup]))
+    graph.add_edge(lib.START, "agent")
+    graph.add_conditional_edges("agent", lib.tools_condition)
+    graph.add_edge("tools", "agent")
+    app = graph.compile()
+    return [chunk async for chunk in app.astream({"messages": [("user", "find")]})]
+
+
+@compared
+def test_messages_mode_through_an_agent(lib):
+    replies = [
+        AIMessage("let me check", tool_calls=calls(("get_time", {"city": "paris"}))),
+        AIMessage("It is noon."),
+    ]
+    app = agent_graph(lib, replies).compile()
+    return list(app.stream({"messages": [("user", "time?")]}, stream_mode="messages"))
+
+
+@compared
+def test_custom_messages_key(lib):
+    class Chat(TypedDict):
+        history: Annotated[list, lib.add_messages]
+
+    replies = [AIMessage("", tool_calls=calls(("get_weather", {"city": "x"}))), AIMessage("foggy")]
+    app = agent_graph(lib, replies, state=Chat, key="history").compile()
+    return app.invoke({"history": [("user", "weather in x?")]})
+
+
+@compared
+def test_tool_reads_the_state_it_is_given(lib):
+    """The docs' "pass graph state to tools": InjectedState, not seen by the model."""
+    from langchain_core.tools import tool
+
+    class State(lib.MessagesState):
+        user_id: str
+
+    @tool
+    def lookup_orders(status: str, state: Annotated[dict, lib.InjectedState]) -> str:
+        """Orders of the current user with a status."""
+        return f"{state['user_id']} has 2 {status} orders"
+
+    @tool
+    def whoami(user_id: Annotated[str, lib.InjectedState("user_id")]) -> str:
+        """The current user."""
+        return user_id
+
+    replies = [
+        AIMessage("", tool_calls=calls(("lookup_orders", {"status": "open"}), ("whoami", {}))),
+        AIMessage("You have 2 open orders."),
+    ]
+    app = agent_graph(lib, replies, tools=[lookup_orders, whoami], state=State).compile()
+    schema = lookup_orders.tool_call_schema.model_json_schema()
+    return [schema, app.invoke({"messages": [("user", "my orders?")], "user_id": "u7"})]
