@@ -53,7 +53,7 @@ class Graph:
             elif name == END:
                 lines.append(f"\t{_id(name)}([<p>{name}</p>]):::last")
             else:
-                lines.append(f"\t{_id(name)}({_text(name)})")
+                lines.append(f"\t{_id(name)}({_text(name)}{_meta(self.nodes[name].metadata)})")
         for edge in self.edges:
             src, dst = _id(edge.source), _id(edge.target)
             if edge.conditional:
@@ -76,8 +76,9 @@ class Graph:
 def describe(builder: Any) -> Graph:
     graph = Graph()
     graph.nodes[START] = Node(START, START)
+    metadata = getattr(builder, "node_metadata", {})  # add_node(metadata=...)
     for name, (fn, _, _) in builder.nodes.items():
-        graph.nodes[name] = Node(name, name, fn)
+        graph.nodes[name] = Node(name, name, fn, metadata.get(name))
     seen: set[tuple[str, str, bool]] = set()
     uses_end = False
 
@@ -115,6 +116,14 @@ def describe(builder: Any) -> Graph:
 
 def _id(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "_-" else "_" for ch in name)
+
+
+def _meta(metadata: dict[str, Any] | None) -> str:
+    """add_node(metadata=...) under the node's name, as LangGraph draws it."""
+    if not metadata:
+        return ""
+    rows = "\n".join(f"{key} = {value}" for key, value in metadata.items())
+    return f"<hr/><small><em>{rows}</em></small>"
 
 
 def _text(value: str) -> str:

@@ -28,6 +28,7 @@ class Callee:
     inject: tuple[str, ...] = ()
     afn: Callable[..., Any] | None = None
     name: str = ""
+    metadata: dict[str, Any] | None = None  # add_node(metadata=...)
 
     @classmethod
     def of(cls, fn: Any, name: str | None = None) -> Callee:
@@ -46,6 +47,8 @@ class Callee:
         kw: dict[str, Any] = {}
         for name in self.inject:
             if name == "config":
+                if self.metadata:  # add_node(metadata=...): seen in the node's config
+                    config = {**config, "metadata": {**config.get("metadata", {}), **self.metadata}}
                 kw["config"] = config
             elif name == "writer":
                 kw["writer"] = loop.write_custom

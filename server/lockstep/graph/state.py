@@ -195,7 +195,9 @@ class StateGraph:
     def _node_specs(self) -> dict[str, NodeSpec]:
         specs = {START: NodeSpec(START, None, (), [START])}
         for name, (fn, retry, _) in self.nodes.items():
-            specs[name] = NodeSpec(name, Callee.of(fn, name), retry, [branch_channel(name)])
+            callee = Callee.of(fn, name)
+            callee.metadata = self.node_metadata.get(name)
+            specs[name] = NodeSpec(name, callee, retry, [branch_channel(name)])
         for source, target in self.edges:
             if target != END:
                 specs[source].edge_writes.append((branch_channel(target), None))

@@ -272,3 +272,21 @@ def test_writer_and_get_stream_writer_in_an_async_run(lib):
         return [c async for c in app.astream({"log": []}, stream_mode=["custom", "updates"])]
 
     return asyncio.run(main())
+
+
+@compared
+def test_node_metadata_reaches_its_config_and_the_graph(lib):
+    def tagged(state, config):
+        meta = config["metadata"]
+        return {"log": [meta.get("team"), meta.get("run")]}
+
+    graph = lib.StateGraph(Log)
+    graph.add_node("tagged", tagged, metadata={"team": "search"})
+    graph.add_node("plain", lambda s: {"log": ["plain"]})
+    graph.add_edge(lib.START, "tagged")
+    graph.add_edge("tagged", "plain")
+    app = graph.compile()
+    drawn = app.get_graph()
+    nodes = {name: drawn.nodes[name].metadata for name in ("tagged", "plain")}
+    lines = [line for line in drawn.draw_mermaid().splitlines() if "tagged(" in line]
+    return [app.invoke({"log": []}, {"metadata": {"run": 7}}), nodes, lines]
