@@ -3,6 +3,7 @@ namespaces. (What LangGraph also does is compared in scenarios/test_streaming_sc
 
 from __future__ import annotations
 
+import asyncio
 import operator
 from typing import Annotated, TypedDict
 
@@ -11,6 +12,7 @@ from support import DRIVERS, run, thread
 
 from lockstep import START, StateGraph
 from lockstep.checkpoint import MemorySaver
+from lockstep.pregel.events import emit_event
 from lockstep.pregel.streaming import (
     STREAM_MODES,
     namespace_tuple,
@@ -85,3 +87,62 @@ def test_invoke_values_path_is_untouched_by_subgraphs(driver):
         ((), {"log": ["a"]}),
     ]
     assert app.invoke({"log": []}) == {"log": ["a"]}
+
+
+def collect_events(app, input, **kw):
+    async def go():
+        return [e async for e in app.astream_events(input, **kw)]
+
+    return asyncio.run(go())
+
+
+def test_astream_events_refuses_other_versions():
+    with pytest.raises(ValueError, match="version='v2'"):
+        collect_events(chain(), {"log": []}, version="v1")
+
+
+@pytest.mark.parametrize("is_async", [False, True])
+def test_a_node_adds_its_own_event_under_its_run(is_async):
+    def sync_node(state):
+        emit_event({"event": "on_custom_event", "name": "progress", "run_id": "r1", "data": {"n": 1}})
+        return {"log": ["a"]}
+
+    async def async_node(state):
+        sync_node(state)
+        return {"log": ["a"]}
+
+    graph = StateGraph(S)
+    graph.add_node("a", async_node if is_async else sync_node)
+    graph.add_edge(START, "a")
+    events = collect_events(graph.compile(), {"log": []}, version="v2")
+    kinds = [(e["event"], e["name"]) for e in events]
+    assert kinds.index(("on_chain_start", "a")) < kinds.index(("on_custom_event", "progress"))
+    assert kinds.index(("on_custom_event", "progress")) < kinds.index(("on_chain_end", "a"))
+    mine = next(e for e in events if e["event"] == "on_custom_event")
+    node = next(e for e in events if e["name"] == "a")
+    graph_run = events[0]
+    assert mine["parent_ids"] == [graph_run["run_id"], node["run_id"]]
+    assert mine["metadata"]["langgraph_node"] == "a"
+    assert mine["tags"] == ["graph:step:1"]
+
+
+def test_emit_event_outside_astream_events_reaches_no_one_and_outside_a_node_raises():
+    def node(state):
+        emit_event({"event": "on_custom_event", "name": "x", "run_id": "r", "data": {}})
+        return {"log": ["a"]}
+
+    graph = StateGraph(S)
+    graph.add_node("a", node)
+    graph.add_edge(START, "a")
+    assert graph.compile().invoke({"log": []}) == {"log": ["a"]}
+    with pytest.raises(RuntimeError, match="inside a running node"):
+        emit_event({"event": "on_custom_event", "name": "x", "run_id": "r", "data": {}})
+
+
+def test_astream_events_include_and_exclude_filters():
+    app = chain()
+    names = {e["name"] for e in collect_events(app, {"log": []}, include_types=["chain"], exclude_names=["a"])}
+    assert names == {"LangGraph"}
+    assert collect_events(app, {"log": []}, include_tags=["nothing"]) == []
+    tagged = collect_events(app, {"log": []}, config={"tags": ["t"]}, include_tags=["graph:step:1"])
+    assert {e["name"] for e in tagged} == {"a"}

@@ -24,7 +24,17 @@ from lockstep.graph.deferred import deferred_channels, finish_deferred
 from lockstep.graph.node import Branch, NodeSpec
 from lockstep.graph.schema import dataclass_defaults, is_dataclass_schema
 from lockstep.options import not_yet
-from lockstep.pregel import batching, bridge, chat, context, live, runner, snapshot, streaming
+from lockstep.pregel import (
+    batching,
+    bridge,
+    chat,
+    context,
+    events,
+    live,
+    runner,
+    snapshot,
+    streaming,
+)
 from lockstep.pregel.arguments import coerce_context as _coerce_context
 from lockstep.pregel.arguments import node_config, run_options
 from lockstep.pregel.commands import command_update, is_command
@@ -72,9 +82,9 @@ class CompiledGraph:
             (k, c) for k, c in self.channels.items() if k not in self._shared_channels
         )
         index: dict[str, list[str]] = {}
-        for name, spec in nodes.items():
+        for node_name, spec in nodes.items():
             for trigger in spec.triggers:
-                index.setdefault(trigger, []).append(name)
+                index.setdefault(trigger, []).append(node_name)
         self.trigger_index = {k: tuple(v) for k, v in index.items()}  # channel -> nodes it wakes
         self.deferred = deferred_channels(self.channels)  # see graph/deferred.py
         self.node_order = {name: i for i, name in enumerate(nodes)}
@@ -146,12 +156,13 @@ class CompiledGraph:
         state_writes: list[tuple[str, Any]],
         config: Config | None,
     ) -> list[tuple[str, Any]]:
-        """Where the node's conditional edges lead, given its own writes."""
+        """Where the node's conditional edges lead, given its own writes; an
+        astream_events run is told of each path function's call (pregel/events.py)."""
         if not spec.branches:
             return []
         local = self._local_state(loop.channels, state_writes)
         out: list[tuple[str, Any]] = []
-        for branch in spec.branches:
+        for index, branch in enumerate(spec.branches):
             path = branch.path
             if path.inject:
                 result = path.fn(local, **path.kwargs(config, loop))
@@ -159,6 +170,8 @@ class CompiledGraph:
                 result = path.fn(local)
             if asyncio.iscoroutine(result):  # an async path in a sync run: see README
                 result = asyncio.run(result)
+            if loop.watch is not None:
+                events.path_called(loop, path.fn, index, local, result)
             out += self._follow(spec.name, branch, result)
         return out
 
@@ -172,12 +185,14 @@ class CompiledGraph:
         """branch_writes for an async run: async path functions are awaited."""
         local = self._local_state(loop.channels, state_writes)
         out: list[tuple[str, Any]] = []
-        for branch in spec.branches:
+        for index, branch in enumerate(spec.branches):
             path = branch.path
             call = path.afn or path.fn
             result = call(local, **path.kwargs(config, loop))
             if path.afn is not None:
                 result = await result
+            if loop.watch is not None:
+                events.path_called(loop, path.fn, index, local, result)
             out += self._follow(spec.name, branch, result)
         return out
 
@@ -255,6 +270,9 @@ class CompiledGraph:
         context = kw.get("context")
         if context is not None:
             loop.context = _coerce_context(self.context_schema, context)
+        watching = events.watching()
+        if watching is not None:
+            watching.attach(loop, config)
         if saved is not None:
             if checkpoint_id_of(config) and self.checkpointer is not None:
                 # Time travel: see Loop._travel. (One cheap read of the head.)
@@ -596,6 +614,35 @@ class CompiledGraph:
 
     def _merged(self, config: Config | None) -> Config | None:
         return config if self.config is None else batching.merge_configs(self.config, config)
+
+    def astream_events(
+        self,
+        input: Any,
+        config: Config | None = None,
+        *,
+        version: str = "v2",
+        include_names: Sequence[str] | None = None,
+        include_types: Sequence[str] | None = None,
+        include_tags: Sequence[str] | None = None,
+        exclude_names: Sequence[str] | None = None,
+        exclude_types: Sequence[str] | None = None,
+        exclude_tags: Sequence[str] | None = None,
+        stream_mode: str | Sequence[str] | None = None,
+        **kw: Any,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """The run as LangChain's v2 stream of events (see pregel/events.py); other
+        keyword arguments are astream's."""
+        filters = {
+            "include_names": include_names,
+            "include_types": include_types,
+            "include_tags": include_tags,
+            "exclude_names": exclude_names,
+            "exclude_types": exclude_types,
+            "exclude_tags": exclude_tags,
+        }
+        return events.astream_events(
+            self, input, config, version=version, filters=filters, stream_mode=stream_mode, kw=kw
+        )
 
     def _raise_failed(self, loop: Loop, tasks: list[Task]) -> None:
         for task in tasks:

@@ -154,6 +154,8 @@ class Loop:
     # The run's `context=` and its Runtime, made when a node first asks (runtime.py).
     context: Any = None
     runtime: Any = None
+    # Told of each task's start and end, for astream_events (pregel/events.py).
+    watch: Any = None
     # (checkpoint id, the (node, triggers) found triggered when the loop made it)
     _planned: tuple[str, list[tuple[str, tuple[str, ...]]]] | None = None
 
@@ -373,7 +375,7 @@ class Loop:
             self._pause_static(queued=False)
             return None
         self.tasks = tasks
-        if not self.pending and len(self.modes) == 1 and "values" in self.modes:
+        if not self.pending and len(self.modes) == 1 and "values" in self.modes and self.watch is None:
             return tasks  # nothing finished here before, no events to show: the usual case
         self._attach_pending(tasks)
         if self.show_tasks:
@@ -428,6 +430,8 @@ class Loop:
             writes.append(new_tuple(PendingWrite, (tid, RETURN, task.update)))
         self.pending += writes
         self.saves.append(new_tuple(Save, (self.config, None, None, None, writes)))
+        if self.watch is not None and task.name != START:  # before the graph's own chunks
+            self.watch("task_result", task)
         if task.error is None and not task.interrupts:
             if "updates" in self.modes and task.name != START:
                 self.events.append(("updates", {task.name: task.update}))
@@ -435,7 +439,7 @@ class Loop:
             # As LangGraph: each interrupted task is reported as it stops.
             self._emit_interrupt(task.interrupts)
         if self.show_tasks and task.name != START:
-            self._emit_task("task_result", task_result_payload(task, self.graph.state_keys))
+            self._emit_task("task_result", task)
 
     def after_tick(self) -> None:
         """Complete the step: apply every write, save the checkpoint, or pause."""
@@ -674,10 +678,20 @@ class Loop:
                 values = {}
             self.events.append(("values", {**values, "__interrupt__": interrupts}))
 
-    def _emit_task(self, kind: str, payload: dict[str, Any]) -> None:
+    def _emit_task(self, kind: str, task: Task) -> None:
         """A task starting ("task") or ending ("task_result"): `tasks` mode, and in
-        `debug` mode the same payload wrapped with the step and time, as LangGraph."""
-        if "tasks" in self.modes:
+        `debug` mode the same payload wrapped with the step and time, as LangGraph;
+        and to astream_events, when it watches (pregel/events.py)."""
+        if self.watch is not None and kind == "task":  # (a result: see task_finished)
+            self.watch(kind, task)
+        modes = self.modes
+        if "tasks" not in modes and "debug" not in modes:
+            return
+        if kind == "task":
+            payload = task_payload(task)
+        else:
+            payload = task_result_payload(task, self.graph.state_keys)
+        if "tasks" in modes:
             self.events.append(("tasks", payload))
         if "debug" in self.modes:
             event = {"step": self.step + 1, "timestamp": now_iso(), "type": kind, "payload": payload}
@@ -688,7 +702,7 @@ class Loop:
         # (its writes are reused; it has no result event).
         for task in tasks:
             if task.name != START:
-                self._emit_task("task", task_payload(task))
+                self._emit_task("task", task)
 
     def _emit_checkpoint(self, tasks: list[Task]) -> None:
         """The checkpoint the next step starts from, with its tasks (and what the pending

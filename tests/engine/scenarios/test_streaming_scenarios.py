@@ -8,7 +8,7 @@ import asyncio
 import operator
 from typing import Annotated, TypedDict
 
-from harness import compared, outcome
+from harness import aoutcome, compared, outcome
 
 
 class Draft(TypedDict, total=False):
@@ -190,3 +190,90 @@ def test_stream_of_a_multi_mode_list_with_map_reduce(lib):
     app = graph.compile(checkpointer=lib.MemorySaver())
     cfg = {"configurable": {"thread_id": "m"}}
     return list(app.stream({"topic": "a b"}, cfg, stream_mode=["values", "updates", "tasks"]))
+
+
+def _event_view(event):
+    """What a user filtering astream_events reads of one event."""
+    meta = event["metadata"]
+    return (
+        event["event"],
+        event["name"],
+        event["tags"],
+        event["data"],
+        len(event["parent_ids"]),
+        dict(meta),
+    )
+
+
+@compared
+async def test_astream_events_whole_transcript_of_a_chain(lib):
+    app = _review_graph(lib)
+    cfg = {"configurable": {"thread_id": "e"}, "tags": ["mine"], "metadata": {"user": "ann"}}
+    first = [_event_view(e) async for e in app.astream_events({"topic": "owls"}, cfg, version="v2")]
+    resumed = [
+        _event_view(e)
+        async for e in app.astream_events(
+            lib.Command(resume="yes"), cfg, version="v2", stream_mode="values"
+        )
+    ]
+    return [first, resumed]
+
+
+@compared
+async def test_astream_events_filtered_by_event_and_name(lib):
+    async def research(state):
+        await asyncio.sleep(0)
+        return {"notes": ["found " + state["topic"]]}
+
+    def summarize(state):
+        return {"notes": [f"summary of {len(state['notes'])}"]}
+
+    def route(state):
+        return "summarize" if state["notes"] else lib.END
+
+    graph = lib.StateGraph(Draft)
+    graph.add_node("research", research)
+    graph.add_node("summarize", summarize)
+    graph.add_edge(lib.START, "research")
+    graph.add_conditional_edges("research", route, ["summarize", lib.END])
+    app = graph.compile()
+    starts, ends, nodes = [], [], []
+    async for event in app.astream_events({"topic": "bees", "notes": []}, version="v2"):
+        if event["event"] == "on_chain_start" and event["metadata"].get("langgraph_node"):
+            starts.append((event["name"], event["metadata"]["langgraph_step"]))
+        if event["event"] == "on_chain_end" and event["name"] == "LangGraph":
+            ends.append(event["data"]["output"])
+        if event["event"] == "on_chain_stream" and event["name"] in ("research", "summarize"):
+            nodes.append((event["name"], event["data"]["chunk"]))
+    only = [
+        (e["event"], e["name"])
+        async for e in app.astream_events(
+            {"topic": "b", "notes": []}, version="v2", include_names=["summarize"]
+        )
+    ]
+    return [starts, ends, nodes, only]
+
+
+@compared
+async def test_astream_events_of_a_failing_node_and_a_list_of_modes(lib):
+    def fine(state):
+        return {"notes": ["fine"]}
+
+    def broken(state):
+        raise KeyError("missing")
+
+    graph = lib.StateGraph(Draft)
+    graph.add_node("fine", fine)
+    graph.add_node("broken", broken)
+    graph.add_edge(lib.START, "fine")
+    graph.add_edge("fine", "broken")
+    app = graph.compile()
+    seen = []
+
+    async def run():
+        async for e in app.astream_events(
+            {"topic": "t"}, version="v2", stream_mode=["updates", "values"]
+        ):
+            seen.append((e["event"], e["name"], e["data"]))
+
+    return [await aoutcome(run()), seen]
