@@ -29,9 +29,9 @@ COMPILED = [
     "aget_state_history", "update_state", "aupdate_state", "get_graph", "aget_graph",
     "batch", "abatch", "with_config",
 ]
-# Keywords forwarded to invoke()/ainvoke() (batch) or checked against the config keys
-# (with_config): an unknown one is still a TypeError.
-FORWARDING = {"batch", "abatch", "with_config"}
+# Keywords forwarded to invoke()/ainvoke() (batch), to astream() (astream_events) or
+# checked against the config keys (with_config): an unknown one is still a TypeError.
+FORWARDING = {"batch", "abatch", "with_config", "astream_events"}
 # Lockstep's own astream extensions (see CompiledGraph.astream).
 EXTRA = {"astream": {"prefetch", "stopped", "final"}}
 

@@ -146,3 +146,16 @@ def test_astream_events_include_and_exclude_filters():
     assert collect_events(app, {"log": []}, include_tags=["nothing"]) == []
     tagged = collect_events(app, {"log": []}, config={"tags": ["t"]}, include_tags=["graph:step:1"])
     assert {e["name"] for e in tagged} == {"a"}
+
+
+def test_astream_events_passes_astreams_keywords_and_refuses_unknown_ones():
+    app = chain(checkpointer=MemorySaver())
+    cfg = thread("k")
+    ends = [
+        e["data"]["output"]
+        for e in collect_events(app, {"log": []}, config=cfg, interrupt_before=["a"])
+        if e["event"] == "on_chain_end"
+    ]
+    assert ends == [{"log": []}]  # paused before a
+    with pytest.raises(TypeError, match="bogus"):
+        collect_events(app, {"log": []}, config=cfg, bogus=1)
