@@ -27,6 +27,10 @@ class Runtime(Generic[ContextT]):
     store: Any = None
     stream_writer: Callable[[Any], None] = _no_op_writer
     previous: Any = None
+    # LangGraph's Runtime has these; Lockstep has nothing to put there (read by
+    # LangGraph's prebuilt ToolNode when it runs as a Lockstep node).
+    execution_info: Any = None
+    server_info: Any = None
 
     def override(self, **overrides: Any) -> Runtime[ContextT]:
         """A copy with the given fields replaced (unknown names are a TypeError)."""

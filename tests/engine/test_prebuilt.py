@@ -218,3 +218,49 @@ def test_injected_state_is_given_by_the_node_not_the_model():
     assert [m.content for m in out["messages"]] == ["x:bob:1", "u=bob"]
     bad = ToolNode([whoami]).invoke({"user": "b", "messages": [ask(("whoami", {}))]})
     assert bad["messages"][0].content.startswith("Error invoking tool 'whoami' with kwargs {}")
+
+
+def test_langgraphs_own_tool_node_runs_as_a_lockstep_node(driver):
+    """LangGraph's prebuilt ToolNode (and tools_condition) in a Lockstep graph give
+    what Lockstep's own do: it reads the run's Runtime from its config."""
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langgraph.prebuilt import InjectedState as LGInjectedState
+    from langgraph.prebuilt import ToolNode as LGToolNode
+    from langgraph.prebuilt import tools_condition as lg_tools_condition
+    from support import run
+
+    from lockstep import START
+    from lockstep.graph import MessagesState, StateGraph
+
+    def build(tool_node, condition, injected):
+        def greet(name, state):
+            """Greets, saying how long the chat is."""
+            return f"hi {name} ({len(state['messages'])})"
+
+        # (set by hand: this module's annotations are strings, `injected` a local)
+        greet.__annotations__ = {"name": str, "state": Annotated[dict, injected], "return": str}
+        greet = tool(greet)
+
+        model = GenericFakeChatModel(
+            messages=iter(
+                [
+                    AIMessage("", tool_calls=[{"name": "greet", "args": {"name": "a"}, "id": "1"}]),
+                    AIMessage("done"),
+                ]
+            )
+        )
+        b = StateGraph(MessagesState)
+        b.add_node("agent", lambda s: {"messages": [model.invoke(s["messages"])]})
+        b.add_node("tools", tool_node([greet]))
+        b.add_edge(START, "agent")
+        b.add_conditional_edges("agent", condition)
+        b.add_edge("tools", "agent")
+        return b.compile()
+
+    def contents(app):
+        out = run(app, {"messages": [("user", "go")]}, None, driver=driver, stream_mode="values")
+        return [(m.type, m.content) for m in out[-1]["messages"]]
+
+    ours = contents(build(ToolNode, tools_condition, InjectedState))
+    theirs = contents(build(LGToolNode, lg_tools_condition, LGInjectedState))
+    assert ours == theirs == [("human", "go"), ("ai", ""), ("tool", "hi a (2)"), ("ai", "done")]

@@ -76,16 +76,26 @@ def _runnable_callee(obj: Any, name: str) -> Callee:
     afn = None
     if callable(ainvoke):
 
-        async def afn(input: Any, config: Any) -> Any:
-            return await ainvoke(input, config)
+        async def afn(input: Any, config: Any, runtime: Any) -> Any:
+            return await ainvoke(input, _with_runtime(config, runtime))
 
     if callable(invoke):
 
-        def fn(input: Any, config: Any) -> Any:
-            return invoke(input, config)
+        def fn(input: Any, config: Any, runtime: Any) -> Any:
+            return invoke(input, _with_runtime(config, runtime))
 
-        return Callee(fn, False, ("config",), afn, name)
-    return Callee(afn, True, ("config",), afn, name)
+        return Callee(fn, False, ("config", "runtime"), afn, name)
+    return Callee(afn, True, ("config", "runtime"), afn, name)
+
+
+# Where LangGraph's own runnables (its prebuilt ToolNode) look for the run's Runtime.
+RUNTIME_KEY = "__pregel_runtime"
+
+
+def _with_runtime(config: Any, runtime: Any) -> Any:
+    """The config a runnable is invoked with: the run's Runtime under the key LangGraph's
+    runnables read it from, so that LangGraph's ToolNode works as a Lockstep node."""
+    return {**config, "configurable": {**config["configurable"], RUNTIME_KEY: runtime}}
 
 
 def node_name(fn: Any) -> str:
