@@ -153,7 +153,7 @@ def norm(value: Any) -> Any:
         )
     if kind in ("Item", "SearchItem"):
         # A store item: where it lives and what it holds, not when it was written.
-        fields = (tuple(value.namespace), value.key, norm(value.value))
+        fields = (norm(tuple(value.namespace)), norm(value.key), norm(value.value))
         return (kind, *fields, getattr(value, "score", None))
     if kind in ("Command", "Send"):
         fields = {f: getattr(value, f) for f in ("update", "goto", "resume", "graph", "node", "arg") if hasattr(value, f)}

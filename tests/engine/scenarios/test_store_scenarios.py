@@ -199,3 +199,30 @@ async def test_async_methods(lib):
         await store.abatch([lib.GetOp(ns, "prefs")]),
         await aoutcome(store.aput((), "k", {})),
     ]
+
+
+@compared
+def test_entrypoint_remembers_facts_per_user_across_threads(lib):
+    """The functional API's memory example: the workflow is given the store and
+    keeps what each user said, whichever thread they come back on."""
+    store = lib.InMemoryStore()
+
+    @lib.entrypoint(checkpointer=lib.MemorySaver(), store=store)
+    def chat(message: dict, *, store) -> dict:
+        ns = ("memories", message["user"])
+        if message["text"].startswith("remember "):
+            fact = message["text"].removeprefix("remember ")
+            store.put(ns, f"fact-{len(store.search(ns))}", {"fact": fact})
+        return {"user": message["user"], "known": [m.value["fact"] for m in store.search(ns)]}
+
+    def cfg(thread: str) -> dict:
+        return {"configurable": {"thread_id": thread}}
+
+    return [
+        chat.invoke({"user": "ada", "text": "remember I like tea"}, cfg("1")),
+        chat.invoke({"user": "ada", "text": "remember I live in Lyon"}, cfg("1")),
+        chat.invoke({"user": "bob", "text": "remember I like coffee"}, cfg("2")),
+        chat.invoke({"user": "ada", "text": "what do you know?"}, cfg("3")),
+        store.list_namespaces(prefix=("memories",)),
+    ]
+
