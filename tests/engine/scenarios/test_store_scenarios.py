@@ -4,6 +4,10 @@ namespaces listed, and the errors bad input gets."""
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
+from typing import TypedDict
+
 from harness import aoutcome, compared, outcome
 
 
@@ -226,3 +230,102 @@ def test_entrypoint_remembers_facts_per_user_across_threads(lib):
         store.list_namespaces(prefix=("memories",)),
     ]
 
+
+class Chat(TypedDict, total=False):
+    text: str
+    reply: str
+
+
+def _memory_graph(lib, node):
+    graph = lib.StateGraph(Chat)
+    graph.add_node("respond", node)
+    graph.add_edge(lib.START, "respond")
+    graph.add_edge("respond", lib.END)
+    return graph
+
+
+@compared
+def test_nodes_share_memories_per_user_across_threads(lib):
+    """LangGraph's long-term memory guide: the node gets `config` and `store`, keeps
+    memories under ("memories", user_id), and a new thread of the same user sees them."""
+
+    def respond(state: Chat, config, *, store) -> dict:
+        ns = ("memories", config["configurable"]["user_id"])
+        if state["text"].startswith("remember "):
+            store.put(ns, str(uuid.uuid4()), {"data": state["text"].removeprefix("remember ")})
+        known = sorted(m.value["data"] for m in store.search(ns, query=state["text"]))
+        return {"reply": "I know: " + ", ".join(known)}
+
+    store = lib.InMemoryStore()
+    app = _memory_graph(lib, respond).compile(checkpointer=lib.MemorySaver(), store=store)
+
+    def cfg(thread: str, user: str) -> dict:
+        return {"configurable": {"thread_id": thread, "user_id": user}}
+
+    return [
+        app.invoke({"text": "remember my name is Ada"}, cfg("1", "ada")),
+        app.invoke({"text": "remember I like tea"}, cfg("1", "ada")),
+        app.invoke({"text": "hello"}, cfg("2", "ada")),
+        app.invoke({"text": "hello"}, cfg("3", "bob")),
+        list(app.stream({"text": "remember I like coffee"}, cfg("4", "bob"))),
+        app.get_state(cfg("2", "ada")),
+        store.search(("memories", "bob")),
+        store.list_namespaces(),
+    ]
+
+
+@compared
+def test_runtime_store_with_a_context_schema(lib):
+    """LangGraph 1.x style: the node takes `runtime: Runtime[Context]`, reads the user
+    from `runtime.context` and the store from `runtime.store`."""
+
+    @dataclass
+    class Context:
+        user_id: str
+
+    def respond(state: Chat, runtime: lib.Runtime[Context]) -> dict:
+        ns = (runtime.context.user_id, "preferences")
+        item = runtime.store.get(ns, "style")
+        if item is None:
+            runtime.store.put(ns, "style", {"style": state["text"]})
+            return {"reply": "noted"}
+        return {"reply": f"as you like it: {item.value['style']}"}
+
+    store = lib.InMemoryStore()
+    graph = lib.StateGraph(Chat, context_schema=Context)
+    graph.add_node("respond", respond)
+    graph.add_edge(lib.START, "respond")
+    app = graph.compile(store=store)
+    return [
+        app.invoke({"text": "short answers"}, context=Context(user_id="ada")),
+        app.invoke({"text": "anything"}, context=Context(user_id="ada")),
+        app.invoke({"text": "long answers"}, context=Context(user_id="bob")),
+        store.search(("ada",)),
+    ]
+
+
+@compared
+async def test_async_nodes_use_the_async_store_methods(lib):
+    async def respond(state: Chat, *, store) -> dict:
+        ns = ("notes",)
+        await store.aput(ns, state["text"], {"text": state["text"], "length": len(state["text"])})
+        long_ones = await store.asearch(ns, filter={"length": {"$gt": 3}})
+        return {"reply": ",".join(i.key for i in long_ones)}
+
+    store = lib.InMemoryStore()
+    app = _memory_graph(lib, respond).compile(store=store)
+    return [
+        await app.ainvoke({"text": "hi"}),
+        await app.ainvoke({"text": "hello"}),
+        [chunk async for chunk in app.astream({"text": "greetings"})],
+        await store.alist_namespaces(),
+    ]
+
+
+@compared
+def test_a_node_asking_for_a_store_in_a_graph_without_one(lib):
+    def respond(state: Chat, *, store) -> dict:
+        return {"reply": f"store is {store}"}
+
+    app = _memory_graph(lib, respond).compile()
+    return outcome(app.invoke, {"text": "hi"})

@@ -1,0 +1,73 @@
+"""Every store backend as a graph's long-term memory: nodes given `store` (sync, in
+worker threads, and async under ainvoke) read and write it across threads."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TypedDict
+
+from lockstep.checkpoint.memory import MemorySaver
+from lockstep.graph import END, START, StateGraph
+
+
+class Chat(TypedDict, total=False):
+    text: str
+    reply: str
+
+
+def _app(make_node, store):
+    graph = StateGraph(Chat)
+    graph.add_node("first", make_node("first"))
+    graph.add_node("second", make_node("second"))  # two parallel nodes: two worker threads at once
+    graph.add_edge(START, "first")
+    graph.add_edge(START, "second")
+    graph.add_edge("first", END)
+    graph.add_edge("second", END)
+    return graph.compile(checkpointer=MemorySaver(), store=store)
+
+
+def test_sync_nodes_share_memories_across_threads(store):
+    def remember(name: str):
+        def node(state: Chat, config, *, store) -> dict:
+            ns = ("memories", config["configurable"]["user_id"], name)
+            store.put(ns, state["text"], {"text": state["text"]})
+            return {}
+
+        return node
+
+    app = _app(remember, store)
+    for thread, text in [("1", "tea"), ("2", "lyon")]:
+        app.invoke({"text": text}, {"configurable": {"thread_id": thread, "user_id": "ada"}})
+    assert store.list_namespaces(prefix=("memories", "ada")) == [
+        ("memories", "ada", "first"),
+        ("memories", "ada", "second"),
+    ]
+    assert sorted(i.key for i in store.search(("memories", "ada", "first"))) == ["lyon", "tea"]
+
+
+def test_async_nodes_under_ainvoke(store):
+    def count(name: str):
+        async def node(state: Chat, *, store) -> dict:
+            await store.aput(("seen", name), state["text"], {"n": len(state["text"])})
+            return {}
+
+        return node
+
+    app = _app(count, store)
+
+    async def main() -> None:
+        await asyncio.gather(
+            *(
+                app.ainvoke({"text": w}, {"configurable": {"thread_id": w}})
+                for w in ("a", "bb", "ccc")
+            )
+        )
+
+    asyncio.run(main())
+    found = store.search(("seen",), filter={"n": {"$gte": 2}})
+    assert sorted((i.namespace[1], i.key) for i in found) == [
+        ("first", "bb"),
+        ("first", "ccc"),
+        ("second", "bb"),
+        ("second", "ccc"),
+    ]
