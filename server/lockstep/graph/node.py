@@ -115,6 +115,7 @@ class Branch:
 
     path: Callee
     path_map: dict[Any, str] | None
+    input_schema: type | None = None  # its first parameter's annotation, if a schema
 
 
 @dataclass(slots=True)

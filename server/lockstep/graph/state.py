@@ -11,7 +11,7 @@ from lockstep.graph.channels import Barrier, Channel, Trigger
 from lockstep.graph.deferred import DeferredBarrier, DeferredTrigger
 from lockstep.graph.drawing import command_targets
 from lockstep.graph.node import Branch, Callee, NodeSpec, is_runnable, node_name
-from lockstep.graph.schema import channels_for
+from lockstep.graph.schema import channels_for, input_schema_of, merge_channels
 from lockstep.options import not_yet, unsupported
 from lockstep.types import RetryPolicy
 
@@ -27,10 +27,17 @@ class StateGraph:
         input_schema: type | None = None,
         output_schema: type | None = None,
     ) -> None:
-        not_yet("StateGraph", input_schema=input_schema, output_schema=output_schema)
-        self.schema = state_schema
+        self.schema = self.state_schema = state_schema
         self.context_schema = context_schema  # what `context=` a run takes (coerced to it)
-        self.channels: dict[str, Channel] = channels_for(state_schema)
+        self.input_schema = input_schema or state_schema
+        self.output_schema = output_schema or state_schema
+        # Every schema's keys, each a channel: the state's, the input's and output's,
+        # and those of the nodes' own input schemas (private channels).
+        self.schemas: dict[type, tuple[str, ...]] = {}
+        self.channels: dict[str, Channel] = {}
+        for schema in (state_schema, self.input_schema, self.output_schema):
+            self._add_schema(schema)
+        self.node_schemas: dict[str, type] = {}  # nodes reading another schema than the state's
         self.nodes: dict[str, tuple[Callable[..., Any], tuple[RetryPolicy, ...], tuple]] = {}
         self.edges: list[tuple[str, str]] = []
         self.joins: list[tuple[tuple[str, ...], str]] = []
@@ -57,7 +64,7 @@ class StateGraph:
         trace_policy: Any = None,
     ) -> StateGraph:
         """Add a node: a function of the state (or a runnable) returning an update."""
-        not_yet("add_node", input_schema=input_schema, cache_policy=cache_policy)
+        not_yet("add_node", cache_policy=cache_policy)
         unsupported(
             "add_node",
             error_handler=(error_handler, "catch the error inside the node and return an update"),
@@ -86,7 +93,18 @@ class StateGraph:
         if defer:
             self.deferred.add(node)
         self.node_metadata[node] = metadata
+        schema = input_schema or input_schema_of(action)
+        if schema is not None:
+            self._add_schema(schema)
+            if schema is not self.state_schema:
+                self.node_schemas[node] = schema
         return self
+
+    def _add_schema(self, schema: type) -> None:
+        if schema not in self.schemas:
+            channels = channels_for(schema)
+            merge_channels(self.channels, schema, channels)
+            self.schemas[schema] = tuple(channels)
 
     def add_edge(self, start_key: str | Sequence[str], end_key: str) -> StateGraph:
         start, end = start_key, end_key
@@ -115,6 +133,9 @@ class StateGraph:
             raise GraphBuildError("END cannot have outgoing edges")
         if path_map is not None and not isinstance(path_map, dict):
             path_map = {name: name for name in path_map}
+        schema = input_schema_of(path)
+        if schema is not None:
+            self._add_schema(schema)
         self.branches.setdefault(source, []).append((path, path_map))
         return self
 
@@ -210,7 +231,7 @@ class StateGraph:
         for source, branches in self.branches.items():
             for path, path_map in branches:
                 callee = Callee.of(path)
-                specs[source].branches.append(Branch(callee, path_map))
+                specs[source].branches.append(Branch(callee, path_map, input_schema_of(path)))
                 specs[source].async_paths |= callee.afn is not None
         return specs
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-import dataclasses
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -22,7 +21,7 @@ from lockstep.errors import InvalidUpdateError
 from lockstep.graph.channels import MISSING, Channel, Ephemeral, LastValue, Topic
 from lockstep.graph.deferred import deferred_channels, finish_deferred
 from lockstep.graph.node import Branch, NodeSpec
-from lockstep.graph.schema import dataclass_defaults, is_dataclass_schema
+from lockstep.graph.schema import Reader, has_annotations, object_writes, reader_for
 from lockstep.options import not_yet
 from lockstep.pregel import (
     batching,
@@ -39,6 +38,7 @@ from lockstep.pregel.arguments import coerce_context as _coerce_context
 from lockstep.pregel.arguments import node_config, run_options
 from lockstep.pregel.commands import command_update, is_command
 from lockstep.pregel.loop import Loop, Save
+from lockstep.pregel.output import output_chunks
 from lockstep.pregel.tasks import Task, update_writes
 from lockstep.types import Send, StateSnapshot
 
@@ -71,6 +71,7 @@ class CompiledGraph:
         self.store = store  # compile(store=...): given to nodes asking for `store` or `runtime`
         self.context_schema = getattr(builder, "context_schema", None)  # what context= becomes
         self.nodes = nodes
+        # Every channel a node may write: the state's keys and every other schema's.
         self.state_keys = {k: c for k, c in builder.channels.items()}
         self.channels = {**channels, START: Ephemeral(START), SENDS: Topic(SENDS)}
         self.clearable = (START, SENDS)
@@ -93,8 +94,19 @@ class CompiledGraph:
         self.interrupt_after = interrupt_after
         self.name = name
         self.schema = builder.schema
-        self._dataclass = is_dataclass_schema(builder.schema)
-        self._defaults = dataclass_defaults(builder.schema) if self._dataclass else {}
+        # A builder without schemas (an @entrypoint's) reads and returns its channels whole.
+        schemas = getattr(builder, "schemas", None) or {builder.schema: tuple(self.state_keys)}
+        self._reader = reader_for(builder.schema, schemas[builder.schema])
+        # Nodes with their own input schema (empty in most graphs: see Loop.tick).
+        self.node_readers = {
+            name: reader_for(schema, schemas[schema])
+            for name, schema in getattr(builder, "node_schemas", {}).items()
+        }
+        self.input_keys = schemas[getattr(builder, "input_schema", builder.schema)]
+        self._input_key_set = frozenset(self.input_keys)
+        # What invoke returns, when the output schema shows less than the whole state.
+        output_keys = schemas[getattr(builder, "output_schema", builder.schema)]
+        self.output_keys = None if set(output_keys) == set(self.state_keys) else frozenset(output_keys)
         self.stream_mode = "updates"  # as LangGraph: stream() defaults to updates, invoke() to values
 
     @property
@@ -129,21 +141,36 @@ class CompiledGraph:
         return out if out or not self.state_keys else None
 
     def read_state(self, channels: Mapping[str, Channel]) -> Any:
-        values = {k: channels[k].value for k in self.state_keys if channels[k].value is not MISSING}
-        if self._dataclass:
-            return self.schema(**{**self._defaults, **values})
-        return values
+        """The state as a node reading the state schema gets it."""
+        return self._reader.read(channels)
+
+    def node_input(self, name: str, channels: Mapping[str, Channel]) -> Any:
+        """The state as node `name` gets it, through its own input schema if it has one."""
+        reader = self.node_readers.get(name)
+        return self._reader.read(channels) if reader is None else reader.read(channels)
+
+    def invoke_output(self, chunk: Any) -> Any:
+        """A values chunk as invoke returns it: the output schema's keys (and any
+        interrupts); None when none of them holds a value, as in LangGraph."""
+        keys = self.output_keys
+        if keys is None or not isinstance(chunk, dict):
+            return chunk
+        out = {k: v for k, v in chunk.items() if k in keys or k == INTERRUPT}
+        return out or None
 
     # -- writes --------------------------------------------------------------
 
     def input_writes(self, value: Any) -> list[tuple[str, Any]]:
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-        if not isinstance(value, dict):
+        """The input's writes: the input schema's keys only, as LangGraph takes them
+        (other keys are left out); a dataclass or Pydantic input gives its fields."""
+        if isinstance(value, dict):
+            keys = self._input_key_set
+            return [(k, v) for k, v in value.items() if k in keys]
+        if not has_annotations(type(value)):
             raise InvalidUpdateError(
                 f"the input must be a dict of state keys, got {type(value).__name__}"
             )
-        return [(k, v) for k, v in value.items() if k in self.state_keys]
+        return object_writes(value, self.input_keys)
 
     def update_view(self, output: Any, state_writes: list[tuple[str, Any]]) -> Any:
         """What `updates` mode shows for a node's return: its state writes as a dict."""
@@ -155,23 +182,26 @@ class CompiledGraph:
         loop: Loop,
         state_writes: list[tuple[str, Any]],
         config: Config | None,
+        output: Any = None,
     ) -> list[tuple[str, Any]]:
-        """Where the node's conditional edges lead, given its own writes; an
-        astream_events run is told of each path function's call (pregel/events.py)."""
+        """Where the node's conditional edges lead, given its own writes (`output`
+        is what the node returned: see _path_inputs); an astream_events run is told
+        of each path function's call (pregel/events.py)."""
         if not spec.branches:
             return []
-        local = self._local_state(loop.channels, state_writes)
         out: list[tuple[str, Any]] = []
-        for index, branch in enumerate(spec.branches):
+        for index, (branch, state) in enumerate(
+            self._path_inputs(spec, loop.channels, state_writes, output)
+        ):
             path = branch.path
             if path.inject:
-                result = path.fn(local, **path.kwargs(config, loop))
+                result = path.fn(state, **path.kwargs(config, loop))
             else:
-                result = path.fn(local)
+                result = path.fn(state)
             if asyncio.iscoroutine(result):  # an async path in a sync run: see README
                 result = asyncio.run(result)
             if loop.watch is not None:
-                events.path_called(loop, path.fn, index, local, result)
+                events.path_called(loop, path.fn, index, state, result)
             out += self._follow(spec.name, branch, result)
         return out
 
@@ -181,25 +211,54 @@ class CompiledGraph:
         loop: Loop,
         state_writes: list[tuple[str, Any]],
         config: Config | None,
+        output: Any = None,
     ) -> list[tuple[str, Any]]:
         """branch_writes for an async run: async path functions are awaited."""
-        local = self._local_state(loop.channels, state_writes)
         out: list[tuple[str, Any]] = []
-        for index, branch in enumerate(spec.branches):
+        for index, (branch, state) in enumerate(
+            self._path_inputs(spec, loop.channels, state_writes, output)
+        ):
             path = branch.path
             call = path.afn or path.fn
-            result = call(local, **path.kwargs(config, loop))
+            result = call(state, **path.kwargs(config, loop))
             if path.afn is not None:
                 result = await result
             if loop.watch is not None:
-                events.path_called(loop, path.fn, index, local, result)
+                events.path_called(loop, path.fn, index, state, result)
             out += self._follow(spec.name, branch, result)
         return out
 
-    def _local_state(self, channels: Mapping[str, Channel], writes: list[tuple[str, Any]]) -> Any:
+    def _path_inputs(
+        self,
+        spec: NodeSpec,
+        channels: Mapping[str, Channel],
+        state_writes: list[tuple[str, Any]],
+        output: Any,
+    ) -> list[tuple[Branch, Any]]:
+        """Each path function's input: the state as the node just left it, read through
+        the node's schema (as LangGraph, a dict state also shows the keys the node
+        returned) or through the path's own annotated schema."""
+        reader = self.node_readers.get(spec.name, self._reader)
+        local = self._local_state(channels, state_writes, reader)
+        if type(output) is dict and reader.build is None and any(k not in local for k in output):
+            local = {**output, **local}
+        return [
+            (branch, local)
+            if branch.input_schema is None
+            else (branch, self._local_state(channels, state_writes, self._branch_reader(branch)))
+            for branch in spec.branches
+        ]
+
+    def _branch_reader(self, branch: Branch) -> Reader:
+        schema = branch.input_schema
+        return reader_for(schema, self.builder.schemas[schema])
+
+    def _local_state(
+        self, channels: Mapping[str, Channel], writes: list[tuple[str, Any]], reader: Reader
+    ) -> Any:
         """The state as the node just left it: its own writes applied, no one else's."""
         if not writes:
-            return self.read_state(channels)
+            return reader.read(channels)
         grouped: dict[str, list] = {}
         for k, v in writes:
             grouped.setdefault(k, []).append((k, v))
@@ -209,8 +268,8 @@ class CompiledGraph:
                 copies[k] = channels[k].with_writes(own[-1:])
             else:
                 copies[k] = channels[k].with_writes(own)
-        merged = {**{k: channels[k] for k in self.state_keys}, **copies}
-        return self.read_state(merged)
+        merged = {**{k: channels[k] for k in reader.keys}, **copies}
+        return reader.read(merged)
 
     def _follow(self, name: str, branch: Branch, result: Any) -> list:
         """The writes that send the run where a path function's `result` names."""
@@ -539,11 +598,12 @@ class CompiledGraph:
         )
         config = self._merged(config)
         if stream_mode != "values":
-            return list(self._stream(input, config, stream_mode, kw))
+            chunks = list(self._stream(input, config, stream_mode, kw))
+            return output_chunks(self, chunks, stream_mode)
         last = None
         for last in self._stream(input, config, stream_mode, kw, final_only=True):  # noqa: B007
             pass  # one chunk: the run's last
-        return last
+        return self.invoke_output(last)
 
     async def ainvoke(
         self,
@@ -575,8 +635,8 @@ class CompiledGraph:
             if stream_mode == "values" and isinstance(chunk, dict) and INTERRUPT in chunk:
                 interrupts += chunk[INTERRUPT]  # one values chunk per interrupted task
         if stream_mode != "values":
-            return chunks
-        return _with_interrupts(last, interrupts)
+            return output_chunks(self, chunks, stream_mode)
+        return self.invoke_output(_with_interrupts(last, interrupts))
 
     # -- batches and bound config (as LangChain's Runnable) ----------------------
 
@@ -791,7 +851,7 @@ class CompiledGraph:
         else:
             state = update_writes(as_node, values, self.state_keys) if values is not None else []
         writes = state + control + spec.edge_writes
-        writes += self.branch_writes(spec, loop, state, config)
+        writes += self.branch_writes(spec, loop, state, config, values)
         # Edges fire for one step: a node woken only by an edge the update does
         # not write again no longer runs (as LangGraph's ephemeral branch
         # channels). A join that is complete still wakes its node.

@@ -353,8 +353,12 @@ class Loop:
         # Read the state only when a node will see it: before the input is applied a
         # dataclass schema with required fields cannot be built yet.
         state = MISSING
+        readers = self.graph.node_readers  # nodes with their own input schema: rare
         for t in tasks:
             if t.triggers and t.name != START:
+                if readers and t.name in readers:
+                    t.input = readers[t.name].read(self.channels)
+                    continue
                 if state is MISSING:
                     state = self._state_input()
                 t.input = state

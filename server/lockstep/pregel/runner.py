@@ -84,7 +84,8 @@ async def run_async(graph: Any, loop: Any, task: Task, config: dict) -> None:
     if not paths and state is not None:
         token = enter((task, loop))
         try:
-            task.writes += await graph.abranch_writes(spec, loop, state, config)
+            # (The node's own writes stand for what it returned: see _path_inputs.)
+            task.writes += await graph.abranch_writes(spec, loop, state, config, dict(state))
         except Exception as exc:
             task.error = exc
         finally:
@@ -159,7 +160,7 @@ def _finish(
         task.update = None if output is None else graph.update_view(output, state)
     task.writes = state + control + spec.edge_writes
     if spec.branches and paths:
-        task.writes += graph.branch_writes(spec, loop, state, config)
+        task.writes += graph.branch_writes(spec, loop, state, config, output)
     return state
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from lockstep.constants import END, SENDS, START, branch_channel
 from lockstep.errors import InvalidUpdateError
 from lockstep.graph.channels import Channel
 from lockstep.graph.node import NodeSpec
+from lockstep.graph.schema import has_annotations, object_writes
 from lockstep.types import Command, Interrupt, Send
 
 PULL = "__pregel_pull"
@@ -140,12 +140,12 @@ def output_writes(
 def update_writes(name: str, update: Any, state_keys: Mapping[str, Channel]) -> list:
     if isinstance(update, dict):
         return [(k, v) for k, v in update.items() if k in state_keys]
-    if dataclasses.is_dataclass(update) and not isinstance(update, type):
-        return [(f.name, getattr(update, f.name)) for f in dataclasses.fields(update)]
     if isinstance(update, list | tuple) and all(
         isinstance(pair, tuple) and len(pair) == 2 for pair in update
     ):
         return [(k, v) for k, v in update if k in state_keys]
+    if not isinstance(update, type) and has_annotations(type(update)):
+        return object_writes(update, list(state_keys))  # a dataclass or Pydantic state
     raise InvalidUpdateError(
         f"node {name!r} returned {type(update).__name__} {update!r:.80}; "
         "a node must return a dict of state keys to update, a Command, or None"
