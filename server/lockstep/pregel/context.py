@@ -79,7 +79,9 @@ def current_run() -> Any:
     try:
         return _current.get()[1]
     except LookupError:
-        raise RuntimeError("get_runtime() can only be called inside a running node") from None
+        raise RuntimeError(
+            "get_runtime(), get_config() and get_store() can only be called inside a running node"
+        ) from None
 
 
 # enter((task, loop)) makes the task the running one and returns the token that

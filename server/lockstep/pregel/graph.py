@@ -386,7 +386,7 @@ class CompiledGraph:
         loop.write_behind = context.write_behind()
         stop = context.stop_event()  # set from outside to stop the run at a step boundary
         shape = _shape(self, loop, stream_mode, subgraphs)
-        run_config = node_config(config, loop.recursion_limit)
+        run_config = loop.run_config = node_config(config, loop.recursion_limit)
         loop.start(input)
         yield from self._drain(loop, shape)
         while (tasks := loop.tick()) is not None:
@@ -536,7 +536,7 @@ class CompiledGraph:
         loop = self._loop(config, saved, stream_mode, kw)
         loop.threads = threads
         shape = _shape(self, loop, stream_mode, subgraphs)
-        run_config = node_config(config, loop.recursion_limit)
+        run_config = loop.run_config = node_config(config, loop.recursion_limit)
         loop.start(input)
         for item in await self._adrain(loop, shape):
             yield item

@@ -153,6 +153,7 @@ class Loop:
     chat: Any = None
     # The run's `context=` and its Runtime, made when a node first asks (runtime.py).
     context: Any = None
+    run_config: Any = None  # the config its nodes are given (get_config())
     runtime: Any = None
     # Told of each task's start and end, for astream_events (pregel/events.py).
     watch: Any = None

@@ -290,3 +290,26 @@ def test_node_metadata_reaches_its_config_and_the_graph(lib):
     nodes = {name: drawn.nodes[name].metadata for name in ("tagged", "plain")}
     lines = [line for line in drawn.draw_mermaid().splitlines() if "tagged(" in line]
     return [app.invoke({"log": []}, {"metadata": {"run": 7}}), nodes, lines]
+
+
+@compared
+def test_get_config_get_store_and_writer_inside_nodes(lib):
+    class Store:
+        facts = ("sky is blue",)
+
+    def recall(state):
+        config = lib.get_config()
+        lib.get_stream_writer()({"recalling": config["configurable"]["user"]})
+        return {"log": [config["configurable"]["user"], *lib.get_store().facts]}
+
+    def without_store(state):
+        return {"log": [lib.get_store() is None]}
+
+    app = chain(lib, ("recall", recall), store=Store())
+    bare = chain(lib, ("without_store", without_store))
+    cfg = {"configurable": {"user": "ada"}}
+    return [
+        list(app.stream({"log": []}, cfg, stream_mode=["custom", "values"])),
+        bare.invoke({"log": []}),
+        outcome(lib.get_config),
+    ]
