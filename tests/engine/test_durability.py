@@ -81,8 +81,8 @@ def test_every_event_a_reader_sees_is_already_durable(tmp_path, durability):
 
 def test_an_unknown_durability_is_refused_before_the_run_starts():
     graph = build(MemorySaver())
-    with pytest.raises(ValueError, match="durability='exit' is not supported"):
-        graph.invoke({"n": 0}, {"configurable": {"thread_id": "t"}}, durability="exit")
+    with pytest.raises(ValueError, match="durability='later' is not supported"):
+        graph.invoke({"n": 0}, {"configurable": {"thread_id": "t"}}, durability="later")
 
     async def main() -> None:
         with pytest.raises(ValueError, match="durability='later'"):

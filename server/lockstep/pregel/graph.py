@@ -37,6 +37,8 @@ from lockstep.pregel import (
 from lockstep.pregel.arguments import coerce_context as _coerce_context
 from lockstep.pregel.arguments import node_config, run_options
 from lockstep.pregel.commands import command_update, is_command
+from lockstep.pregel.durability import hold as hold_saves
+from lockstep.pregel.durability import release as release_saves
 from lockstep.pregel.loop import Loop, Save
 from lockstep.pregel.output import output_chunks
 from lockstep.pregel.tasks import Task, update_writes
@@ -312,7 +314,7 @@ class CompiledGraph:
             )
         before = kw.get("interrupt_before")
         after = kw.get("interrupt_after")
-        _durability(kw)
+        exit_only = _durability(kw) == "exit" and self.checkpointer is not None
         loop = Loop(
             self,
             str(thread_id) if thread_id is not None else "",
@@ -324,6 +326,8 @@ class CompiledGraph:
             recursion_limit=config.get("recursion_limit", DEFAULT_RECURSION_LIMIT),
             checkpoint_ns=checkpoint_ns,
         )
+        if exit_only:
+            hold_saves(loop, saved)
         if "messages" in modes:
             loop.chat = chat.stream_for(loop, config)
         context = kw.get("context")
@@ -732,6 +736,8 @@ class CompiledGraph:
             yield _with_interrupts(loop.read_final(loop.last_chunk), loop.run_interrupts)
 
     async def _adrain(self, loop: Loop, shape: Callable[[str, Any], Any] | None) -> list[Any]:
+        if loop.held is not None:  # durability="exit": saves wait for the run's end
+            loop.saves = release_saves(loop)
         if loop.saves:
             saver = self.checkpointer
             if saver is None or not getattr(saver, "blocking", True):
@@ -747,6 +753,8 @@ class CompiledGraph:
         return out
 
     def _flush(self, loop: Loop) -> None:
+        if loop.held is not None:  # durability="exit": saves wait for the run's end
+            loop.saves = release_saves(loop)
         if loop.saves:
             saves, loop.saves = loop.saves, []
             if self.checkpointer is not None:
@@ -995,13 +1003,15 @@ def _durability(kw: Mapping[str, Any]) -> str:
     write a step while the next one runs; "sync" saves each step before the next
     starts. Only a run of sync nodes read through astream (as the server runs
     them) writes behind; every other run saves each step as it ends, which is
-    never less durable than asked."""
-    durability = kw.get("durability") or "async"
-    if durability not in ("sync", "async"):
+    never less durable than asked. "exit" saves only where the run ended
+    (pregel/durability.py)."""
+    chosen = kw.get("durability") or "async"
+    if chosen not in ("sync", "async", "exit"):
         raise ValueError(
-            f"durability={durability!r} is not supported: use 'async' (the default) or 'sync'"
+            f"durability={chosen!r} is not supported: use 'async' (the default), "
+            "'sync' or 'exit'"
         )
-    return durability
+    return chosen
 
 
 def _shape(graph: CompiledGraph, loop: Loop, stream_mode: Any, subgraphs: bool) -> Any:

@@ -145,6 +145,10 @@ class Loop:
     # event is put off (LATER) until it is known to be the last (read_final).
     final_only = False
     last_chunk: Any = None
+    # durability="exit": the saves held until the run ends, and where it started
+    # (see pregel/durability.py); None: saved as they come.
+    held: list[Save] | None = None
+    held_base: CheckpointTuple | None = None
     run_interrupts: tuple[Interrupt, ...] = ()  # each one this run stopped on (final_only)
     # How the run hands its saves to the store without waiting (context.write_behind,
     # read once per run); None: it saves each step as it ends.

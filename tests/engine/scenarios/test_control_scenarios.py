@@ -299,3 +299,15 @@ def test_command_on_a_fresh_thread_starts_the_graph(lib):
     out.append(list(app.stream(lib.Command(update={"n": 2}), stream_mode=["updates", "values"])))
     out.append(outcome(app.invoke, lib.Command(resume="x")))
     return out
+
+
+@compared
+def test_durability_exit_saves_where_the_run_stopped(lib):
+    """durability="exit": the history holds only where each run paused or ended."""
+    app = _review_graph(lib)
+    cfg = {"configurable": {"thread_id": "t"}}
+    asked = app.invoke({"log": []}, cfg, durability="exit")
+    paused = [(s.values, s.next, s.metadata["step"]) for s in app.get_state_history(cfg)]
+    done = app.invoke(lib.Command(resume="yes"), cfg, durability="exit")
+    history = [(s.values, s.next, s.metadata["step"]) for s in app.get_state_history(cfg)]
+    return [asked, paused, app.get_state(cfg), done, history]

@@ -1,0 +1,47 @@
+"""durability="exit": a run saves nothing while it runs, and once it has ended (done,
+paused, failed or stopped) saves only where it ended, as LangGraph does.
+
+The loop queues its saves as always; the graph hands them here instead of to the
+store. At the end they are cut down to the last checkpoint (every value it holds
+stored whole: the steps in between, which delta blobs would fold onto, are not
+saved) and the pending writes recorded on it (a paused or failed step's).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lockstep.checkpoint.base import Blob, CheckpointTuple, checkpoint_id_of
+
+
+def hold(loop: Any, saved: CheckpointTuple | None) -> None:
+    """Make `loop` keep its saves until it ends; `saved` is where it starts from."""
+    loop.held = []
+    loop.held_base = saved
+
+
+def release(loop: Any) -> list[Any]:
+    """The saves to make now: none while the run goes on, the compacted end after."""
+    loop.held += loop.saves
+    if loop.status == "running":
+        return []
+    held, loop.held = loop.held, []
+    last = next((s for s in reversed(held) if s.checkpoint is not None), None)
+    if last is None:  # no step completed: the writes are on the checkpoint it started from
+        return held
+    checkpoint = last.checkpoint
+    base = loop.held_base
+    before = base.checkpoint.channel_versions if base is not None else {}
+    blobs: dict[str, Blob] = {}
+    for name, version in checkpoint.channel_versions.items():
+        channel = loop.channels.get(name)
+        if channel is None or not channel.stores_value or before.get(name) == version:
+            continue
+        blobs[name] = Blob("full", channel.get()) if channel.available() else Blob("empty")
+    parent = base.config if base is not None else {"configurable": {"thread_id": loop.thread_id}}
+    saves = [type(last)(parent, checkpoint, last.metadata, blobs, None)]
+    final_id = checkpoint.id
+    for save in held:
+        if save.checkpoint is None and save.writes and checkpoint_id_of(save.config) == final_id:
+            saves.append(save)
+    return saves
