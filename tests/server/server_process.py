@@ -23,7 +23,7 @@ from lockstep_client.api.lockstep.v1 import (
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 EXAMPLES = ("dynamic_breakpoints", "approval", "breakpoints", "map_reduce")
-TEST_GRAPHS = ("slow", "flaky", "counter", "configured")
+TEST_GRAPHS = ("slow", "flaky", "counter", "configured", "ticket")
 ALL_GRAPH_SPECS = tuple(f"{name}={ROOT / 'examples' / name}.py:graph" for name in EXAMPLES) + tuple(
     f"{name}={HERE / 'graphs' / name}.py:graph" for name in TEST_GRAPHS
 )
