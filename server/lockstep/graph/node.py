@@ -47,6 +47,9 @@ class Callee:
         kw: dict[str, Any] = {}
         for name in self.inject:
             if name == "config":
+                from lockstep.pregel.streaming import task_config  # (pregel imports graph)
+
+                config = task_config(config, loop)  # the task's namespace and metadata
                 if self.metadata:  # add_node(metadata=...): seen in the node's config
                     config = {**config, "metadata": {**config.get("metadata", {}), **self.metadata}}
                 kw["config"] = config

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from lockstep.pregel.streaming import task_metadata
 from lockstep.pregel.tasks import PUSH
 from lockstep.types import Command
 
@@ -62,17 +63,8 @@ class ChatStream:
     def enter(self, task: Any, step: int) -> tuple[dict[str, Any], Any]:
         """The task's config (also given to its node) and the token that undoes
         making it the ambient LangChain config."""
-        ns = f"{task.name}:{task.id}"
-        metadata = {
-            **self.base_metadata,
-            "langgraph_step": step,
-            "langgraph_node": task.name,
-            # A Send's task has no trigger channel: LangGraph names the push that made
-            # it, and ends its path with False (not a functional API call).
-            "langgraph_triggers": task.triggers or (PUSH,),
-            "langgraph_path": (*task.path, False) if _is_send(task.path) else task.path,
-            "langgraph_checkpoint_ns": ns,
-        }
+        metadata = {**self.base_metadata, **task_metadata(task, step)}
+        ns = metadata["langgraph_checkpoint_ns"]
         config = {
             **self.config,
             "callbacks": self.callbacks,

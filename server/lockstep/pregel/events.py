@@ -29,7 +29,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextvars import ContextVar
 from typing import Any
 
-from lockstep.pregel.tasks import PUSH
+from lockstep.pregel.streaming import task_metadata
 
 EVENTS = "events"  # the run queue's mode for these items; never a user's stream mode
 
@@ -52,7 +52,6 @@ class EventRun:
         self.metadata = metadata
         self.loop: Any = None
         self.nodes: dict[str, dict[str, Any]] = {}  # task id -> its run's shared fields
-        self._pushes: dict[int, int] = {}  # step -> Send tasks seen in it
 
     def event(self, kind: str, data: dict[str, Any]) -> dict[str, Any]:
         """One of the graph run's own events."""
@@ -95,23 +94,12 @@ class EventRun:
         """Loop.watch: a task started ("task") or finished ("task_result")."""
         if kind == "task":
             step = self.loop.step + 1
-            path = task.path
-            if path[0] == PUSH:
-                index = self._pushes.get(step, 0)
-                self._pushes[step] = index + 1
-                path = (PUSH, index, False)
+            metadata = task_metadata(task, step, self.loop.checkpoint_ns)
             node = {
                 "run_id": str(uuid.uuid4()),
                 "name": task.name,
                 "tags": [f"graph:step:{step}", *self.tags],
-                "metadata": {
-                    **self.metadata,
-                    "langgraph_step": step,
-                    "langgraph_node": task.name,
-                    "langgraph_triggers": task.triggers or (PUSH,),
-                    "langgraph_path": path,
-                    "langgraph_checkpoint_ns": f"{task.name}:{task.id}",
-                },
+                "metadata": {**self.metadata, **metadata},
                 "parent_ids": [self.run_id],
             }
             self.nodes[task.id] = node

@@ -44,6 +44,41 @@ def task_namespace(parent: str, name: str, task_id: str) -> str:
     return f"{parent}{NS_SEP}{part}" if parent else part
 
 
+def task_metadata(task: Any, step: int, parent_ns: str = "") -> dict[str, Any]:
+    """The metadata LangGraph gives a running task's config (and its events)."""
+    path = task.path
+    if len(path) == 2 and path[0] == PUSH and isinstance(path[1], int):
+        path = (*path, False)  # a Send's task (not a functional API call), as LangGraph
+    return {
+        "langgraph_step": step,
+        "langgraph_node": task.name,
+        # A Send's task has no trigger channel: LangGraph names the push that made it.
+        "langgraph_triggers": task.triggers or (PUSH,),
+        "langgraph_path": path,
+        "langgraph_checkpoint_ns": task_namespace(parent_ns, task.name, task.id),
+    }
+
+
+def task_config(config: dict[str, Any], loop: Any) -> dict[str, Any]:
+    """The running task's config as LangGraph gives it to a node: its namespace in
+    `configurable.checkpoint_ns`, and the task's metadata (made only for a node
+    that asks for its config)."""
+    from lockstep.pregel.context import _current
+
+    current = _current.get(None)
+    if current is None:
+        return config
+    task = current[0]
+    metadata = task_metadata(task, loop.step + 1, loop.checkpoint_ns)
+    conf = config.get("configurable") or {}
+    extra = {"thread_id": conf["thread_id"]} if conf.get("thread_id") is not None else {}
+    return {
+        **config,
+        "metadata": {**config.get("metadata", {}), **extra, **metadata},
+        "configurable": {**conf, "checkpoint_ns": metadata["langgraph_checkpoint_ns"]},
+    }
+
+
 def namespace_tuple(checkpoint_ns: str) -> tuple[str, ...]:
     """A checkpoint_ns as `subgraphs=True` shows it: `()` for the root run."""
     return tuple(checkpoint_ns.split(NS_SEP)) if checkpoint_ns else ()

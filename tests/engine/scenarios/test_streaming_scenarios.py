@@ -277,3 +277,27 @@ async def test_astream_events_of_a_failing_node_and_a_list_of_modes(lib):
             seen.append((e["event"], e["name"], e["data"]))
 
     return [await aoutcome(run()), seen]
+
+
+@compared
+def test_a_node_reads_its_task_metadata_and_namespace_from_config(lib):
+    seen = []
+
+    def look(state, config):
+        meta = config["metadata"]
+        seen.append(
+            (
+                {k: v for k, v in meta.items() if k.startswith("langgraph_") or k in ("user", "thread_id")},
+                config["configurable"]["checkpoint_ns"],
+            )
+        )
+        return {"notes": [meta["langgraph_node"]]}
+
+    graph = lib.StateGraph(Draft)
+    graph.add_node("first", look)
+    graph.add_node("each", look)
+    graph.add_edge(lib.START, "first")
+    graph.add_conditional_edges("first", lambda s: [lib.Send("each", s), lib.Send("each", s)], ["each"])
+    app = graph.compile(checkpointer=lib.MemorySaver())
+    cfg = {"configurable": {"thread_id": "m"}, "metadata": {"user": "ann"}}
+    return [app.invoke({"notes": []}, cfg), seen]
