@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import inspect
 import operator
-from typing import Annotated, TypedDict
+from typing import Annotated, Literal, TypedDict
 
 import pytest
 from langgraph.graph import StateGraph as LGStateGraph
 from langgraph.graph.state import CompiledStateGraph
 
 from lockstep.checkpoint.memory import MemorySaver
-from lockstep.graph import START, StateGraph
+from lockstep.errors import GraphBuildError
+from lockstep.graph import END, START, StateGraph
 from lockstep.pregel.graph import CompiledGraph
+from lockstep.types import Command
 
 
 class S(TypedDict, total=False):
@@ -192,3 +194,28 @@ def test_nodes_see_langgraphs_config_keys_without_a_config():
 def test_with_config_refuses_an_unknown_config_key():
     with pytest.raises(TypeError, match="'recursion'"):
         _graph().with_config(recursion=3)
+
+
+def test_command_literal_destinations_feed_the_reachability_check():
+    def route(state) -> Command[Literal["b"]]:
+        return Command(goto="b")
+
+    b = StateGraph(S).add_node("a", route).add_node("b", lambda s: None)
+    b.add_node("z", lambda s: None).add_edge(START, "a").add_edge("b", END)
+    with pytest.raises(GraphBuildError, match="'z' cannot be reached"):
+        b.compile()
+
+
+def test_a_runnable_path_function_is_invoked_and_awaited():
+    class Route:
+        def invoke(self, input, config):
+            return "b"
+
+        async def ainvoke(self, input, config):
+            return "c"
+
+    b = StateGraph(S).add_node("a", lambda s: {"log": ["a"]})
+    b.add_node("b", lambda s: {"log": ["b"]}).add_node("c", lambda s: {"log": ["c"]})
+    graph = b.add_edge(START, "a").add_conditional_edges("a", Route(), ["b", "c"]).compile()
+    assert graph.invoke({})["log"] == ["a", "b"]
+    assert asyncio.run(graph.ainvoke({}))["log"] == ["a", "c"]
