@@ -7,6 +7,8 @@ Cases (each on a fresh thread per run, MemorySaver in both engines):
   c. a 20-way fan-out into an Annotated[list, operator.add] key, joined by one node
   d. get_state on a thread the 100-node chain ran on
   e. list(get_state_history(...)) on that thread (102 checkpoints)
+  f. a MessagesState agent loop: a stub model asks for a tool 20 times, a ToolNode
+     (each engine's own) answers, tools_condition routes; then the model answers
 
 Each figure is the median over several repetitions of the mean time of one call
 in a small batch; the engines' repetitions alternate (and swap which goes first)
@@ -32,25 +34,33 @@ import langgraph
 import langgraph.checkpoint.memory as lg_memory
 import langgraph.errors as lg_errors
 import langgraph.graph as lg_graph
+import langgraph.prebuilt as lg_prebuilt
+from langchain_core.messages import AIMessage
+from langchain_core.tools import tool
 
 import lockstep
 import lockstep.checkpoint as ls_checkpoint
+import lockstep.graph as ls_graph
+import lockstep.prebuilt as ls_prebuilt
 
 TARGET = 10.0
 CHAIN = 100
 FANOUT = 20
+TOOL_ROUNDS = 20
 
 
 class Engine:
     """The names a graph needs, from one engine or the other."""
 
-    def __init__(self, name: str, *, StateGraph, START, END, NodeInterrupt, MemorySaver):
+    def __init__(self, name: str, *, StateGraph, START, END, NodeInterrupt, MemorySaver, chat):
         self.name = name
         self.StateGraph = StateGraph
         self.START = START
         self.END = END
         self.NodeInterrupt = NodeInterrupt
         self.MemorySaver = MemorySaver
+        # (MessagesState, ToolNode, tools_condition)
+        self.MessagesState, self.ToolNode, self.tools_condition = chat
 
 
 LOCKSTEP = Engine(
@@ -60,6 +70,7 @@ LOCKSTEP = Engine(
     END=lockstep.END,
     NodeInterrupt=lockstep.NodeInterrupt,
     MemorySaver=ls_checkpoint.MemorySaver,
+    chat=(ls_graph.MessagesState, ls_prebuilt.ToolNode, ls_prebuilt.tools_condition),
 )
 LANGGRAPH = Engine(
     "langgraph",
@@ -68,6 +79,7 @@ LANGGRAPH = Engine(
     END=lg_graph.END,
     NodeInterrupt=lg_errors.NodeInterrupt,
     MemorySaver=lg_memory.MemorySaver,
+    chat=(lg_graph.MessagesState, lg_prebuilt.ToolNode, lg_prebuilt.tools_condition),
 )
 
 
@@ -153,6 +165,32 @@ def fanout_graph(e: Engine, width: int = FANOUT):
     return builder.compile(checkpointer=e.MemorySaver())
 
 
+@tool
+def lookup(query: str) -> str:
+    """Looks the query up (the agent's one tool)."""
+    return f"result for {query}"
+
+
+def agent_graph(e: Engine, rounds: int = TOOL_ROUNDS):
+    """The docs' tool-calling agent, with a stub for the model: it asks for the tool
+    until it has `rounds` answers, then replies."""
+
+    def model(state):
+        answered = sum(1 for m in state["messages"] if m.type == "tool")
+        if answered < rounds:
+            call = {"name": "lookup", "args": {"query": f"q{answered}"}, "id": f"call_{answered}"}
+            return {"messages": [AIMessage("", tool_calls=[call])]}
+        return {"messages": [AIMessage("done")]}
+
+    builder = e.StateGraph(e.MessagesState)
+    builder.add_node("agent", model)
+    builder.add_node("tools", e.ToolNode([lookup]))
+    builder.add_edge(e.START, "agent")
+    builder.add_conditional_edges("agent", e.tools_condition)
+    builder.add_edge("tools", "agent")
+    return builder.compile(checkpointer=e.MemorySaver())
+
+
 # -- the cases -----------------------------------------------------------------
 
 _threads = itertools.count()
@@ -215,6 +253,16 @@ def history_case(e: Engine) -> Case:
     )
 
 
+def agent_case(e: Engine) -> Case:
+    graph = agent_graph(e)
+    return Case(
+        lambda: graph.invoke({"messages": [("user", "go")]}, fresh()),
+        lambda out: len(out["messages"]) == 2 + 2 * TOOL_ROUNDS
+        and out["messages"][-1].content == "done"
+        and out["messages"][-2].content == f"result for q{TOOL_ROUNDS - 1}",
+    )
+
+
 # (label, case factory, calls per timed batch, repetitions)
 CASES = [
     ("a. seed graph, invoke 'hello'", seed_case, 20, 31),
@@ -222,6 +270,7 @@ CASES = [
     (f"c. {FANOUT}-way fan-out + join, invoke", fanout_case, 10, 31),
     (f"d. get_state after the {CHAIN}-node chain", get_state_case, 200, 31),
     (f"e. list(get_state_history) after the {CHAIN}-node chain", history_case, 3, 21),
+    (f"f. agent loop, {TOOL_ROUNDS} tool rounds, invoke", agent_case, 2, 15),
 ]
 
 
