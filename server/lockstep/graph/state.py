@@ -9,7 +9,7 @@ from lockstep.constants import END, RESERVED, START, branch_channel, join_channe
 from lockstep.errors import GraphBuildError
 from lockstep.graph.channels import Barrier, Channel, Trigger
 from lockstep.graph.deferred import DeferredBarrier, DeferredTrigger
-from lockstep.graph.drawing import command_targets
+from lockstep.graph.dryrun import command_targets
 from lockstep.graph.node import Branch, Callee, NodeSpec, is_runnable, node_name
 from lockstep.graph.schema import channels_for, input_schema_of, merge_channels
 from lockstep.options import not_yet, unsupported
@@ -89,7 +89,11 @@ class StateGraph:
             )
         policy = retry_policy
         policies = (policy,) if isinstance(policy, RetryPolicy) else tuple(policy or ())
-        self.nodes[node] = (action, policies, tuple(destinations or ()))
+        if isinstance(destinations, dict):  # target -> the label get_graph() draws
+            destinations = dict(destinations)
+        else:
+            destinations = tuple(destinations or ())
+        self.nodes[node] = (action, policies, destinations)
         if defer:
             self.deferred.add(node)
         self.node_metadata[node] = metadata

@@ -945,14 +945,29 @@ class CompiledGraph:
     # -- describing ----------------------------------------------------------
 
     def get_graph(self, config: Config | None = None, *, xray: int | bool = False):
-        """The graph's nodes and edges, as LangGraph's get_graph() (`xray` looks into
-        subgraphs, which a Lockstep graph does not have yet: it changes nothing)."""
+        """The nodes and edges LangGraph's `get_graph()` lists for the same graph, with
+        its `draw_mermaid()` and `draw_ascii()`. `xray` expands subgraph nodes; a
+        graph without subgraphs (all of Lockstep's, so far) is drawn the same for
+        every value."""
         from lockstep.graph.drawing import describe
 
-        return describe(self.builder)
+        _check_drawing_args(config, xray)
+        return describe(
+            self.builder,
+            interrupt_before=self.interrupt_before,
+            interrupt_after=self.interrupt_after,
+        )
 
     async def aget_graph(self, config: Config | None = None, *, xray: int | bool = False):
+        """`get_graph()` for async code (drawing does no I/O)."""
         return self.get_graph(config, xray=xray)
+
+
+def _check_drawing_args(config: Any, xray: Any) -> None:
+    if config is not None and not isinstance(config, dict):
+        raise TypeError(f"get_graph(config=...) takes a config dict, got {type(config).__name__}")
+    if not isinstance(xray, bool | int):
+        raise TypeError(f"get_graph(xray=...) takes a bool or an int depth, got {type(xray).__name__}")
 
 
 def _final_snapshot(graph: CompiledGraph, loop: Loop) -> StateSnapshot | None:
