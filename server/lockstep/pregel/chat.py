@@ -19,7 +19,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from lockstep.pregel.streaming import task_metadata
-from lockstep.pregel.tasks import PUSH
 from lockstep.types import Command
 
 NOSTREAM = "nostream"  # a model tagged so is left out of messages mode, as in LangGraph
@@ -60,10 +59,10 @@ class ChatStream:
 
     # -- around each task ----------------------------------------------------
 
-    def enter(self, task: Any, step: int) -> tuple[dict[str, Any], Any]:
+    def enter(self, task: Any, step: int, parent_ns: str = "") -> tuple[dict[str, Any], Any]:
         """The task's config (also given to its node) and the token that undoes
         making it the ambient LangChain config."""
-        metadata = {**self.base_metadata, **task_metadata(task, step)}
+        metadata = {**self.base_metadata, **task_metadata(task, step, parent_ns)}
         ns = metadata["langgraph_checkpoint_ns"]
         config = {
             **self.config,
@@ -126,10 +125,6 @@ class ChatStream:
                 for item in value:
                     if isinstance(item, BaseMessage) and item.id is not None:
                         self.seen.add(item.id)
-
-
-def _is_send(path: tuple) -> bool:
-    return len(path) == 2 and path[0] == PUSH and isinstance(path[1], int)
 
 
 def _fields(state: Any) -> list[Any]:

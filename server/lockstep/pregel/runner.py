@@ -30,7 +30,7 @@ def run_sync(graph: Any, loop: Any, task: Task, config: dict, paths: bool = True
     token = enter((task, loop))
     chat = loop.chat  # messages mode: the task gets a LangChain config (pregel/chat.py)
     if chat is not None:
-        config, chat_token = chat.enter(task, loop.step + 1)
+        config, chat_token = chat.enter(task, loop.step + 1, loop.checkpoint_ns)
     try:
         attempt = 0
         callee = spec.callee
@@ -96,7 +96,7 @@ async def _call_async(graph: Any, loop: Any, spec: NodeSpec, task: Task, config:
     token = enter((task, loop))
     chat = loop.chat
     if chat is not None:
-        config, chat_token = chat.enter(task, loop.step + 1)
+        config, chat_token = chat.enter(task, loop.step + 1, loop.checkpoint_ns)
     try:
         attempt = 0
         callee = spec.callee
