@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from typing import TypedDict
 
+import pytest
+
 from lockstep.checkpoint.memory import MemorySaver
 from lockstep.graph import END, START, StateGraph
 
@@ -71,3 +73,18 @@ def test_async_nodes_under_ainvoke(store):
         ("second", "bb"),
         ("second", "ccc"),
     ]
+
+
+def test_get_store_in_an_entrypoint_and_outside_a_run(store):
+    from lockstep.config import get_store
+    from lockstep.func import entrypoint
+
+    @entrypoint(store=store)
+    def workflow(text: str) -> int:
+        get_store().put(("seen",), text, {"text": text})
+        return len(get_store().search(("seen",)))
+
+    assert workflow.invoke("a") == 1
+    assert workflow.invoke("b") == 2
+    with pytest.raises(RuntimeError, match="inside a running node"):
+        get_store()

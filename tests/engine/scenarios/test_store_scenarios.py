@@ -329,3 +329,21 @@ def test_a_node_asking_for_a_store_in_a_graph_without_one(lib):
 
     app = _memory_graph(lib, respond).compile()
     return outcome(app.invoke, {"text": "hi"})
+
+
+@compared
+def test_get_store_inside_a_node(lib):
+    """A helper deep in a node's code fetches the store with get_store() instead of
+    having it passed down."""
+
+    def save_note(text: str) -> int:
+        store = lib.get_store()
+        store.put(("notes",), text, {"text": text})
+        return len(store.search(("notes",)))
+
+    def respond(state: Chat) -> dict:
+        return {"reply": f"{save_note(state['text'])} notes"}
+
+    store = lib.InMemoryStore()
+    app = _memory_graph(lib, respond).compile(store=store)
+    return [app.invoke({"text": "a"}), app.invoke({"text": "b"}), store.search(("notes",))]
