@@ -141,3 +141,45 @@ def test_a_failing_task_is_retried_then_noted():
     notes = info.value.__notes__
     assert notes[0].startswith("During task with name 'lookup'")
     assert notes[1].startswith("During task with name 'wf'")
+
+
+def test_events_stream_while_the_entrypoint_runs(driver):
+    """A task's update reaches the reader before the entrypoint returns: the
+    entrypoint here waits for the reader to have seen it."""
+    import threading
+
+    seen = threading.Event()
+
+    @task
+    def first(x):
+        return x
+
+    @entrypoint()
+    def sync_wf(x, writer):
+        first(x).result()
+        writer("custom too")
+        return seen.wait(5)
+
+    @entrypoint()
+    async def async_wf(x):
+        await first(x)
+        return await asyncio.to_thread(seen.wait, 5)
+
+    for wf in (sync_wf, async_wf):
+        seen.clear()
+        out = []
+        if driver == "stream" and wf is sync_wf:
+            for chunk in wf.stream(1, stream_mode=["updates", "custom"]):
+                out.append(chunk)
+                if chunk == ("custom", "custom too"):
+                    seen.set()
+        else:
+
+            async def read(wf=wf, out=out):
+                async for chunk in wf.astream(1):
+                    out.append(chunk)
+                    if chunk == {"first": 1}:
+                        seen.set()
+
+            asyncio.run(read())
+        assert out[-1] == {wf.entry: True} or out[-1] == ("updates", {wf.entry: True})

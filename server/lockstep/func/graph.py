@@ -57,6 +57,8 @@ class EntrypointGraph(CompiledGraph):
     # values mode shows the return value itself, None included (as LangGraph's
     # single output channel), rather than a dict of state keys.
     single_output = True
+    # Its one task is the whole run: its tasks' events go out as they happen.
+    live_events = True
 
     def __init__(
         self,

@@ -56,6 +56,9 @@ class CompiledGraph:
     #: values mode shows one channel's value, even None (an entrypoint's return),
     #: rather than a dict of the state keys that have a value.
     single_output = False
+    #: Yield a task's events while it runs (an entrypoint, whose one task is the
+    #: whole run): see pregel/live.py.
+    live_events = False
 
     def __init__(
         self,
@@ -329,7 +332,9 @@ class CompiledGraph:
         if exit_only:
             hold_saves(loop, saved)
         if "messages" in modes:
-            loop.chat = chat.stream_for(loop, config)
+            loop.chat = loop.live = chat.stream_for(loop, config)
+        if self.live_events:
+            live.watch_events(loop)
         context = kw.get("context")
         if context is not None:
             loop.context = _coerce_context(self.context_schema, context)
@@ -404,9 +409,9 @@ class CompiledGraph:
                     self._flush(loop)
                     yield from self._final(loop)
                     return
-                if loop.chat is None:
+                if loop.live is None:
                     runner.run_sync(self, loop, task, run_config)
-                else:  # messages mode: tokens are yielded while the node runs
+                else:  # messages mode, an entrypoint: events are yielded while it runs
                     yield from live.run_sync(
                         self, loop, task, run_config, lambda: self._drain(loop, shape)
                     )
@@ -552,9 +557,9 @@ class CompiledGraph:
             }
             try:
                 while pending:
-                    if loop.chat is None:
+                    if loop.live is None:
                         done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                    else:  # messages mode: also woken by each token, to yield it at once
+                    else:  # messages mode, an entrypoint: also woken by each event
                         done = await live.wait(loop, pending)
                     for future in done:
                         future.result()

@@ -1,8 +1,9 @@
 """Tokens as they come: a run streaming messages yields a model's chunks while its
 node is still running, as LangGraph does, rather than when the node returns.
 
-Only runs with messages mode (pregel/chat.py) come here; the others run their
-tasks as before. The sync driver runs such a task in a worker thread and yields
+Only runs with messages mode (pregel/chat.py) and entrypoints (whose one task is
+the whole run: its @task calls' updates and custom events) come here, through
+`loop.live`; the others run their tasks as before. The sync driver runs such a task in a worker thread and yields
 what the node's models emit while it waits; the async driver wakes on each
 emitted event as well as on finished tasks.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -22,9 +24,9 @@ def run_sync(
     graph: Any, loop: Any, task: Any, config: dict, drain: Callable[[], Iterator[Any]]
 ) -> Iterator[Any]:
     """runner.run_sync in a worker thread; yields `drain()` whenever the task emits."""
-    chat = loop.chat
+    watch = loop.live
     woken = threading.Event()
-    chat.wake = woken.set
+    watch.wake = woken.set
 
     def work() -> None:
         try:
@@ -43,22 +45,22 @@ def run_sync(
             yield from drain()
         worker.join()
     finally:
-        chat.wake = None
+        watch.wake = None
 
 
 async def wait(loop: Any, pending: dict[asyncio.Future, Any]) -> set[asyncio.Future]:
     """asyncio.wait for the first finished task, or for an emitted event (then the
     set is empty and the driver yields what was emitted)."""
-    chat = loop.chat
-    woken = chat.woken
+    watch = loop.live
+    woken = watch.woken
     if woken is None:
-        woken = chat.woken = asyncio.Event()
+        woken = watch.woken = asyncio.Event()
         running = asyncio.get_running_loop()
 
         def wake() -> None:  # from the event loop's thread or a sync node's worker
             running.call_soon_threadsafe(woken.set)
 
-        chat.wake = wake
+        watch.wake = wake
     waiter = asyncio.ensure_future(woken.wait())
     done, _ = await asyncio.wait({*pending, waiter}, return_when=asyncio.FIRST_COMPLETED)
     if waiter in done:
@@ -67,3 +69,33 @@ async def wait(loop: Any, pending: dict[asyncio.Future, Any]) -> set[asyncio.Fut
     else:
         waiter.cancel()
     return done
+
+
+class EventWatch:
+    """An entrypoint run's `loop.live` (when it streams no messages): `wake` is set
+    by the driver while it waits on the task."""
+
+    def __init__(self) -> None:
+        self.wake: Callable[[], None] | None = None
+        self.woken: Any = None
+
+
+class _Waking(deque):
+    """A run's event queue that wakes the waiting driver after each event added."""
+
+    def __init__(self, items: deque, watch: Any) -> None:
+        super().__init__(items)
+        self.watch = watch
+
+    def append(self, item: Any) -> None:
+        super().append(item)
+        wake = self.watch.wake
+        if wake is not None:
+            wake()
+
+
+def watch_events(loop: Any) -> None:
+    """Make every event the run emits wake its driver (an entrypoint's run)."""
+    if loop.live is None:
+        loop.live = EventWatch()
+    loop.events = _Waking(loop.events, loop.live)

@@ -155,6 +155,9 @@ class Loop:
     write_behind: Any = None
     # A run streaming messages: its ChatStream (pregel/chat.py); None for the rest.
     chat: Any = None
+    # What wakes a driver waiting on a task to yield the events it emits meanwhile
+    # (pregel/live.py): the ChatStream, or an entrypoint's event watcher; None: not done.
+    live: Any = None
     # The run's `context=` and its Runtime, made when a node first asks (runtime.py).
     context: Any = None
     run_config: Any = None  # the config its nodes are given (get_config())
