@@ -261,3 +261,23 @@ def test_deferred_join_is_marked(lib):
     joined.add_edge(lib.START, "y")
     joined.add_edge(["x", "y"], "z")
     return [picture(graph.compile()), picture(joined.compile())]
+
+
+@compared
+def test_command_literal_annotation_and_tool_node(lib):
+    from langchain_core.tools import tool
+
+    @tool
+    def lookup(city: str) -> str:
+        """Look the weather up."""
+        return "sunny"
+
+    def agent(state) -> lib.Command[Literal["tools", "__end__"]]:
+        return lib.Command(goto="__end__")
+
+    graph = lib.StateGraph(State)
+    graph.add_node("agent", agent)
+    graph.add_node("tools", lib.ToolNode([lookup]))
+    graph.add_edge(lib.START, "agent")
+    graph.add_edge("tools", "agent")
+    return picture(graph.compile(), ascii_art=False)
