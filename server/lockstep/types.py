@@ -74,6 +74,22 @@ class Overwrite:
     type: Literal["__overwrite__"] = "__overwrite__"
 
 
+def default_cache_key(*args: Any, **kwargs: Any) -> bytes:
+    """A node's cache key by default: its input, pickled (equal inputs, equal keys)."""
+    import pickle
+
+    return pickle.dumps((args, kwargs), protocol=5)
+
+
+@dataclass(frozen=True, slots=True)
+class CachePolicy:
+    """How a node's results are cached (`add_node(cache_policy=...)`): under
+    `key_func(input)`, for `ttl` seconds (None: until the cache is cleared)."""
+
+    key_func: Callable[..., str | bytes] = default_cache_key
+    ttl: int | None = None
+
+
 def default_retry_on(exc: BaseException) -> bool:
     """LangGraph's default: retry what looks transient, not bugs or bad input.
 

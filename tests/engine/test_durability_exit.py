@@ -69,3 +69,4 @@ def test_exit_saves_a_failed_run_with_its_error(saver, driver):
 def test_unknown_durability_is_refused():
     with pytest.raises(ValueError, match="'sync' or 'exit'"):
         _graph(None).invoke({"log": []}, durability="later")
+

@@ -98,7 +98,6 @@ def test_an_unknown_keyword_is_a_type_error_naming_it(call):
 
 
 @pytest.mark.parametrize(("call", "named"), [
-    (lambda g: StateGraph(S).add_node("x", len, cache_policy=object()), "cache_policy"),
     (lambda g: g.get_state(CFG, subgraphs=True), "subgraphs"),
     (lambda g: g.update_state(CFG, {}, task_id="x"), "task_id"),
 ])

@@ -12,7 +12,7 @@ from lockstep.graph.deferred import DeferredBarrier, DeferredTrigger
 from lockstep.graph.dryrun import command_targets
 from lockstep.graph.node import Branch, Callee, NodeSpec, is_runnable, node_name
 from lockstep.graph.schema import channels_for, input_schema_of, merge_channels
-from lockstep.options import not_yet, unsupported
+from lockstep.options import unsupported
 from lockstep.types import RetryPolicy
 
 
@@ -44,6 +44,7 @@ class StateGraph:
         self.branches: dict[str, list[tuple[Callable[..., Any], dict[Hashable, str] | None]]] = {}
         self.node_metadata: dict[str, dict[str, Any] | None] = {}
         self.compiled = False
+        self.cache_policies: dict[str, Any] = {}  # node -> CachePolicy (pregel/caching.py)
         self.deferred: set[str] = set()  # nodes added with defer=True (graph/deferred.py)
 
     # -- building -----------------------------------------------------------
@@ -64,7 +65,6 @@ class StateGraph:
         trace_policy: Any = None,
     ) -> StateGraph:
         """Add a node: a function of the state (or a runnable) returning an update."""
-        not_yet("add_node", cache_policy=cache_policy)
         unsupported(
             "add_node",
             error_handler=(error_handler, "catch the error inside the node and return an update"),
@@ -97,6 +97,13 @@ class StateGraph:
         if defer:
             self.deferred.add(node)
         self.node_metadata[node] = metadata
+        if cache_policy is not None:
+            if not (hasattr(cache_policy, "key_func") and hasattr(cache_policy, "ttl")):
+                raise TypeError(
+                    f"add_node({node!r}, cache_policy=...) takes a CachePolicy, "
+                    f"got {type(cache_policy).__name__}"
+                )
+            self.cache_policies[node] = cache_policy
         schema = input_schema or input_schema_of(action)
         if schema is not None:
             self._add_schema(schema)
@@ -187,7 +194,6 @@ class StateGraph:
         """The runnable graph. `store` is handed to nodes (`store` parameter, `runtime.store`)."""
         from lockstep.pregel.graph import CompiledGraph
 
-        not_yet("compile", cache=cache)
         unsupported(
             "compile",
             debug=(debug or None, 'stream with stream_mode="debug" to see each step'),
@@ -206,7 +212,7 @@ class StateGraph:
                 else:
                     channels[trigger] = DeferredTrigger(trigger) if deferred else Trigger(trigger)
         self.compiled = True
-        return CompiledGraph(
+        graph = CompiledGraph(
             builder=self,
             nodes=specs,
             channels=channels,
@@ -216,6 +222,9 @@ class StateGraph:
             name=name or "LangGraph",
             store=store,
         )
+        graph.cache = cache  # with cache_policies: see pregel/caching.py
+        graph.cache_policies = dict(self.cache_policies)
+        return graph
 
     def _node_specs(self) -> dict[str, NodeSpec]:
         specs = {START: NodeSpec(START, None, (), [START])}

@@ -26,6 +26,7 @@ from lockstep.options import not_yet
 from lockstep.pregel import (
     batching,
     bridge,
+    caching,
     chat,
     context,
     events,
@@ -49,6 +50,17 @@ DEFAULT_RECURSION_LIMIT = 10007  # LangGraph 1.2's
 
 class CompiledGraph:
     """What `StateGraph.compile()` returns; the same surface as LangGraph's compiled graph."""
+
+    #: compile(cache=...) and the nodes' CachePolicy by name (pregel/caching.py).
+    cache: Any = None
+    cache_policies: Mapping[str, Any] = {}  # noqa: RUF012 - replaced, never changed
+
+    def clear_cache(self, nodes: Sequence[str] | None = None) -> None:
+        """Drop the cached results of `nodes` (default: every cached node)."""
+        caching.clear(self, nodes)
+
+    async def aclear_cache(self, nodes: Sequence[str] | None = None) -> None:
+        caching.clear(self, nodes)
 
     #: Refuse to save a state that serialises bigger than this (a server sets it; see
     #: pregel/sizing.py); None: no limit.

@@ -446,7 +446,11 @@ class Loop:
             self.watch("task_result", task)
         if task.error is None and not task.interrupts:
             if "updates" in self.modes and task.name != START:
-                self.events.append(("updates", {task.name: task.update}))
+                if task.cached:  # as LangGraph marks a result taken from the node cache
+                    chunk = {task.name: task.update, "__metadata__": {"cached": True}}
+                    self.events.append(("updates", chunk))
+                else:
+                    self.events.append(("updates", {task.name: task.update}))
         elif task.interrupts:
             # As LangGraph: each interrupted task is reported as it stops.
             self._emit_interrupt(task.interrupts)

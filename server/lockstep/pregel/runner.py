@@ -12,6 +12,7 @@ from typing import Any
 from lockstep.constants import START
 from lockstep.errors import GraphInterrupt
 from lockstep.graph.node import NodeSpec
+from lockstep.pregel import caching
 from lockstep.pregel.context import enter, leave, node_interrupt_id
 from lockstep.pregel.tasks import Task, goto_writes, output_writes
 from lockstep.types import Command, Interrupt, RetryPolicy
@@ -20,6 +21,16 @@ from lockstep.types import Command, Interrupt, RetryPolicy
 def run_sync(graph: Any, loop: Any, task: Task, config: dict, paths: bool = True) -> list | None:
     """Run the task's node; returns its state writes (None when it failed or paused).
     `paths=False` leaves the node's path functions to the caller (async ones)."""
+    if graph.cache is not None and paths and caching.wants(graph, task):
+        if caching.lookup(graph, task):
+            return None
+        state = _run_sync(graph, loop, task, config, paths)
+        caching.store(graph, task)
+        return state
+    return _run_sync(graph, loop, task, config, paths)
+
+
+def _run_sync(graph: Any, loop: Any, task: Task, config: dict, paths: bool = True) -> list | None:
     spec = graph.nodes[task.name]
     if spec.callee is None:
         try:
@@ -63,18 +74,28 @@ def run_sync(graph: Any, loop: Any, task: Task, config: dict, paths: bool = True
 
 
 async def run_async(graph: Any, loop: Any, task: Task, config: dict) -> None:
+    if graph.cache is not None and caching.wants(graph, task):
+        if caching.lookup(graph, task):
+            return
+        await _run_async(graph, loop, task, config)
+        caching.store(graph, task)
+        return
+    await _run_async(graph, loop, task, config)
+
+
+async def _run_async(graph: Any, loop: Any, task: Task, config: dict) -> None:
     spec = graph.nodes[task.name]
     callee = spec.callee
     paths = not spec.async_paths  # async path functions are awaited here, after the node
     if callee is None:  # no user code to wait for (the input's task)
-        state = run_sync(graph, loop, task, config, paths)
+        state = _run_sync(graph, loop, task, config, paths)
     elif callee.afn is None:
         # Sync user code runs off the event loop so other runs keep streaming. A
         # thread cannot be stopped: if the run is, the node still finishes, so the
         # driver keeps it (loop.threads) to say when the run has really stopped.
         context = contextvars.copy_context()
         thread = asyncio.get_running_loop().run_in_executor(
-            None, context.run, run_sync, graph, loop, task, config, paths
+            None, context.run, _run_sync, graph, loop, task, config, paths
         )
         loop.threads.add(thread)
         thread.add_done_callback(loop.threads.discard)

@@ -33,6 +33,8 @@ class Task:
     error: BaseException | None = None
     resume: list[Any] = field(default_factory=list)
     done: bool = False  # finished in an earlier attempt at this step: writes reused
+    cached: bool = False  # its writes came from the node cache (pregel/caching.py)
+    cache_key: Any = None
     context: Any = None  # its TaskContext, once its node asks for it (context.current_task)
 
 

@@ -311,3 +311,53 @@ def test_durability_exit_saves_where_the_run_stopped(lib):
     done = app.invoke(lib.Command(resume="yes"), cfg, durability="exit")
     history = [(s.values, s.next, s.metadata["step"]) for s in app.get_state_history(cfg)]
     return [asked, paused, app.get_state(cfg), done, history]
+
+
+def _cached_graph(lib, calls: list, policy):
+    def expensive(state):
+        calls.append(state["n"])
+        return {"log": [state["n"] * 10]}
+
+    graph = lib.StateGraph(Log)
+    graph.add_node("expensive", expensive, cache_policy=policy)
+    graph.add_node("after", _logs("after"))
+    graph.add_edge(lib.START, "expensive")
+    graph.add_edge("expensive", "after")
+    return graph.compile(cache=lib.InMemoryCache())
+
+
+@compared
+def test_cached_node_runs_once_per_input(lib):
+    """The docs' caching example: a second run with the same input takes the node's
+    result from the cache (marked in updates); another input runs it."""
+    calls: list = []
+    app = _cached_graph(lib, calls, lib.CachePolicy())
+    first = list(app.stream({"n": 1}, stream_mode=["updates", "values"]))
+    second = list(app.stream({"n": 1}, stream_mode=["updates", "values"]))
+    other = app.invoke({"n": 2})
+    app.clear_cache()
+    cleared = app.invoke({"n": 1})
+    return [first, second, other, cleared, calls]
+
+
+@compared
+def test_cache_key_func_and_ttl(lib):
+    import time
+
+    calls: list = []
+    policy = lib.CachePolicy(key_func=lambda state: str(state["n"] % 2), ttl=1)
+    app = _cached_graph(lib, calls, policy)
+    runs = [app.invoke({"n": 1}), app.invoke({"n": 3}), app.invoke({"n": 4})]
+    time.sleep(1.1)
+    runs.append(app.invoke({"n": 3}))
+    return [runs, calls]
+
+
+@compared
+def test_cache_policy_without_a_cache_runs_the_node(lib):
+    calls: list = []
+    graph = lib.StateGraph(Log)
+    graph.add_node("work", lambda s: calls.append(1) or {"n": 1}, cache_policy=lib.CachePolicy())
+    graph.add_edge(lib.START, "work")
+    app = graph.compile()
+    return [app.invoke({"n": 0}), app.invoke({"n": 0}), len(calls)]
