@@ -313,7 +313,10 @@ def _command_literal(fn: Any) -> tuple[str, ...]:
 
 
 def literal_ends(path: Callable[..., Any]) -> dict[Hashable, str] | None:
-    """A path function's `-> Literal["a", "b"]` return annotation as a path_map."""
+    """A path function's `-> Literal["a", "b"]` return annotation as a path_map (of a
+    LangChain `RunnableLambda` path too: its function's)."""
+    if hasattr(path, "invoke") and not (isfunction(path) or ismethod(path)):
+        path = getattr(path, "func", None) or getattr(path, "afunc", None)
     if not (isfunction(path) or ismethod(path)):
         return None
     try:

@@ -281,3 +281,18 @@ def test_command_literal_annotation_and_tool_node(lib):
     graph.add_edge(lib.START, "agent")
     graph.add_edge("tools", "agent")
     return picture(graph.compile(), ascii_art=False)
+
+
+@compared
+def test_runnable_lambda_path_with_literal_annotation(lib):
+    from langchain_core.runnables import RunnableLambda
+
+    def route(state) -> Literal["review", "__end__"]:
+        return "review"
+
+    graph = lib.StateGraph(State)
+    graph.add_node("draft", noop)
+    graph.add_node("review", noop)
+    graph.add_edge(lib.START, "draft")
+    graph.add_conditional_edges("draft", RunnableLambda(route))
+    return picture(graph.compile())
