@@ -54,10 +54,12 @@ def test_a_task_called_outside_a_run_says_where_it_can_be_called():
     assert double.func(2) == 4  # the function itself stays callable
 
 
-def test_deprecated_retry_still_works_with_a_warning():
-    with pytest.warns(DeprecationWarning, match="retry_policy"):
-        t = task(retry=RetryPolicy(max_attempts=2))
-    assert t(lambda: 1).retry_policy == (RetryPolicy(max_attempts=2),)
+def test_deprecated_retry_alias_is_an_unknown_keyword():
+    """As add_node(retry=): LangGraph's deprecated alias is refused; use retry_policy."""
+    with pytest.raises(TypeError, match="retry"):
+        task(retry=RetryPolicy(max_attempts=2))  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="retry"):
+        entrypoint(retry=RetryPolicy(max_attempts=2))  # type: ignore[call-arg]
 
 
 def test_resume_skips_finished_tasks_with_either_store_and_driver(saver, driver):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,19 +18,6 @@ def _policies(policy: RetryPolicy | Sequence[RetryPolicy] | None) -> tuple[Retry
 def _refuse(what: str, value: Any, alternative: str) -> None:
     if value is not None:
         raise NotImplementedError(f"{what} is not supported by Lockstep: {alternative}")
-
-
-def _retry(retry_policy: Any, retry: Any, where: str) -> tuple[RetryPolicy, ...]:
-    """LangGraph's deprecated `retry=` still works, with its warning."""
-    if retry is not None:
-        warnings.warn(
-            f"{where}: `retry` is deprecated; use `retry_policy`",
-            DeprecationWarning,
-            stacklevel=3,
-        )
-        if retry_policy is None:
-            retry_policy = retry
-    return _policies(retry_policy)
 
 
 class TaskFunction:
@@ -60,12 +46,11 @@ def task(
     retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None,
     cache_policy: Any = None,
     timeout: Any = None,
-    retry: RetryPolicy | Sequence[RetryPolicy] | None = None,
 ) -> Any:
     """`@task` or `@task(name=..., retry_policy=...)`: a function whose calls are tasks."""
     _refuse("task(cache_policy=...)", cache_policy, "cache the result inside the task")
     _refuse("task(timeout=...)", timeout, "bound the work inside the task (asyncio.wait_for)")
-    policies = _retry(retry_policy, retry, "task")
+    policies = _policies(retry_policy)
 
     def wrap(func: Callable[..., Any]) -> TaskFunction:
         if not callable(func):
@@ -91,8 +76,6 @@ class entrypoint:  # noqa: N801 - LangGraph's name
         cache_policy: Any = None,
         retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None,
         timeout: Any = None,
-        *,
-        retry: RetryPolicy | Sequence[RetryPolicy] | None = None,
     ) -> None:
         _refuse("entrypoint(cache=...)", cache, "cache results inside the workflow's tasks")
         _refuse("entrypoint(cache_policy=...)", cache_policy, "cache results inside the tasks")
@@ -100,7 +83,7 @@ class entrypoint:  # noqa: N801 - LangGraph's name
         self.checkpointer = checkpointer
         self.store = store
         self.context_schema = context_schema
-        self.retry_policy = _retry(retry_policy, retry, "entrypoint")
+        self.retry_policy = _policies(retry_policy)
 
     def __call__(self, func: Callable[..., Any]) -> EntrypointGraph:
         if not callable(func):

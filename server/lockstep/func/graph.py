@@ -18,15 +18,17 @@ from lockstep.constants import END, START
 from lockstep.func.calls import begin
 from lockstep.graph.channels import MISSING, Channel, LastValue
 from lockstep.graph.drawing import Edge, Graph, Node
+from lockstep.graph.injection import wanted
 from lockstep.graph.node import Callee, NodeSpec
 from lockstep.pregel import context
 from lockstep.pregel.graph import CompiledGraph
+from lockstep.runtime import runtime_of
 from lockstep.types import RetryPolicy
 
 PREVIOUS = "__previous__"
 
 # Parameters an entrypoint function may declare (after its input) to be given them.
-INJECTED = ("previous", "config", "writer", "store")
+INJECTED = ("previous", "config", "writer", "store", "runtime")
 
 
 class Final:
@@ -47,7 +49,8 @@ class _Shape:
 
     schema = None
 
-    def __init__(self) -> None:
+    def __init__(self, context_schema: type | None) -> None:
+        self.context_schema = context_schema  # what a run's context= becomes
         self.channels: dict[str, Channel] = {END: LastValue(END), PREVIOUS: LastValue(PREVIOUS)}
 
 
@@ -70,11 +73,11 @@ class EntrypointGraph(CompiledGraph):
         context_schema: type | None,
     ) -> None:
         name = getattr(fn, "__name__", type(fn).__name__)
-        wanted = injected_parameters(fn, name)
+        names = injected_parameters(fn, name)
         is_async = asyncio.iscoroutinefunction(fn)
-        runner = _arunner(fn, wanted, self) if is_async else _runner(fn, wanted, self)
+        runner = _arunner(fn, names) if is_async else _runner(fn, names)
         spec = NodeSpec(name, Callee(runner, is_async, ("config",), runner if is_async else None, name), retry, [START])
-        shape = _Shape()
+        shape = _Shape(context_schema)
         super().__init__(
             builder=shape,
             nodes={name: spec},
@@ -83,11 +86,10 @@ class EntrypointGraph(CompiledGraph):
             interrupt_before=(),
             interrupt_after=(),
             name="LangGraph",
+            store=store,
         )
         self.func = fn
         self.entry = name
-        self.store = store
-        self.context_schema = context_schema
 
     # -- what the loop reads -------------------------------------------------
 
@@ -118,8 +120,9 @@ class EntrypointGraph(CompiledGraph):
 
 
 def injected_parameters(fn: Callable[..., Any], name: str) -> tuple[str, ...]:
-    """The names among INJECTED that `fn` declares after its input; any other
-    parameter without a default cannot be given, and is refused now."""
+    """What `fn` asks for after its input, read as a node's signature is (by name and
+    accepted annotation: graph/injection.py); any other parameter without a default
+    cannot be given, and is refused now."""
     try:
         params = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError) as exc:
@@ -129,18 +132,18 @@ def injected_parameters(fn: Callable[..., Any], name: str) -> tuple[str, ...]:
         raise TypeError(
             f"@entrypoint function {name!r} must take its input as its first parameter"
         )
-    wanted = []
+    names = wanted(fn)
     for p in params[1:]:
-        if p.name in INJECTED:
-            wanted.append(p.name)
-        elif p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+        if p.name in names or p.default is not p.empty:
+            continue
+        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             raise TypeError(
                 f"@entrypoint function {name!r}: parameter {p.name!r} cannot be given; "
                 "after its input an entrypoint may take "
                 + ", ".join(INJECTED)
                 + " by name"
             )
-    return tuple(wanted)
+    return names
 
 
 def output_writes(value: Any) -> list[tuple[str, Any]]:
@@ -149,27 +152,34 @@ def output_writes(value: Any) -> list[tuple[str, Any]]:
     return [(END, value), (PREVIOUS, value)]
 
 
-def _given(wanted: Sequence[str], loop: Any, config: Any, graph: EntrypointGraph) -> dict:
+def _given(names: Sequence[str], loop: Any, config: Any) -> dict:
+    """The values the function asks for; the run's Runtime gets `previous` first, so
+    `runtime.previous` and get_runtime() inside it see it too."""
+    value = loop.channels[PREVIOUS].value
+    runtime = loop.runtime = runtime_of(loop).override(
+        previous=None if value is MISSING else value
+    )
     out: dict[str, Any] = {}
-    for name in wanted:
-        if name == "previous":
-            value = loop.channels[PREVIOUS].value
-            out[name] = None if value is MISSING else value
-        elif name == "config":
-            out[name] = config
+    for name in names:
+        if name == "config":
+            out[name] = config  # the task's config, as a node taking config gets it
         elif name == "writer":
             out[name] = loop.write_custom
+        elif name == "store":
+            out[name] = runtime.store
+        elif name == "runtime":
+            out[name] = runtime
         else:
-            out[name] = graph.store
+            out[name] = runtime.previous
     return out
 
 
-def _runner(fn: Callable[..., Any], wanted: Sequence[str], graph: EntrypointGraph):
+def _runner(fn: Callable[..., Any], wanted: Sequence[str]):
     def run(value: Any, config: Any) -> list[tuple[str, Any]]:
         _, loop = context._current.get()
         scope = begin(reset=True)
         try:
-            out = fn(value, **_given(wanted, loop, config, graph))
+            out = fn(value, **_given(wanted, loop, config))
         finally:
             scope.wait()  # its task calls are part of its step
         return output_writes(out)
@@ -177,12 +187,12 @@ def _runner(fn: Callable[..., Any], wanted: Sequence[str], graph: EntrypointGrap
     return run
 
 
-def _arunner(fn: Callable[..., Any], wanted: Sequence[str], graph: EntrypointGraph):
+def _arunner(fn: Callable[..., Any], wanted: Sequence[str]):
     async def run(value: Any, config: Any) -> list[tuple[str, Any]]:
         _, loop = context._current.get()
         scope = begin(reset=True)
         try:
-            out = await fn(value, **_given(wanted, loop, config, graph))
+            out = await fn(value, **_given(wanted, loop, config))
         finally:
             await scope.await_all()
         return output_writes(out)

@@ -312,3 +312,28 @@ def test_entrypoint_reads_config_and_draws(lib):
 
     cfg = {"configurable": {"thread_id": "g", "user": "ana"}}
     return [greet.invoke("bo", cfg), greet.get_graph().draw_mermaid(), list(greet.get_graph().nodes)]
+
+
+@compared
+def test_runtime_context_store_and_previous(lib):
+    """An entrypoint reading the run's context, the store and previous through Runtime."""
+    from dataclasses import dataclass
+
+    @dataclass
+    class Ctx:
+        user: str
+
+    store = lib.InMemoryStore()
+    store.put(("prefs",), "ana", {"tone": "warm"})
+
+    @lib.entrypoint(checkpointer=lib.MemorySaver(), store=store, context_schema=Ctx)
+    def reply(message: str, *, runtime) -> dict:
+        tone = runtime.store.get(("prefs",), runtime.context.user).value["tone"]
+        count = (runtime.previous or {"count": 0})["count"] + 1
+        return {"text": f"{tone} reply to {runtime.context.user}: {message}", "count": count}
+
+    cfg = _thread("rt")
+    return [
+        reply.invoke("hi", cfg, context=Ctx(user="ana")),
+        list(reply.stream("again", cfg, context=Ctx(user="ana"))),
+    ]
