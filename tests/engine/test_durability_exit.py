@@ -70,3 +70,17 @@ def test_unknown_durability_is_refused():
     with pytest.raises(ValueError, match="'sync' or 'exit'"):
         _graph(None).invoke({"log": []}, durability="later")
 
+
+
+def test_exit_saves_where_the_recursion_limit_stopped_the_run(saver, driver):
+    from lockstep import GraphRecursionError
+
+    b = StateGraph(S)
+    b.add_node("loop", lambda s: {"n": s["n"] + 1})
+    b.add_edge(START, "loop")
+    b.add_edge("loop", "loop")
+    graph = b.compile(checkpointer=saver)
+    cfg = {**thread("t"), "recursion_limit": 5}
+    with pytest.raises(GraphRecursionError):
+        run(graph, {"n": 0, "log": []}, cfg, driver=driver, durability="exit")
+    assert _history(graph, thread("t")) == [({"n": 5, "log": []}, ("loop",), 5)]

@@ -17,7 +17,7 @@ from lockstep.checkpoint.base import (
     thread_id_of,
 )
 from lockstep.constants import END, INTERRUPT, SENDS, SKIPPED, START, branch_channel
-from lockstep.errors import InvalidUpdateError
+from lockstep.errors import GraphRecursionError, InvalidUpdateError
 from lockstep.graph.channels import MISSING, Channel, Ephemeral, LastValue, Topic
 from lockstep.graph.deferred import deferred_channels, finish_deferred
 from lockstep.graph.node import Branch, NodeSpec
@@ -410,7 +410,7 @@ class CompiledGraph:
         run_config = loop.run_config = node_config(config, loop.recursion_limit)
         loop.start(input)
         yield from self._drain(loop, shape)
-        while (tasks := loop.tick()) is not None:
+        while (tasks := self._tick(loop)) is not None:
             if loop.events or loop.saves:
                 yield from self._drain(loop, shape)
             for index, task in enumerate(tasks):
@@ -561,7 +561,7 @@ class CompiledGraph:
         loop.start(input)
         for item in await self._adrain(loop, shape):
             yield item
-        while (tasks := loop.tick()) is not None:
+        while (tasks := self._tick(loop)) is not None:
             for item in await self._adrain(loop, shape):
                 yield item
             pending = {
@@ -724,6 +724,13 @@ class CompiledGraph:
         return events.astream_events(
             self, input, config, version=version, filters=filters, stream_mode=stream_mode, kw=kw
         )
+
+    def _tick(self, loop: Loop) -> list[Task] | None:
+        try:
+            return loop.tick()
+        except GraphRecursionError:
+            self._flush(loop)  # durability="exit" saves where the run stopped, as LangGraph
+            raise
 
     def _raise_failed(self, loop: Loop, tasks: list[Task]) -> None:
         for task in tasks:
