@@ -18,10 +18,10 @@ def _cfg(thread: str = "t") -> dict:
 def test_unsupported_arguments_are_refused_by_name():
     with pytest.raises(NotImplementedError, match="timeout"):
         task(timeout=5)
-    with pytest.raises(NotImplementedError, match="cache_policy"):
+    with pytest.raises(TypeError, match="takes a CachePolicy"):
         task(cache_policy=object())
-    with pytest.raises(NotImplementedError, match="cache"):
-        entrypoint(cache=object())
+    with pytest.raises(TypeError, match="takes a CachePolicy"):
+        entrypoint(cache_policy=3)
     with pytest.raises(NotImplementedError, match="timeout"):
         entrypoint(timeout=1.0)
     with pytest.raises(TypeError, match="nmae"):

@@ -20,20 +20,32 @@ def _refuse(what: str, value: Any, alternative: str) -> None:
         raise NotImplementedError(f"{what} is not supported by Lockstep: {alternative}")
 
 
+def _check_cache_policy(where: str, policy: Any) -> None:
+    if policy is not None and not (hasattr(policy, "key_func") and hasattr(policy, "ttl")):
+        raise TypeError(
+            f"{where}(cache_policy=...) takes a CachePolicy, got {type(policy).__name__}"
+        )
+
+
 class TaskFunction:
     """A @task function: calling it inside a running entrypoint or node starts a
     task and returns its future."""
 
     def __init__(
-        self, func: Callable[..., Any], name: str | None, retry_policy: tuple[RetryPolicy, ...]
+        self,
+        func: Callable[..., Any],
+        name: str | None,
+        retry_policy: tuple[RetryPolicy, ...],
+        cache_policy: Any = None,
     ) -> None:
         functools.update_wrapper(self, func)
         self.func = func
         self.name = name or getattr(func, "__name__", type(func).__name__)
         self.retry_policy = retry_policy
+        self.cache_policy = cache_policy  # used when the entrypoint has a cache
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return calls.call(self.name, self.func, self.retry_policy, args, kwargs)
+        return calls.call(self.name, self.func, self.retry_policy, self.cache_policy, args, kwargs)
 
     def __repr__(self) -> str:
         return f"<task {self.name}>"
@@ -48,14 +60,14 @@ def task(
     timeout: Any = None,
 ) -> Any:
     """`@task` or `@task(name=..., retry_policy=...)`: a function whose calls are tasks."""
-    _refuse("task(cache_policy=...)", cache_policy, "cache the result inside the task")
+    _check_cache_policy("task", cache_policy)
     _refuse("task(timeout=...)", timeout, "bound the work inside the task (asyncio.wait_for)")
     policies = _policies(retry_policy)
 
     def wrap(func: Callable[..., Any]) -> TaskFunction:
         if not callable(func):
             raise TypeError(f"@task decorates a function, got {func!r}")
-        return TaskFunction(func, name, policies)
+        return TaskFunction(func, name, policies, cache_policy)
 
     return wrap if __func_or_none__ is None else wrap(__func_or_none__)
 
@@ -77,21 +89,26 @@ class entrypoint:  # noqa: N801 - LangGraph's name
         retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None,
         timeout: Any = None,
     ) -> None:
-        _refuse("entrypoint(cache=...)", cache, "cache results inside the workflow's tasks")
-        _refuse("entrypoint(cache_policy=...)", cache_policy, "cache results inside the tasks")
+        _check_cache_policy("entrypoint", cache_policy)
         _refuse("entrypoint(timeout=...)", timeout, "bound the work inside it (asyncio.wait_for)")
         self.checkpointer = checkpointer
         self.store = store
+        self.cache = cache
+        self.cache_policy = cache_policy
         self.context_schema = context_schema
         self.retry_policy = _policies(retry_policy)
 
     def __call__(self, func: Callable[..., Any]) -> EntrypointGraph:
         if not callable(func):
             raise TypeError(f"@entrypoint decorates a function, got {func!r}")
-        return EntrypointGraph(
+        graph = EntrypointGraph(
             func,
             checkpointer=self.checkpointer,
             store=self.store,
             retry=self.retry_policy,
             context_schema=self.context_schema,
         )
+        graph.cache = self.cache  # its tasks' results, and its own with cache_policy
+        if self.cache_policy is not None:
+            graph.cache_policies = {graph.entry: self.cache_policy}
+        return graph

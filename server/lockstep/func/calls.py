@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextvars
+import hashlib
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -97,7 +98,14 @@ def begin(reset: bool) -> Scope:
     return ctx.scope
 
 
-def call(name: str, fn: Callable[..., Any], retry: Sequence[RetryPolicy], args: tuple, kwargs: dict) -> Any:
+def call(
+    name: str,
+    fn: Callable[..., Any],
+    retry: Sequence[RetryPolicy],
+    cache_policy: Any,
+    args: tuple,
+    kwargs: dict,
+) -> Any:
     """Start one call of a @task function and return its future."""
     scope = begin(reset=False)
     loop = scope.loop
@@ -109,12 +117,19 @@ def call(name: str, fn: Callable[..., Any], retry: Sequence[RetryPolicy], args: 
     except RuntimeError:
         running = None
     if RETURN in record:  # finished on an earlier attempt at this step
-        future: Any = running.create_future() if running else TaskFuture()
-        future.set_result(record[RETURN])
-        return future
+        return _resolved(running, record[RETURN])
+    cache = loop.graph.cache if cache_policy is not None else None
+    if cache is not None:
+        child.cache_key = _cache_key(name, cache_policy, args, kwargs)
+        found = cache.get([child.cache_key])
+        if child.cache_key in found:  # as LangGraph: recorded, its update marked cached
+            child.update, child.cached = found[child.cache_key], True
+            loop.task_finished(child)
+            return _resolved(running, child.update)
     if RESUME in record:
         child.resume = list(record[RESUME])
     job = _Job(child, loop, fn, retry, args, kwargs)
+    job.ttl = cache_policy.ttl if cache is not None else None
     if running is None:
         future = TaskFuture()
         ctx = contextvars.copy_context()
@@ -136,11 +151,28 @@ def call(name: str, fn: Callable[..., Any], retry: Sequence[RetryPolicy], args: 
     return future
 
 
+TASK_CACHE = "__lockstep_task_cache__"
+
+
+def _cache_key(name: str, policy: Any, args: tuple, kwargs: dict) -> tuple:
+    """Where a call's result is cached: the task's name and its arguments' key."""
+    key = policy.key_func(*args, **kwargs)
+    if isinstance(key, str):
+        key = key.encode()
+    return (TASK_CACHE, name), hashlib.blake2b(key, digest_size=16).hexdigest()
+
+
+def _resolved(running: Any, value: Any) -> Any:
+    future: Any = running.create_future() if running else TaskFuture()
+    future.set_result(value)
+    return future
+
+
 class _Job:
     """One call's run: its own task context, retries, and its outcome recorded.
     (`retry` is read by the runner's _after_failure as a node's policies are.)"""
 
-    __slots__ = ("task", "loop", "fn", "retry", "args", "kwargs")
+    __slots__ = ("task", "loop", "fn", "retry", "args", "kwargs", "ttl")
 
     def __init__(self, task: Task, loop: Any, fn, retry, args, kwargs) -> None:
         self.task, self.loop, self.fn, self.retry = task, loop, fn, retry
@@ -202,8 +234,11 @@ class _Job:
             scope.wait()
 
     def _succeeded(self, value: Any) -> Any:
-        self.task.update = value
-        self.loop.task_finished(self.task)
+        task = self.task
+        task.update = value
+        self.loop.task_finished(task)
+        if task.cache_key is not None:
+            self.loop.graph.cache.set({task.cache_key: (value, self.ttl)})
         return value
 
     def _failed(self) -> None:

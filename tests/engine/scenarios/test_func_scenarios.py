@@ -337,3 +337,21 @@ def test_runtime_context_store_and_previous(lib):
         reply.invoke("hi", cfg, context=Ctx(user="ana")),
         list(reply.stream("again", cfg, context=Ctx(user="ana"))),
     ]
+
+
+@compared
+def test_task_results_cached_across_runs(lib):
+    calls: list[int] = []
+
+    @lib.task(cache_policy=lib.CachePolicy())
+    def slow_double(x: int) -> int:
+        calls.append(x)
+        return x * 2
+
+    @lib.entrypoint(cache=lib.InMemoryCache())
+    def workflow(xs: list) -> list:
+        return [slow_double(x).result() for x in xs]
+
+    first = list(workflow.stream([1, 2], stream_mode=["updates", "values"]))
+    second = list(workflow.stream([2, 3], stream_mode=["updates", "values"]))
+    return [first, second, list(calls), workflow.invoke([1, 3]), list(calls)]
