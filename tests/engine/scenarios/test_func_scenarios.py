@@ -355,3 +355,29 @@ def test_task_results_cached_across_runs(lib):
     first = list(workflow.stream([1, 2], stream_mode=["updates", "values"]))
     second = list(workflow.stream([2, 3], stream_mode=["updates", "values"]))
     return [first, second, list(calls), workflow.invoke([1, 3]), list(calls)]
+
+
+@compared
+def test_invoke_reports_the_pause_with_the_last_return(lib):
+    """invoke() on a paused run returns the thread's last return value (when a dict)
+    with `__interrupt__` added, as LangGraph's does; a non-dict one is left out."""
+
+    @lib.entrypoint(checkpointer=lib.MemorySaver())
+    def approve(request: dict) -> dict:
+        ok = lib.interrupt({"approve": request["item"]})
+        return {"item": request["item"], "ok": ok}
+
+    @lib.entrypoint(checkpointer=lib.MemorySaver())
+    def label(text: str) -> str:
+        return f"{text}:{lib.interrupt('label?')}"
+
+    a, b = _thread("a"), _thread("b")
+    return [
+        approve.invoke({"item": "pen"}, a),
+        approve.invoke(lib.Command(resume=True), a),
+        approve.invoke({"item": "ink"}, a),
+        label.invoke("x", b),
+        label.invoke(lib.Command(resume="y"), b),
+        label.invoke("z", b),
+        approve.get_state(a),
+    ]
