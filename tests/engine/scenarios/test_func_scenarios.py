@@ -381,3 +381,26 @@ def test_invoke_reports_the_pause_with_the_last_return(lib):
         label.invoke("z", b),
         approve.get_state(a),
     ]
+
+
+@compared
+def test_replay_from_an_earlier_checkpoint(lib):
+    """Time travel: invoking from the input checkpoint runs the workflow again from there."""
+    calls: list[int] = []
+
+    @lib.task
+    def step(x: int) -> int:
+        calls.append(x)
+        return x + 1
+
+    @lib.entrypoint(checkpointer=lib.MemorySaver())
+    def workflow(x: int, *, previous=None) -> list:
+        return [step(x).result(), previous]
+
+    cfg = _thread("tt")
+    workflow.invoke(1, cfg)
+    workflow.invoke(10, cfg)
+    history = list(workflow.get_state_history(cfg))
+    first_input = history[-1].config
+    replayed = list(workflow.stream(None, first_input, stream_mode=["updates", "values"]))
+    return [history, replayed, list(calls), list(workflow.get_state_history(cfg))]
