@@ -88,6 +88,26 @@ class Run:
     # thread that finishes its step after the reader is gone.
     final: asyncio.Future | None = None  # the thread as the run left it (astream's final)
     timed_out: bool = False  # stopped by the server's run time limit, not by a caller
+    # Whether `task` has begun: a task cancelled before its first step never runs its
+    # body, so the cleanup in its `finally` (releasing the thread) would never happen.
+    started: bool = False
+
+    def stop(self) -> None:
+        """Stop the run at its next await: cancel its task once it has begun; one not
+        yet begun sees `stop_requested` as it begins and stops there instead."""
+        self.stop_requested = True
+        if self.task is not None and self.started and not self.done:
+            self.task.cancel()
+
+    def start_task(self, coro: Any) -> None:
+        self.started = False
+        self.task = asyncio.create_task(coro)
+
+    def begin(self) -> None:
+        """First thing a run's task does: from now on it can be cancelled safely."""
+        self.started = True
+        if self.stop_requested:
+            raise asyncio.CancelledError
 
     def emit(self, event: message_pb2.RunEvent) -> None:
         self.events.append(event)
@@ -371,9 +391,7 @@ class RunManager:
     @staticmethod
     def _stop(run: Run) -> None:
         """Cancel a run at its next step boundary (or as soon as it has a task)."""
-        run.stop_requested = True
-        if run.task is not None and not run.done:
-            run.task.cancel()
+        run.stop()
 
     def _finish_pending(self, run: Run, status: int) -> None:
         """End a run that never started (cancelled while queued)."""
@@ -393,7 +411,7 @@ class RunManager:
                 self._finish_pending(run, RS.RUN_STATUS_CANCELLED)
                 continue
             self.active[thread_id] = run  # taken at once: no gap for another run or an edit
-            run.task = asyncio.create_task(self._launch(run, plan, immediate=False))
+            run.start_task(self._launch(run, plan, immediate=False))
             break
         if not queue:
             self.queued.pop(thread_id, None)
@@ -404,6 +422,8 @@ class RunManager:
         graph = plan.graph
         self.active[thread_id] = run
         try:
+            if not immediate:
+                run.begin()
             record = self.hosting.store.threads.get(thread_id)
             run.mark = new_checkpoint_id()  # every checkpoint this run makes sorts after it
             if record is not None and record.status in (INTERRUPTED, ERROR):
@@ -463,14 +483,21 @@ class RunManager:
             run.status = RS.RUN_STATUS_RUNNING
             run.updated_at = _now()
             self._save(run, persist=False)
-        else:
+        caller_left = False
+        if immediate:
             self.runs[run.run_id] = run
             self._forget_old()
-            await recorded
+            try:
+                await recorded
+            except asyncio.CancelledError:
+                # The caller left before it learned of the run: the run still gets the
+                # task that ends it and releases its thread, and stops as a disconnect
+                # would stop it.
+                caller_left = run.stop_requested = True
             self._emit_metadata(run)
-        run.task = asyncio.create_task(self._execute(run, graph, stream, first, plan.kwargs))
-        if run.stop_requested:
-            run.task.cancel()
+        run.start_task(self._execute(run, graph, stream, first, plan.kwargs))
+        if caller_left:
+            raise asyncio.CancelledError
 
     def _time_out(self, run: Run) -> None:
         if not run.done:
@@ -485,6 +512,7 @@ class RunManager:
             self.limits.max_run_seconds, self._time_out, run
         )
         try:
+            run.begin()
             if isinstance(first, BaseException):
                 raise first
             if first is not None:
@@ -531,14 +559,11 @@ class RunManager:
         finally:
             timer.cancel()
             rolled_back = run.superseded == RS.MULTITASK_STRATEGY_ROLLBACK
-            if not rolled_back:
-                # Readers learn the outcome now, even while a cancelled run's worker
-                # still finishes the step it is in; the thread stays held until then.
-                # The record is on disk first: a client never sees an end a restart forgets.
-                run.status, run.updated_at = status, _now()
-                self._save(run)
-                with contextlib.suppress(BaseException):
-                    await asyncio.shield(self.hosting.store.durable())
+            # A stopped run's readers learn of it now, though a sync node may hold the
+            # thread until its step ends; every other end waits for the release (below).
+            early = not rolled_back and status in (RS.RUN_STATUS_CANCELLED, RS.RUN_STATUS_TIMEOUT)
+            if early:
+                await self._record_end(run, status)
                 _announce_end(run, status, last_config)
             with contextlib.suppress(BaseException):
                 await stream.aclose()
@@ -553,14 +578,27 @@ class RunManager:
                     await asyncio.shield(asyncio.to_thread(self._roll_back, run))
                 except BaseException as exc:  # the thread keeps what the run wrote; say so
                     run.metadata["lockstep_rollback_error"] = f"{type(exc).__name__}: {exc}"
-                _announce_end(run, status, None)
-                self._save(run)
+                last_config = None
+            if not early:
+                await self._record_end(run, status)
+            # A run's end means its thread is free: released first, announced after,
+            # so a client that acts on the end (update, resume) never finds it busy.
             self._set_thread_status(run.thread_id, FINAL_THREAD_STATUS[status])
             if self.active.get(run.thread_id) is run:
                 del self.active[run.thread_id]
+            if not early:
+                _announce_end(run, status, last_config)
             self._hand_off(run.thread_id)
             # A finished run is kept for JoinRun (its events); not what ran it.
             run.task = run.engine_done = run.final = None
+
+    async def _record_end(self, run: Run, status: int) -> None:
+        """The run's end record, on disk before the end goes out: a client never sees
+        an end a restart forgets."""
+        run.status, run.updated_at = status, _now()
+        self._save(run)
+        with contextlib.suppress(BaseException):
+            await asyncio.shield(self.hosting.store.durable())
 
     def _roll_back(self, run: Run) -> None:
         """Undo what a run wrote: drop the thread's checkpoints made since the run
@@ -609,10 +647,9 @@ class RunManager:
                 queue.remove(entry)
                 self._finish_pending(run, RS.RUN_STATUS_CANCELLED)
                 return run
-        if not run.done and run.task is None:
-            run.stop_requested = True
+        if not run.done:
+            run.stop()
         if not run.done and run.task is not None:
-            run.task.cancel()
             if wait:  # until the run has ended (its end event is out)
                 async for _ in run.follow():
                     pass
@@ -624,8 +661,9 @@ class RunManager:
         tasks = [r.task for r in self.active.values() if r.task is not None]
         if tasks:
             _, pending = await asyncio.wait(tasks, timeout=grace)
-            for task in pending:
-                task.cancel()
+            for run in list(self.active.values()):
+                if run.task in pending:
+                    run.stop()
             if pending:
                 await asyncio.wait(pending, timeout=5)
 
