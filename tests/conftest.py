@@ -6,11 +6,20 @@ speak to it with the raw stubs (wire.py); every folder may import them.
 
 from __future__ import annotations
 
+import os
 import sys
 import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI runs the property tests on a fixed seed, so a landing is judged on the same cases
+# every time; a developer's run (and `make fuzz`) draws new ones and keeps failures in
+# .hypothesis to replay.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "server"))
 
