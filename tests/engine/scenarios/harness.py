@@ -5,7 +5,7 @@ libraries share: `lib.StateGraph`, `lib.Command`, `lib.MemorySaver`, `lib.entryp
 (looked up in the mirrored modules, see `Lib`). It returns a transcript: whatever a
 user would look at (events, results, `get_state`, history, errors). `@compared` turns
 it into a test that runs it on both engines and asserts the transcripts are equal once
-`norm` has taken out what is generated differently (ids, timestamps).
+`norm` has taken out what is generated differently (ids; a scenario that shows timestamps strips them itself).
 
     @compared
     def test_private_channel(lib):
@@ -118,7 +118,7 @@ _HEX_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 def norm(value: Any) -> Any:
-    """Plain data that both engines must agree on: ids and times are replaced by
+    """Plain data that both engines must agree on: generated ids are replaced by
     placeholders; library objects become tagged tuples of their public fields."""
     kind = type(value).__name__
     if isinstance(value, str):
