@@ -8,7 +8,6 @@ after `get` does not change what is stored (as with a database-backed store).
 
 from __future__ import annotations
 
-import concurrent.futures
 import copy
 import threading
 from collections.abc import Iterable
@@ -29,7 +28,7 @@ from lockstep.store.base import (
     refuse_index,
 )
 from lockstep.store.matching import expiry, list_namespaces, matches, page, split_batch, under
-from lockstep.store.sweeper import DEFAULT_INTERVAL_MINUTES, Sweeper
+from lockstep.store.sweeper import Sweeper, SweepsTTL
 
 
 class _Entry:
@@ -43,7 +42,7 @@ class _Entry:
         self.expires_at = expires_at
 
 
-class InMemoryStore(BaseStore):
+class InMemoryStore(SweepsTTL, BaseStore):
     """A store held in this process's memory; gone when the process exits.
 
     `ttl` (a `TTLConfig`) sets a default time-to-live and whether reads refresh it;
@@ -86,18 +85,6 @@ class InMemoryStore(BaseStore):
                     del entries[key]
                     swept += 1
             return swept
-
-    def start_ttl_sweeper(
-        self, sweep_interval_minutes: float | None = None
-    ) -> concurrent.futures.Future[None]:
-        """Sweep expired items every interval (the argument, else the TTL config's
-        `sweep_interval_minutes`, else 5) in a background thread."""
-        interval = sweep_interval_minutes or (self.ttl_config or {}).get("sweep_interval_minutes")
-        return self._sweeper.start(float(interval or DEFAULT_INTERVAL_MINUTES))
-
-    def stop_ttl_sweeper(self, timeout: float | None = None) -> bool:
-        """Stop the background sweeper; True once it has stopped."""
-        return self._sweeper.stop(timeout)
 
     def _read(self, op: Op, at: datetime) -> Result:
         if isinstance(op, GetOp):

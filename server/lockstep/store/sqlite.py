@@ -14,7 +14,6 @@ with anything else.
 
 from __future__ import annotations
 
-import concurrent.futures
 import json
 import sqlite3
 import threading
@@ -38,7 +37,7 @@ from lockstep.store.base import (
     refuse_index,
 )
 from lockstep.store.matching import expiry, list_namespaces, matches, page, split_batch
-from lockstep.store.sweeper import DEFAULT_INTERVAL_MINUTES, Sweeper
+from lockstep.store.sweeper import Sweeper, SweepsTTL
 
 # Each entry is applied once, in order; `store_migrations` records how far a file got.
 MIGRATIONS = (
@@ -93,7 +92,7 @@ def _under(namespace: tuple[str, ...]) -> tuple[str, list[Any]]:
 _LIVE = "(expires_at IS NULL OR expires_at > ?)"
 
 
-class SqliteStore(SyncBatchedStore):
+class SqliteStore(SweepsTTL, SyncBatchedStore):
     """A store in a SQLite database. Safe to share between threads (one lock per
     store) and between processes (SQLite's locking; writers wait up to 30 s).
 
@@ -189,18 +188,6 @@ class SqliteStore(SyncBatchedStore):
                 (_micros(base.now()),),
             )
             return cur.rowcount
-
-    def start_ttl_sweeper(
-        self, sweep_interval_minutes: float | None = None
-    ) -> concurrent.futures.Future[None]:
-        """Sweep expired items every interval (the argument, else the TTL config's
-        `sweep_interval_minutes`, else 5) in a background thread."""
-        interval = sweep_interval_minutes or (self.ttl_config or {}).get("sweep_interval_minutes")
-        return self._sweeper.start(float(interval or DEFAULT_INTERVAL_MINUTES))
-
-    def stop_ttl_sweeper(self, timeout: float | None = None) -> bool:
-        """Stop the background sweeper; True once it has stopped."""
-        return self._sweeper.stop(timeout)
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Cursor]:

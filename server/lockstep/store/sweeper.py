@@ -66,3 +66,23 @@ class Sweeper:
                 logger.info("store TTL sweep deleted %d expired items", swept)
         if not done.done():
             done.set_result(None)
+
+
+class SweepsTTL:
+    """The TTL sweeper methods of a store that keeps a `Sweeper` in `_sweeper` and its
+    TTL configuration in `ttl_config` (both backends)."""
+
+    _sweeper: Sweeper
+    ttl_config: dict | None
+
+    def start_ttl_sweeper(
+        self, sweep_interval_minutes: float | None = None
+    ) -> concurrent.futures.Future[None]:
+        """Sweep expired items every interval (the argument, else the TTL config's
+        `sweep_interval_minutes`, else 5) in a background thread."""
+        interval = sweep_interval_minutes or (self.ttl_config or {}).get("sweep_interval_minutes")
+        return self._sweeper.start(float(interval or DEFAULT_INTERVAL_MINUTES))
+
+    def stop_ttl_sweeper(self, timeout: float | None = None) -> bool:
+        """Stop the background sweeper; True once it has stopped."""
+        return self._sweeper.stop(timeout)
