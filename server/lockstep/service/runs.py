@@ -395,11 +395,7 @@ class RunManager:
 
     def _finish_pending(self, run: Run, status: int) -> None:
         """End a run that never started (cancelled while queued)."""
-        run.status = status
-        run.updated_at = _now()
-        run.emit(message_pb2.RunEvent(end=message_pb2.RunEnd(status=status)))
-        run.done = True
-        run.changed.set()
+        _announce_end(run, status, None)
         self._save(run)
 
     def _hand_off(self, thread_id: str) -> None:
