@@ -9,10 +9,12 @@ STAMP  := $(VENV)/.installed
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Three distributions, installed editable in one pip command so that lockstep-api and
+# lockstep-client (on no package index) come from client/api/ and client/.
+$(STAMP): pyproject.toml client/pyproject.toml client/api/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e client/api -e client -e '.[dev]'
 	touch $(STAMP)
 
 run: setup

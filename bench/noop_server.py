@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import grpc
 
-from lockstep_client import convert
-from lockstep_client.api.lockstep.v1 import enums_pb2, message_pb2, runs_service_pb2_grpc
-from lockstep_client.api.lockstep.v1 import runs_service_pb2 as pb
+from lockstep_api import convert
+from lockstep_api.v1 import enums_pb2, message_pb2, runs_service_pb2_grpc
+from lockstep_api.v1 import runs_service_pb2 as pb
 
 
 class NoopRuns(runs_service_pb2_grpc.RunsServicer):

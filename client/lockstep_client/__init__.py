@@ -6,7 +6,8 @@
     for chunk in graph.stream({"input": "hello"}, {"configurable": {"thread_id": "1"}}):
         print(chunk)
 
-Depends on grpcio and protobuf only; the generated stubs live in `lockstep_client.api`.
+Depends on grpcio, protobuf and the wire package `lockstep_api` (the generated stubs, Struct
+conversion) only.
 """
 
 from lockstep_client.aio import AsyncClient

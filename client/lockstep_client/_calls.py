@@ -11,12 +11,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from lockstep_client import _requests as rq
-from lockstep_client.api.lockstep.v1 import (
+from lockstep_api.v1 import (
     graphs_service_pb2,
     runs_service_pb2,
     threads_service_pb2,
 )
+from lockstep_client import _requests as rq
 from lockstep_client.types import (
     Config,
     GraphInfo,

@@ -11,13 +11,13 @@ from typing import Any, Generic, TypeVar
 
 from google.protobuf.message import Message
 
-from lockstep_client.api.lockstep.v1 import (
+from lockstep_api.convert import fill_struct, fill_value, from_struct
+from lockstep_api.v1 import (
     enums_pb2,
     message_pb2,
     runs_service_pb2,
     threads_service_pb2,
 )
-from lockstep_client.convert import fill_struct, fill_value, from_struct
 from lockstep_client.errors import RunFailedError, status_code_from_number
 from lockstep_client.types import (
     Run,

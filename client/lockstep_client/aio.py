@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import grpc
 import grpc.aio
 
-from lockstep_client import _calls as calls
-from lockstep_client import _requests as rq
-from lockstep_client._channel import PemSource, channel_credentials
-from lockstep_client.api.lockstep.v1 import (
+from lockstep_api.v1 import (
     graphs_service_pb2_grpc,
     message_pb2,
     runs_service_pb2,
     runs_service_pb2_grpc,
     threads_service_pb2_grpc,
 )
+from lockstep_client import _calls as calls
+from lockstep_client import _requests as rq
+from lockstep_client._channel import PemSource, channel_credentials
 from lockstep_client.errors import from_rpc_error
 from lockstep_client.types import (
     Config,

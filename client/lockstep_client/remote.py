@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from lockstep_api.convert import from_struct, from_value
+from lockstep_api.v1 import message_pb2, runs_service_pb2
 from lockstep_client import _requests as rq
-from lockstep_client.api.lockstep.v1 import message_pb2, runs_service_pb2
-from lockstep_client.convert import from_struct, from_value
 from lockstep_client.errors import RunFailedError, status_code_from_number
 from lockstep_client.types import (
     Config,

@@ -13,8 +13,8 @@ from typing import Any, NamedTuple
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from lockstep_client.api.lockstep.v1 import enums_pb2, message_pb2
-from lockstep_client.convert import from_struct, from_value
+from lockstep_api.convert import from_struct, from_value
+from lockstep_api.v1 import enums_pb2, message_pb2
 
 __all__ = [
     "Edge",

@@ -1,4 +1,4 @@
-"""The committed stubs under client/lockstep_client/api match protos/ exactly.
+"""The committed stubs under client/api/lockstep_api (v1/, ...) match protos/ exactly.
 
 Regenerates them with scripts/genproto.py into a temporary directory and compares
 byte for byte, so a .proto edit without `make proto` (or a hand edit of generated
@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-COMMITTED = ROOT / "client" / "lockstep_client" / "api"
+API_ROOT = ROOT / "client" / "api"
+COMMITTED = API_ROOT / "lockstep_api"
 STALE = "stubs are stale: run make proto"
 
 
@@ -25,10 +26,12 @@ def _load_genproto():
     return module
 
 
-def _tree(root: Path) -> dict[str, bytes]:
+def _tree(root: Path, genproto) -> dict[str, bytes]:
+    """The generated files under root: those of its version packages (not convert.py & co)."""
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
-        for p in sorted(root.rglob("*"))
+        for d in genproto.generated_dirs(root)
+        for p in sorted(d.rglob("*"))
         if p.is_file() and "__pycache__" not in p.parts
     }
 
@@ -37,7 +40,8 @@ def test_stubs_match_protos(tmp_path):
     pytest.importorskip("grpc_tools")
     genproto = _load_genproto()
     genproto.generate(tmp_path)
-    fresh, committed = _tree(tmp_path), _tree(COMMITTED)
+    fresh, committed = _tree(tmp_path, genproto), _tree(COMMITTED, genproto)
+    assert fresh, "genproto wrote no stubs"
     missing = sorted(fresh.keys() - committed.keys())
     extra = sorted(committed.keys() - fresh.keys())
     differ = sorted(k for k in fresh.keys() & committed.keys() if fresh[k] != committed[k])
@@ -50,16 +54,16 @@ def test_stubs_match_protos(tmp_path):
 
 
 def test_stubs_import_without_the_server_package():
-    sys.path.insert(0, str(ROOT / "client"))
+    sys.path.insert(0, str(API_ROOT))
     try:
-        from lockstep_client.api.lockstep.v1 import (  # noqa: F401
+        from lockstep_api.v1 import (  # noqa: F401
             graphs_service_pb2_grpc,
             runs_service_pb2,
             runs_service_pb2_grpc,
             threads_service_pb2_grpc,
         )
     finally:
-        sys.path.remove(str(ROOT / "client"))
+        sys.path.remove(str(API_ROOT))
     names = {
         s.full_name
         for m in (runs_service_pb2,)
@@ -72,11 +76,11 @@ def test_stubs_import_without_the_server_package():
 
 def test_run_requests_share_their_fields():
     """StreamRun, WaitRun and CreateRun take the same fields with the same numbers."""
-    sys.path.insert(0, str(ROOT / "client"))
+    sys.path.insert(0, str(API_ROOT))
     try:
-        from lockstep_client.api.lockstep.v1 import runs_service_pb2 as rs
+        from lockstep_api.v1 import runs_service_pb2 as rs
     finally:
-        sys.path.remove(str(ROOT / "client"))
+        sys.path.remove(str(API_ROOT))
 
     def shape(msg):
         return [

@@ -42,8 +42,8 @@ from server_process import ServerProcess
 from wire import TIMEOUT, run_request
 
 from lockstep.checkpoint import MemorySaver
-from lockstep_client import convert
-from lockstep_client.api.lockstep.v1 import (
+from lockstep_api import convert
+from lockstep_api.v1 import (
     enums_pb2,
     runs_service_pb2,
     threads_service_pb2,

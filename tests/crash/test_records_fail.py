@@ -11,8 +11,8 @@ from lockstep import registry
 from lockstep.service.hosting import Hosting
 from lockstep.service.runs import RunManager
 from lockstep.store.open import open_store
-from lockstep_client import convert
-from lockstep_client.api.lockstep.v1 import enums_pb2, runs_service_pb2
+from lockstep_api import convert
+from lockstep_api.v1 import enums_pb2, runs_service_pb2
 
 GRAPH_FILE = Path(__file__).resolve().parent / "graphs" / "crashy.py"
 

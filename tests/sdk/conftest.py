@@ -9,7 +9,7 @@ import grpc
 import pytest
 from sdk_fake import Fake
 
-from lockstep_client.api.lockstep.v1 import (
+from lockstep_api.v1 import (
     graphs_service_pb2_grpc,
     runs_service_pb2_grpc,
     threads_service_pb2_grpc,

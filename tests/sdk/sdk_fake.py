@@ -7,7 +7,8 @@ from typing import Any
 
 import grpc
 
-from lockstep_client.api.lockstep.v1 import (
+from lockstep_api.convert import to_struct, to_value
+from lockstep_api.v1 import (
     enums_pb2,
     graphs_service_pb2,
     graphs_service_pb2_grpc,
@@ -17,7 +18,6 @@ from lockstep_client.api.lockstep.v1 import (
     threads_service_pb2,
     threads_service_pb2_grpc,
 )
-from lockstep_client.convert import to_struct, to_value
 
 THREAD = "t-1"
 

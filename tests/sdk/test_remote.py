@@ -10,6 +10,8 @@ import grpc
 import pytest
 from sdk_fake import THREAD, ev, ref, snapshot
 
+from lockstep_api.convert import from_struct, from_value, to_value
+from lockstep_api.v1 import enums_pb2, message_pb2
 from lockstep_client import (
     AsyncClient,
     Client,
@@ -20,8 +22,6 @@ from lockstep_client import (
     RunFailedError,
     StreamPart,
 )
-from lockstep_client.api.lockstep.v1 import enums_pb2, message_pb2
-from lockstep_client.convert import from_struct, from_value, to_value
 
 DURING, BEFORE = enums_pb2.INTERRUPT_WHEN_DURING, enums_pb2.INTERRUPT_WHEN_BEFORE
 INTERRUPTED, SUCCESS = enums_pb2.RUN_STATUS_INTERRUPTED, enums_pb2.RUN_STATUS_SUCCESS

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from lockstep_api.convert import from_struct, from_value
+from lockstep_api.v1 import enums_pb2, runs_service_pb2
 from lockstep_client._requests import command_to_proto, run_config, run_request, stream_modes
-from lockstep_client.api.lockstep.v1 import enums_pb2, runs_service_pb2
-from lockstep_client.convert import from_struct, from_value
 
 IID_A = "a" * 32
 IID_B = "0123456789abcdef" * 2

@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from lockstep_client.api.lockstep.v1 import enums_pb2, message_pb2
-from lockstep_client.convert import to_struct
+from lockstep_api.convert import to_struct
+from lockstep_api.v1 import enums_pb2, message_pb2
 from lockstep_client.types import (
     GraphInfo,
     event_from_proto,

@@ -7,7 +7,7 @@ import collections
 import grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from lockstep_client.api.lockstep.v1 import (
+from lockstep_api.v1 import (
     graphs_service_pb2_grpc,
     runs_service_pb2_grpc,
     threads_service_pb2_grpc,

@@ -21,12 +21,12 @@ from grpc_reflection.v1alpha import reflection_pb2
 from server_process import ServerProcess
 from wire import refusal
 
-from lockstep_client import Client, UnauthenticatedError
-from lockstep_client.api.lockstep.v1 import (
+from lockstep_api.v1 import (
     graphs_service_pb2,
     runs_service_pb2,
     threads_service_pb2,
 )
+from lockstep_client import Client, UnauthenticatedError
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -14,8 +14,8 @@ from wire import TIMEOUT, end_status, refusal, run_request
 
 from lockstep.checkpoint.sqlite import SqliteSaver
 from lockstep.store.threads import DEFAULT_TENANT, SqliteThreadStore, ThreadRecord
-from lockstep_client import convert
-from lockstep_client.api.lockstep.v1 import (
+from lockstep_api import convert
+from lockstep_api.v1 import (
     enums_pb2,
     runs_service_pb2,
     threads_service_pb2,

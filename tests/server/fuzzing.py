@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 from server_process import ROOT, ServerProcess
 from wire import TIMEOUT
 
-from lockstep_client import convert
-from lockstep_client.api.lockstep.v1 import (
+from lockstep_api import convert
+from lockstep_api.v1 import (
     graphs_service_pb2,
     message_pb2,
     runs_service_pb2,

@@ -14,7 +14,7 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from lockstep_client.api.lockstep.v1 import (
+from lockstep_api.v1 import (
     graphs_service_pb2_grpc,
     runs_service_pb2_grpc,
     threads_service_pb2_grpc,

@@ -10,7 +10,7 @@ from server_process import ServerProcess
 from wire import end_status, stream, values
 
 from lockstep.service import eventloop
-from lockstep_client.api.lockstep.v1 import enums_pb2
+from lockstep_api.v1 import enums_pb2
 
 UVLOOP = importlib.util.find_spec("uvloop") is not None
 

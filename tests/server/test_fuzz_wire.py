@@ -43,8 +43,8 @@ from hypothesis import strategies as st
 from server_process import ServerProcess
 from wire import TIMEOUT, run_request
 
-from lockstep_client import convert
-from lockstep_client.api.lockstep.v1 import (
+from lockstep_api import convert
+from lockstep_api.v1 import (
     message_pb2,
     runs_service_pb2,
     threads_service_pb2,

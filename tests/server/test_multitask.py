@@ -14,8 +14,8 @@ import grpc
 import pytest
 from wire import TIMEOUT, end_status, get_state, history, refusal, run_request, stream, values
 
-from lockstep_client import convert
-from lockstep_client.api.lockstep.v1 import enums_pb2, runs_service_pb2
+from lockstep_api import convert
+from lockstep_api.v1 import enums_pb2, runs_service_pb2
 
 pytestmark = pytest.mark.timeout(60)
 RS = enums_pb2

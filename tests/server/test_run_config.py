@@ -6,7 +6,8 @@ from __future__ import annotations
 import grpc
 from wire import refusal, run_request, stream
 
-from lockstep_client import Client, convert
+from lockstep_api import convert
+from lockstep_client import Client
 
 
 def test_configurable_values_reach_the_nodes(server, tid):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from wire import end_status, get_state, kinds, stream, values
 
-from lockstep_client import convert
-from lockstep_client.api.lockstep.v1 import enums_pb2
+from lockstep_api import convert
+from lockstep_api.v1 import enums_pb2
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -15,8 +15,8 @@ from wire import (
     values,
 )
 
-from lockstep_client import convert
-from lockstep_client.api.lockstep.v1 import enums_pb2
+from lockstep_api import convert
+from lockstep_api.v1 import enums_pb2
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -150,7 +150,7 @@ def test_history_pages_with_page_token(server, tid):
     stream(server, t, GRAPH, {"input": "hello"})
     everything = history(server, t)
     assert len(everything) == 5  # input, step_1, step_2, step_3, ... end
-    from lockstep_client.api.lockstep.v1 import threads_service_pb2
+    from lockstep_api.v1 import threads_service_pb2
 
     seen, token = [], ""
     while True:

@@ -8,8 +8,8 @@ import pytest
 from server_process import ALL_GRAPH_SPECS
 from wire import TIMEOUT, end_status, get_state, history, kinds, run_request, stream, values
 
-from lockstep_client import convert
-from lockstep_client.api.lockstep.v1 import enums_pb2
+from lockstep_api import convert
+from lockstep_api.v1 import enums_pb2
 
 pytestmark = pytest.mark.timeout(90)
 

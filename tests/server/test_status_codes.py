@@ -18,8 +18,8 @@ from wire import (
     values,
 )
 
-from lockstep_client import convert
-from lockstep_client.api.lockstep.v1 import (
+from lockstep_api import convert
+from lockstep_api.v1 import (
     enums_pb2,
     graphs_service_pb2,
     runs_service_pb2,

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from wire import end_status, get_state, stream, update_state
 
-from lockstep_client import convert
-from lockstep_client.api.lockstep.v1 import enums_pb2, runs_service_pb2
+from lockstep_api import convert
+from lockstep_api.v1 import enums_pb2, runs_service_pb2
 
 pytestmark = pytest.mark.timeout(60)
 SPEC = f"late={Path(__file__).parent / 'graphs' / 'late_release.py'}:graph"

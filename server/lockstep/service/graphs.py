@@ -5,10 +5,10 @@ from __future__ import annotations
 from lockstep.graph.schema import reducer_name
 from lockstep.registry import HostedGraph
 from lockstep.service.errors import abort, not_found
-from lockstep_client.api.lockstep.v1 import (
+from lockstep_api.v1 import (
     graphs_service_pb2 as pb,
 )
-from lockstep_client.api.lockstep.v1 import (
+from lockstep_api.v1 import (
     graphs_service_pb2_grpc,
     message_pb2,
 )

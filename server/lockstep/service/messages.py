@@ -16,8 +16,8 @@ from google.protobuf.message import Message
 from lockstep.service.errors import ServiceError
 from lockstep.store.threads import ThreadRecord
 from lockstep.types import Interrupt, StateSnapshot
-from lockstep_client import convert
-from lockstep_client.api.lockstep.v1 import enums_pb2, message_pb2
+from lockstep_api import convert
+from lockstep_api.v1 import enums_pb2, message_pb2
 
 SOURCES = {
     "input": enums_pb2.CHECKPOINT_SOURCE_INPUT,

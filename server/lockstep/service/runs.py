@@ -30,9 +30,9 @@ from lockstep.store import runs as run_store
 from lockstep.store.runs import RunRecord
 from lockstep.store.threads import BUSY, ERROR, IDLE, INTERRUPTED
 from lockstep.types import Command
-from lockstep_client import convert
-from lockstep_client.api.lockstep.v1 import enums_pb2, message_pb2, runs_service_pb2_grpc
-from lockstep_client.api.lockstep.v1 import runs_service_pb2 as pb
+from lockstep_api import convert
+from lockstep_api.v1 import enums_pb2, message_pb2, runs_service_pb2_grpc
+from lockstep_api.v1 import runs_service_pb2 as pb
 
 log = logging.getLogger("lockstep")
 

@@ -21,7 +21,7 @@ from lockstep.service.screening import RequestScreen
 from lockstep.service.security import Security
 from lockstep.service.threads import ThreadsService
 from lockstep.store.open import open_store
-from lockstep_client.api.lockstep.v1 import (
+from lockstep_api.v1 import (
     graphs_service_pb2,
     graphs_service_pb2_grpc,
     runs_service_pb2,

@@ -14,9 +14,9 @@ from lockstep.service.errors import ServiceError, abort, invalid, not_found
 from lockstep.service.hosting import Hosting
 from lockstep.service.runs import RunManager
 from lockstep.store.threads import ThreadRecord
-from lockstep_client import convert
-from lockstep_client.api.lockstep.v1 import enums_pb2, threads_service_pb2_grpc
-from lockstep_client.api.lockstep.v1 import threads_service_pb2 as pb
+from lockstep_api import convert
+from lockstep_api.v1 import enums_pb2, threads_service_pb2_grpc
+from lockstep_api.v1 import threads_service_pb2 as pb
 
 
 class ThreadsService(threads_service_pb2_grpc.ThreadsServicer):

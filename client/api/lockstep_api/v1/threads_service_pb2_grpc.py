@@ -3,7 +3,7 @@
 import grpc
 import warnings
 
-from lockstep_client.api.lockstep.v1 import threads_service_pb2 as lockstep_dot_v1_dot_threads__service__pb2
+from lockstep_api.v1 import threads_service_pb2 as lockstep_dot_v1_dot_threads__service__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__

@@ -1,6 +1,6 @@
 from google.protobuf import struct_pb2 as _struct_pb2
-from lockstep_client.api.lockstep.v1 import enums_pb2 as _enums_pb2
-from lockstep_client.api.lockstep.v1 import message_pb2 as _message_pb2
+from lockstep_api.v1 import enums_pb2 as _enums_pb2
+from lockstep_api.v1 import message_pb2 as _message_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message

@@ -10,7 +10,7 @@ import pytest
 from google.protobuf import json_format
 from google.protobuf.struct_pb2 import Struct, Value
 
-from lockstep_client.convert import (
+from lockstep_api.convert import (
     MAX_SAFE_INT,
     from_list,
     from_struct,

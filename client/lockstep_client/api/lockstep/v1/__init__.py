@@ -1,1 +1,0 @@
-"""Generated from protos/ by scripts/genproto.py (make proto). Do not edit."""
