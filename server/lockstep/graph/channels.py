@@ -107,7 +107,7 @@ class LastValue(Channel):
 class Reducer(Channel):
     """An Annotated[T, reducer] key: folds every write into the value, in order."""
 
-    __slots__ = ("reducer", "initial", "since_full", "full_size", "own", "stored")
+    __slots__ = ("reducer", "initial", "since_full", "full_size", "own", "stored", "preview")
 
     def __init__(self, key: str, reducer: Callable[[Any, Any], Any], initial: Any = MISSING):
         super().__init__(key)
@@ -123,6 +123,11 @@ class Reducer(Channel):
         if self.own is None and getattr(getattr(reducer, "func", None), "lockstep_fold", None):
             self.own = WHOLE
         self.stored: list[Any] | None = None  # the last update's writes as `own` stores them
+        # The last with_writes: (value it started from, the written values, what came
+        # of them). A node's path function reads the state its writes make, and the
+        # step then applies the same writes: the fold is done once (an agent's
+        # add_messages per step), not twice.
+        self.preview: tuple[Any, list[Any], Any, list[Any] | None] | None = None
 
     def fresh(self) -> Reducer:
         clone = super().fresh()
@@ -130,6 +135,7 @@ class Reducer(Channel):
         clone.initial = self.initial
         clone.own = self.own
         clone.stored = None
+        clone.preview = None
         clone.since_full = 0
         clone.full_size = 0
         if self.initial is not MISSING:
@@ -140,6 +146,10 @@ class Reducer(Channel):
         if not writes:
             return False
         values = [w[1] for w in writes]
+        preview, self.preview = self.preview, None
+        if preview is not None and preview[0] is self.value and _same(preview[1], values):
+            self.value, self.stored = preview[2], preview[3]
+            return True
         own = self.own
         if own is not None and own.fold is not None and self.value is not MISSING and not any(
             type(v) in _MAY_OVERWRITE and overwritten(v) is not MISSING for v in values
@@ -149,6 +159,13 @@ class Reducer(Channel):
         self.stored = None
         self.value = self._fold(self.value, values)
         return True
+
+    def with_writes(self, writes: Sequence[Write]) -> Channel:
+        copy = super().with_writes(writes)
+        if writes:
+            base = self.value
+            self.preview = (base, [w[1] for w in writes], copy.value, copy.stored)
+        return copy
 
     def _fold(self, value: Any, writes: Sequence[Any]) -> Any:
         for write in writes:
@@ -230,6 +247,11 @@ def _overwrite(key: str, writes: Sequence[Any]) -> Any:
             f"At key {key!r}: can receive only one Overwrite value per step, got {len(values)}"
         )
     return values[0]
+
+
+def _same(a: list[Any], b: list[Any]) -> bool:
+    """The same objects, in the same order (not merely equal ones)."""
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 
 
 def _size(value: Any) -> int:
