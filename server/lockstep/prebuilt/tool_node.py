@@ -137,9 +137,10 @@ class ToolNode:
 
     def invoke(self, input: Any, config: dict[str, Any] | None = None) -> Any:
         calls, kind = self._calls(input)
-        configs = get_config_list(self._config(config), len(calls))
         if len(calls) == 1:  # no thread pool for one call: most steps of an agent ask one
-            return self._output([self._run_one(calls[0], configs[0])], kind)
+            # (tool.invoke completes the config itself, as get_config_list would)
+            return self._output([self._run_one(calls[0], self._config(config))], kind)
+        configs = get_config_list(self._config(config), len(calls))
         with get_executor_for_config(configs[0] if configs else None) as executor:
             results = list(executor.map(self._run_one, calls, configs))
         return self._output(results, kind)
@@ -161,9 +162,9 @@ class ToolNode:
         if not isinstance(tool, BaseTool):
             return tool  # the unknown-tool answer
         try:
-            _validate(tool, call)
             if self._direct[tool.name][0] and _unobserved(config):
                 return self._result(call, _direct(tool, call))
+            _validate(tool, call)
             return self._result(call, tool.invoke(_tool_call(call), config))
         except Exception as error:  # noqa: BLE001 - handle_tool_errors decides
             return self._on_error(call, error)
@@ -173,9 +174,9 @@ class ToolNode:
         if not isinstance(tool, BaseTool):
             return tool
         try:
-            _validate(tool, call)
             if self._direct[tool.name][1] and _unobserved(config):
                 return self._result(call, await _adirect(tool, call))
+            _validate(tool, call)
             return self._result(call, await tool.ainvoke(_tool_call(call), config))
         except Exception as error:  # noqa: BLE001
             return self._on_error(call, error)
@@ -300,6 +301,7 @@ def _may_call_directly(tool: BaseTool) -> tuple[bool, bool]:
         and isinstance(tool.args_schema, type)
         and issubclass(tool.args_schema, pydantic.BaseModel)
         and tool.tool_call_schema.model_fields.keys() == tool.args_schema.model_fields.keys()
+        and tool.args_schema.model_config.get("extra") != "allow"  # see _direct_arguments
     )
     return plain and _takes_no_run_args(tool.func), plain and _takes_no_run_args(tool.coroutine)
 
@@ -322,15 +324,40 @@ def _unobserved(config: dict[str, Any]) -> bool:
 def _direct(tool: StructuredTool, call: dict[str, Any]) -> Any:
     """What tool.invoke(call) returns, without the callback machinery nobody listens
     to (a twentieth of the cost): the same argument parsing and output formatting."""
-    args, kwargs = tool._to_args_and_kwargs(call["args"], call["id"])
+    args, kwargs = _direct_arguments(tool, call)
     return _format_output(tool.func(*args, **kwargs), None, call["id"], tool.name, "success")
 
 
 async def _adirect(tool: StructuredTool, call: dict[str, Any]) -> Any:
     """_direct for tool.ainvoke(call), awaiting the tool's coroutine."""
-    args, kwargs = tool._to_args_and_kwargs(call["args"], call["id"])
+    args, kwargs = _direct_arguments(tool, call)
     content = await tool.coroutine(*args, **kwargs)
     return _format_output(content, None, call["id"], tool.name, "success")
+
+
+def _direct_arguments(tool: StructuredTool, call: dict[str, Any]) -> tuple[tuple, dict[str, Any]]:
+    """The call's arguments, parsed as tool.invoke parses them. A tool called directly
+    has the same schema for the model's call as for its function (_may_call_directly),
+    so this one validation also tells the model's mistakes apart (see _validate)."""
+    args, schema = call["args"], tool.args_schema
+    fields = schema.model_fields
+    if not fields:
+        return (), {}
+    try:
+        parsed = schema.model_validate(args)
+    except pydantic.ValidationError as error:
+        raise ToolInvocationError(call["name"], _asked_args(call), error) from error
+    # What the function is called with: the arguments given (validated), those given
+    # by alias, and the schema's defaults; not the `args`/`kwargs` a *args or
+    # **kwargs parameter puts in the schema.
+    given = parsed.model_fields_set
+    return (), {
+        name: getattr(parsed, name)
+        for name, info in fields.items()
+        if name in args
+        or name in given
+        or (name not in ("args", "kwargs") and not info.is_required())
+    }
 
 
 def _wrap_command(value: Any) -> Any:

@@ -498,3 +498,47 @@ def test_tool_reads_the_state_it_is_given(lib):
     app = agent_graph(lib, replies, tools=[lookup_orders, whoami], state=State).compile()
     schema = lookup_orders.tool_call_schema.model_json_schema()
     return [schema, app.invoke({"messages": [("user", "my orders?")], "user_id": "u7"})]
+
+
+@compared
+def test_tool_arguments_coerced_defaulted_and_given_by_alias(lib):
+    """What a tool's function is called with: the model's arguments as its schema
+    validates them (coerced), the defaults it left out, fields given by alias."""
+    from langchain_core.tools import tool
+    from pydantic import BaseModel, Field
+
+    @tool
+    def repeat(word: str, times: int = 2, sep: str = "-") -> str:
+        """Repeats a word."""
+        return sep.join([word] * times)
+
+    class Query(BaseModel):
+        text: str = Field(alias="q")
+        limit: int = 3
+
+    @tool(args_schema=Query)
+    def search(text: str, limit: int) -> str:
+        """Searches."""
+        return f"{text}:{limit}"
+
+    @tool
+    def no_args() -> str:
+        """Takes nothing."""
+        return "nothing"
+
+    replies = [
+        AIMessage(
+            "",
+            tool_calls=calls(
+                ("repeat", {"word": "ha", "times": "3"}),
+                ("repeat", {"word": "ho"}),
+                ("search", {"q": "cats"}),
+                ("no_args", {}),
+                ("repeat", {"times": 1}),
+            ),
+        ),
+        AIMessage("Done."),
+    ]
+    app = agent_graph(lib, replies, tools=[repeat, search, no_args]).compile()
+    out = app.invoke({"messages": [("user", "go")]})
+    return [(m.type, m.content, getattr(m, "status", None)) for m in out["messages"]]
