@@ -76,16 +76,40 @@ def _merged(lc: Any, old: list[Any], new: list[Any]) -> list[Any]:
     return _merge(lc, old, new)
 
 
+# The last list _fold made and its ids: the next step's fold starts from that list
+# (the channel's value), so appending to it need not index it again. A list changed
+# in place since (its length tells) is indexed anew.
+_last_fold: tuple[list[Any], set[str]] | None = None
+
+
 def _fold(value: Any, writes: list[Any]) -> tuple[list[Any], list[Any]]:
     """A step's writes merged in order; each stored as the messages it became, with
     their ids, so that merging them again (_replay) gives the same messages."""
+    global _last_fold
     lc = langchain_messages()
-    merged = _coerce(lc, value)
+    last = _last_fold
+    if last is not None and last[0] is value and len(value) == len(last[1]):
+        merged, ids = value, last[1]
+    else:
+        merged, ids = _coerce(lc, value), None
     stored = []
     for write in writes:
         new = _coerce(lc, write)
         stored.append(new)
-        merged = _merged(lc, merged, new)
+        added = {m.id for m in new} if ids is not None else None
+        if (
+            added is not None
+            and len(added) == len(new)
+            and ids.isdisjoint(added)
+            and not any(isinstance(m, lc.RemoveMessage) for m in new)
+        ):
+            merged, ids = merged + new, ids | added  # only new messages: appended
+        else:
+            merged, ids = _merged(lc, merged, new), None
+    if ids is None:
+        ids = {m.id for m in merged}
+    if len(ids) == len(merged):
+        _last_fold = (merged, ids)
     return merged, stored
 
 
