@@ -10,9 +10,10 @@ pending writes on the checkpoint the step started from.
 
 To write a new store, subclass `BaseSaver` and implement the six sync methods;
 the async twins run them in a worker thread unless overridden, and `batch` and
-`put_step` have defaults a store may improve on. A store that
-does I/O sets the class attribute `blocking = True` (the engine then calls it
-off the event loop); one cheap enough to call on the loop sets it to False.
+`put_step` have defaults a store may improve on, as have `flush`, `after_queued`
+and `close` (for a store that queues writes or holds files). A store is taken to
+do I/O (`blocking = True`: the engine calls it off the event loop); one cheap
+enough to call on the loop sets the class attribute to False.
 `SqliteSaver` (checkpoint/sqlite.py) is the worked example of a real store;
 `tests/checkpoint/test_savers.py` is the contract a new one must pass.
 """
@@ -114,6 +115,10 @@ class Lane:
 class BaseSaver:
     """Stores checkpoints per thread. Implementations must be safe to share across threads."""
 
+    #: Whether a call may wait on I/O: the engine then makes it off the event loop.
+    #: A store cheap enough to call on the loop (in memory) sets it to False.
+    blocking: bool = True
+
     def get_tuple(self, config: Config) -> CheckpointTuple | None:
         """The checkpoint the config names, or the thread's latest; None if there is none."""
         raise NotImplementedError
@@ -183,6 +188,19 @@ class BaseSaver:
         with self.batch():
             yield
         on_done(None)
+
+    def flush(self) -> None:
+        """Wait until every write queued so far (`batch_later`) is durable or has
+        failed. A store that writes each batch before returning has nothing to wait for."""
+
+    def after_queued(self, on_done: Done) -> None:
+        """Tell `on_done` once every write queued so far is durable (or has failed),
+        without waiting for it here. By default nothing is queued: told at once."""
+        on_done(None)
+
+    def close(self) -> None:
+        """Release what the store holds (files, connections) once queued writes are
+        durable. A store holding nothing needs nothing here."""
 
     async def aget_tuple(self, config: Config) -> CheckpointTuple | None:
         return await asyncio.to_thread(self.get_tuple, config)

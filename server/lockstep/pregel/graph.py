@@ -764,7 +764,7 @@ class CompiledGraph:
             loop.saves = release_saves(loop)
         if loop.saves:
             saver = self.checkpointer
-            if saver is None or not getattr(saver, "blocking", True):
+            if saver is None or not saver.blocking:
                 self._flush(loop)
             else:
                 saves, loop.saves = loop.saves, []
@@ -803,7 +803,7 @@ class CompiledGraph:
     async def _asaved(self, config: Config | None) -> CheckpointTuple | None:
         if self.checkpointer is None or not config:
             return None
-        if not getattr(self.checkpointer, "blocking", True):
+        if not self.checkpointer.blocking:
             return snapshot.load(self.checkpointer, config)
         return await asyncio.to_thread(snapshot.load, self.checkpointer, config)
 
@@ -816,7 +816,7 @@ class CompiledGraph:
         not_yet("aget_state", subgraphs=subgraphs)
         config = self._merged(config)
         saver = self._require_saver()
-        if not getattr(saver, "blocking", True):
+        if not saver.blocking:
             return snapshot.state(self, saver, config)
         return await asyncio.to_thread(snapshot.state, self, saver, config)
 

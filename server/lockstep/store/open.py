@@ -24,18 +24,13 @@ class Store:
 
     def flush(self) -> None:
         """Wait until every record write queued so far is on disk."""
-        flush = getattr(self.saver, "flush", None)
-        if flush is not None:
-            flush()
+        self.saver.flush()
 
     async def durable(self) -> None:
         """As `flush`, without blocking the event loop."""
-        after_queued = getattr(self.saver, "after_queued", None)
-        if after_queued is None:
-            return
         loop = asyncio.get_running_loop()
         done = loop.create_future()
-        after_queued(lambda _error: loop.call_soon_threadsafe(_resolve, done))
+        self.saver.after_queued(lambda _error: loop.call_soon_threadsafe(_resolve, done))
         await done
 
 
