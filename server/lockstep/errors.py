@@ -22,11 +22,24 @@ class EmptyInputError(LockstepError, ValueError):
 
 
 class StateTooLargeError(LockstepError, ValueError):
-    """A step or update would make the state bigger than the graph's max_state_bytes."""
+    """A step or update would make the state bigger than its run's max_state_bytes."""
 
 
 class CheckpointNotFound(LockstepError, LookupError):
     """A config names a checkpoint the thread does not have."""
+
+
+class NodeError(LockstepError):
+    """A node (or task) of a host's run failed: `node` names it, `cause` is what it raised.
+
+    What a host's run handle raises (pregel/host.py), so a server tells a node's own
+    ValueError from a caller's mistake; `invoke` and `stream` raise the node's own
+    exception instead, as LangGraph does."""
+
+    def __init__(self, node: str, cause: BaseException) -> None:
+        super().__init__(f"node {node!r} failed: {type(cause).__name__}: {cause}")
+        self.node = node
+        self.cause = cause
 
 
 class GraphInterrupt(LockstepError):

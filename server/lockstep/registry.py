@@ -51,7 +51,9 @@ def load_graph(graph_id: str, path: Path, attr: str, saver: BaseSaver) -> Hosted
         raise TypeError(
             f"graph {graph_id!r}: {attr!r} is a {type(obj).__name__}, not a StateGraph or compiled graph"
         )
-    obj.checkpointer = saver  # the server's store replaces whatever the graph brought
+    # The server's store replaces whatever the graph brought, on a copy: the module's
+    # own graph is left as it was.
+    obj = obj.copy({"checkpointer": saver})
     doc = (module.__doc__ or "").strip().splitlines()
     return HostedGraph(graph_id, obj, doc[0] if doc else "")
 

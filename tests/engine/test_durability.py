@@ -1,7 +1,8 @@
 """durability: "async" (the default, as LangGraph's) lets the store write a step
-while the next one runs; a reader of astream still only ever sees a step once its
-checkpoint is durable, a store that fails ends the run at the failed step, and the
-run reports itself stopped only once everything it queued is written."""
+while the next one runs; a reader of a run (astream, a host's run handle) still only
+ever sees a step once its checkpoint is durable, a store that fails ends the run at
+the failed step, and the run reports itself stopped only once everything it queued
+is written."""
 
 from __future__ import annotations
 
@@ -60,19 +61,16 @@ def test_every_event_a_reader_sees_is_already_durable(tmp_path, durability):
 
     async def main() -> list[int]:
         seen = []
-        stopped = asyncio.get_running_loop().create_future()
-        async for chunk in graph.astream(
-            {"n": 0}, {"configurable": {"thread_id": "t"}}, prefetch=True, stopped=stopped,
-            stream_mode="values", **kw
-        ):
+        run = graph.start_run({"n": 0}, {"configurable": {"thread_id": "t"}}, stream_mode="values", **kw)
+        async for chunk in run:
             seen.append(chunk["n"])
             assert chunk["n"] in durable_counts(path), f"step with n={chunk['n']} shown before saved"
-        await stopped
+        await run.stopped()
         return seen
 
     seen = asyncio.run(main())
     assert seen == list(range(STEPS + 1))
-    # Once stopped is resolved, the whole run is in the file.
+    # Once the run has stopped, the whole run is in the file.
     assert durable_counts(path) == set(range(STEPS + 1))
     head = graph.get_state({"configurable": {"thread_id": "t"}})
     assert head.values == {"n": STEPS, "trail": list(range(1, STEPS + 1))} and head.next == ()
@@ -118,14 +116,11 @@ def test_a_failed_write_behind_ends_the_run_at_the_lost_step(tmp_path):
     seen: list[int] = []
 
     async def main() -> None:
-        stopped = asyncio.get_running_loop().create_future()
+        run = graph.start_run({"n": 0}, {"configurable": {"thread_id": "t"}}, stream_mode="values")
         with pytest.raises(sqlite3.OperationalError, match="disk is full"):
-            async for chunk in graph.astream(
-                {"n": 0}, {"configurable": {"thread_id": "t"}}, prefetch=True, stopped=stopped,
-                stream_mode="values",
-            ):
+            async for chunk in run:
                 seen.append(chunk["n"])
-        await asyncio.wait_for(stopped, 5)
+        await asyncio.wait_for(run.stopped(), 5)
 
     asyncio.run(main())
     # Nothing at or after the lost step was shown or written: the thread stays at the
@@ -138,7 +133,7 @@ def test_a_failed_write_behind_ends_the_run_at_the_lost_step(tmp_path):
 
 
 def test_stopped_waits_for_the_queued_writes(tmp_path):
-    """The server hands the thread to the next run when `stopped` resolves: by then
+    """The server hands the thread to the next run once the run has stopped: by then
     the store must hold the whole run, or the next run would start from a stale head."""
     path = tmp_path / "s.db"
     saver = SqliteSaver(path)
@@ -153,8 +148,9 @@ def test_stopped_waits_for_the_queued_writes(tmp_path):
     saver._commit_group = slow_commit
 
     async def main() -> None:
-        stopped = asyncio.get_running_loop().create_future()
-        reading = asyncio.ensure_future(_drain(graph, stopped))
+        run = graph.start_run({"n": 0}, {"configurable": {"thread_id": "t"}}, stream_mode="values")
+        reading = asyncio.ensure_future(_drain(run))
+        stopped = asyncio.ensure_future(run.stopped())
         await asyncio.sleep(0.2)
         assert not stopped.done()  # the run's steps are done, its writes are not
         gate.set()
@@ -166,9 +162,6 @@ def test_stopped_waits_for_the_queued_writes(tmp_path):
     saver.close()
 
 
-async def _drain(graph, stopped) -> None:
-    async for _ in graph.astream(
-        {"n": 0}, {"configurable": {"thread_id": "t"}}, prefetch=True, stopped=stopped,
-                stream_mode="values",
-    ):
+async def _drain(run) -> None:
+    async for _ in run:
         pass

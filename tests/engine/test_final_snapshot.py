@@ -1,4 +1,4 @@
-"""astream(final=...): the snapshot a run leaves, built from the run, equals what
+"""A run handle's `final`: the snapshot a run leaves, built from the run, equals what
 aget_state then reads back from the store, however the run ended."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import pytest
 
 from lockstep import END, START, Command, NodeInterrupt, StateGraph, interrupt
 from lockstep.checkpoint import MemorySaver, SqliteSaver
+from lockstep.pregel import NodeError
 
 
 class State(TypedDict, total=False):
@@ -87,40 +88,56 @@ def test_final_snapshot_equals_the_store_read(tmp_path, store, use_async, script
     async def main() -> None:
         head = None
         for run_input, extra in script:
-            final = asyncio.get_running_loop().create_future()
-            async for _ in graph.astream(run_input, config, final=final, prefetch=True, **extra):
+            run = graph.start_run(run_input, config, **extra)
+            async for _ in run:
                 pass
-            assert final.done()
-            built, read = final.result(), await graph.aget_state(config)
+            built, read = run.final, await graph.aget_state(config)
             if built is None:  # only a run that saved no checkpoint gives none
                 assert read.config == head
             else:
                 _same(built, read)
+                assert run.next == read.next
+                assert run.interrupts == read.interrupts
             head = read.config
         assert read.values["text"] == "done" and read.next == ()
 
     asyncio.run(main())
 
 
-def test_final_is_left_unresolved_when_the_run_fails():
+@pytest.mark.parametrize("use_async", [False, True], ids=["sync-node", "async-node"])
+def test_a_failed_node_is_a_node_error_and_leaves_no_final(use_async):
+    """A host learns which node failed from NodeError; invoke raises the node's own
+    exception, as LangGraph does."""
     def boom(state: State) -> State:
-        raise RuntimeError("boom")
+        raise ValueError("boom")
+
+    async def aboom(state: State) -> State:
+        raise ValueError("boom")
 
     builder = StateGraph(State)
-    builder.add_node("boom", boom)
+    builder.add_node("boom", aboom if use_async else boom)
     builder.add_edge(START, "boom")
     builder.add_edge("boom", END)
     graph = builder.compile(checkpointer=MemorySaver())
 
     async def main() -> None:
-        final = asyncio.get_running_loop().create_future()
-        with pytest.raises(RuntimeError, match="boom"):
-            async for _ in graph.astream({"text": "x"}, {"configurable": {"thread_id": "f"}}, final=final):
+        run = graph.start_run({"text": "x"}, {"configurable": {"thread_id": "f"}})
+        with pytest.raises(NodeError) as caught:
+            async for _ in run:
                 pass
-        await asyncio.sleep(0.05)
-        assert not final.done()
+        assert caught.value.node == "boom"
+        assert type(caught.value.cause) is ValueError and str(caught.value.cause) == "boom"
+        assert not hasattr(caught.value.cause, "lockstep_node")
+        await asyncio.wait_for(run.stopped(), 5)
+        assert run.final is None and run.interrupts == () and run.next == ()
+        with pytest.raises(ValueError, match="boom"):  # not a NodeError: LangGraph's own
+            async for _ in graph.astream({"text": "x"}, {"configurable": {"thread_id": "g"}}):
+                pass
 
     asyncio.run(main())
+    with pytest.raises(ValueError, match="boom") as caught:
+        graph.invoke({"text": "x"}, {"configurable": {"thread_id": "h"}})
+    assert type(caught.value) is ValueError
 
 
 @pytest.mark.parametrize("script", [SCRIPT, SCRIPT_FINISHED_WRITES], ids=["long", "finished"])

@@ -34,8 +34,6 @@ COMPILED = [
 # Keywords forwarded to invoke()/ainvoke() (batch), to astream() (astream_events) or
 # checked against the config keys (with_config): an unknown one is still a TypeError.
 FORWARDING = {"batch", "abatch", "with_config", "astream_events"}
-# Lockstep's own astream extensions (see CompiledGraph.astream).
-EXTRA = {"astream": {"prefetch", "stopped", "final"}}
 
 
 def _params(fn) -> list[tuple[str, str]]:
@@ -51,7 +49,7 @@ def _public_methods(cls) -> list[str]:
 ])
 def test_signatures_are_langgraphs_without_kwargs(ours, theirs, names):
     for name in names:
-        mine = [p for p in _params(getattr(ours, name)) if p[0] not in EXTRA.get(name, ())]
+        mine = _params(getattr(ours, name))
         reference = _params(getattr(theirs, name))
         if name not in FORWARDING:
             reference = [p for p in reference if p[1] != "VAR_KEYWORD"]

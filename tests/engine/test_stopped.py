@@ -1,4 +1,4 @@
-"""astream(stopped=...) is resolved however early the run is stopped: a server holds
+"""A run handle's stopped() returns however early the run is stopped: a server holds
 the thread until then, so a run stopped before its worker even began must say so too."""
 
 from __future__ import annotations
@@ -35,10 +35,7 @@ def test_stopped_resolves_when_the_run_is_dropped_before_its_worker_starts():
             loop.run_in_executor(bridge._POOL, release.wait)
             for _ in range(bridge._POOL._max_workers)
         ]
-        stopped = loop.create_future()
-        stream = graph.astream(
-            {"n": 0}, {"configurable": {"thread_id": "t"}}, prefetch=True, stopped=stopped
-        )
+        stream = graph.start_run({"n": 0}, {"configurable": {"thread_id": "t"}})
         reading = asyncio.ensure_future(stream.__anext__())
         await asyncio.sleep(0.05)
         reading.cancel()  # the reader goes away before the worker has begun
@@ -46,7 +43,7 @@ def test_stopped_resolves_when_the_run_is_dropped_before_its_worker_starts():
         await stream.aclose()
         release.set()
         await asyncio.gather(*busy)
-        await asyncio.wait_for(stopped, 5)  # hung forever before the fix
+        await asyncio.wait_for(stream.stopped(), 5)  # hung forever before the fix
         assert graph.get_state({"configurable": {"thread_id": "t"}}).values == {}
 
     asyncio.run(main())
@@ -82,8 +79,8 @@ def test_stopped_waits_for_a_sync_node_still_running_in_a_graph_with_async_nodes
     graph = builder.compile(checkpointer=MemorySaver())
 
     async def main() -> None:
-        stopped = asyncio.get_running_loop().create_future()
-        stream = graph.astream({}, {"configurable": {"thread_id": "t"}}, stopped=stopped)
+        stream = graph.start_run({}, {"configurable": {"thread_id": "t"}})
+        stopped = asyncio.ensure_future(stream.stopped())
 
         async def read() -> None:
             async for _ in stream:

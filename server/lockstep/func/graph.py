@@ -106,10 +106,10 @@ class EntrypointGraph(CompiledGraph):
         """`updates` mode shows what the function returned."""
         return dict(state_writes).get(END)
 
-    def _update(self, saver, config, saved, values, as_node) -> Any:
+    def _update(self, config, saved, values, as_node, settings) -> Any:
         """update_state sets what the thread last returned (and `previous`)."""
         writes = None if values is None else output_writes(values)
-        return super()._update(saver, config, saved, writes, as_node or self.entry)
+        return super()._update(config, saved, writes, as_node or self.entry, settings)
 
     def get_graph(self, xray: Any = False) -> Graph:
         graph = Graph()

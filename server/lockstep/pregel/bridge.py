@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from lockstep.checkpoint.base import BaseSaver, Lane
-from lockstep.pregel.context import set_stop_event, set_write_behind
+from lockstep.pregel.settings import WriteBehind
 
 # Runs hold a worker for their whole length (slow nodes included), so the pool
 # is wider than the default executor's cpu+4.
@@ -100,25 +100,29 @@ class _Gate:
 
 
 async def iterate_in_thread(
-    make: Callable[[], Iterator[Any]],
+    make: Callable[[threading.Event, WriteBehind | None], Iterator[Any]],
     prefetch: bool = False,
     on_exit: Callable[[], None] | None = None,
     write_behind: bool = False,
+    stop: threading.Event | None = None,
 ) -> AsyncIterator[Any]:
-    """Yield what `make()` yields, pulled one item at a time as a generator is:
+    """Yield what `make(stop, write_behind)` yields, pulled one item at a time as a generator is:
     the worker computes the next item only when the reader asks for it. With
     `prefetch` the worker runs up to `_AHEAD` items ahead instead, saving a
     thread handoff per item (a server that only forwards events wants that).
     With `write_behind` the run queues its saves without waiting for them and
     each item waits until the saves before it are durable (durability "async").
-    When the reader stops, the iterator is closed at its next yield (a step
-    boundary). `on_exit` is called in the worker when it is done with the
+    `make` is given the stop event, set when the reader stops (or `stop` is set
+    from outside), which the run tests at each step boundary, and the gate that
+    queues its saves (None without `write_behind`). When the reader stops, the
+    iterator is closed at its next yield (a step boundary). `on_exit` is called in the worker when it is done with the
     iterator, even one stopped before it started (whose own `finally` then never
     runs), once its queued saves are durable."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[tuple[Any, BaseException | None]] = asyncio.Queue()
     demand = threading.Semaphore(_AHEAD if prefetch else 0)  # items the worker may make
-    stop = threading.Event()
+    if stop is None:
+        stop = threading.Event()
 
     def deliver(items: list[tuple[Any, BaseException | None]]) -> None:
         if items[-1][0] is _DONE and items[-1][1] is not None:
@@ -129,10 +133,7 @@ async def iterate_in_thread(
     send = gate.send
 
     def produce() -> None:
-        set_stop_event(stop)  # the run checks it at each step boundary
-        if write_behind:
-            set_write_behind(gate)
-        iterator = make()
+        iterator = make(stop, gate if write_behind else None)
         try:
             while True:
                 demand.acquire()

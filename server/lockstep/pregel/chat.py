@@ -261,8 +261,8 @@ def _serialized_name(serialized: dict[str, Any] | None) -> str:
     return "Unnamed"
 
 
-def stream_for(loop: Any, config: dict[str, Any]) -> ChatStream:
-    """A run's messages mode: its events go to the loop's queue as ("messages", pair)."""
+def stream_for(events: Any, config: dict[str, Any]) -> ChatStream:
+    """A run's messages mode: its events go to the run's queue as ("messages", pair)."""
     try:
         import langchain_core  # noqa: F401
     except ImportError as exc:
@@ -270,7 +270,6 @@ def stream_for(loop: Any, config: dict[str, Any]) -> ChatStream:
             "stream_mode='messages' streams LangChain chat models and needs langchain-core: "
             "pip install 'lockstep[langchain]'"
         ) from exc
-    events = loop.events
 
     def emit(message: Any, metadata: dict[str, Any]) -> None:
         events.append(("messages", (message, metadata)))

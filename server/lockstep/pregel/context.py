@@ -89,30 +89,3 @@ def current_run() -> Any:
 # task is felt in a step.
 enter = _current.set
 leave = _current.reset
-
-
-# Set by whoever drives a sync run from another thread (the asyncio bridge): once
-# the event is set, the run stops at its next step boundary.
-_stop: ContextVar[Any] = ContextVar("lockstep_stop", default=None)
-
-
-def stop_event() -> Any:
-    """The run's stop event (or None): a run reads it once and tests it at each step."""
-    return _stop.get()
-
-
-def set_stop_event(event: Any) -> None:
-    _stop.set(event)
-
-
-# Also set by the asyncio bridge: how the run hands its saves to the store without
-# waiting for them (its events then wait instead); None: save and wait.
-_write_behind: ContextVar[Any] = ContextVar("lockstep_write_behind", default=None)
-
-
-def write_behind() -> Any:
-    return _write_behind.get()
-
-
-def set_write_behind(write: Any) -> None:
-    _write_behind.set(write)

@@ -1,8 +1,8 @@
 """durability="exit": a run saves nothing while it runs, and once it has ended (done,
 paused, failed or stopped) saves only where it ended, as LangGraph does.
 
-The loop queues its saves as always; the graph hands them here instead of to the
-store. At the end they are cut down to the last checkpoint (every value it holds
+The loop queues its saves as always and holds them (Loop.take_saves) instead of
+handing them to the store. At the end they are cut down to the last checkpoint (every value it holds
 stored whole: the steps in between, which delta blobs would fold onto, are not
 saved) and the pending writes recorded on it (a paused or failed step's).
 """
@@ -11,21 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from lockstep.checkpoint.base import Blob, CheckpointTuple, checkpoint_id_of
+from lockstep.checkpoint.base import Blob, checkpoint_id_of
 
 
-def hold(loop: Any, saved: CheckpointTuple | None) -> None:
-    """Make `loop` keep its saves until it ends; `saved` is where it starts from."""
-    loop.held = []
-    loop.held_base = saved
-
-
-def release(loop: Any) -> list[Any]:
-    """The saves to make now: none while the run goes on, the compacted end after."""
-    loop.held += loop.saves
-    if loop.status == "running":
-        return []
-    held, loop.held = loop.held, []
+def compact(loop: Any, held: list[Any]) -> list[Any]:
+    """The saves to make once the run has ended, out of all it `held` (Loop.take_saves)."""
     last = next((s for s in reversed(held) if s.checkpoint is not None), None)
     if last is None:  # no step completed: the writes are on the checkpoint it started from
         return held

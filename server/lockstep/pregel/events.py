@@ -67,22 +67,23 @@ class EventRun:
 
     # -- the run's side --------------------------------------------------------
 
-    def attach(self, loop: Any, config: dict[str, Any]) -> None:
-        """Called once by the graph for the run's Loop."""
+    def attach(self, loop: Any, config: dict[str, Any]) -> Any:
+        """Called once by the run's Loop as it is made: the ChatStream that reports
+        the nodes' chat models (the loop's own, for messages mode, or a new one), or
+        None without langchain-core."""
         self.loop = loop
-        loop.watch = self.task_event
-        loop.show_tasks = True
+        chat = loop.chat
         try:
             from lockstep.pregel.chat import ChatStream
         except ImportError:  # pragma: no cover - chat.py imports langchain lazily
-            return
+            return chat
         try:
-            if loop.chat is None:
-                loop.chat = ChatStream(config, emit_event=self.chat_event)
-            else:
-                loop.chat.emit_event = self.chat_event
+            if chat is None:
+                return ChatStream(config, emit_event=self.chat_event)
+            chat.emit_event = self.chat_event
         except ImportError:
-            return  # no langchain-core: no chat models to report
+            pass  # no langchain-core: no chat models to report
+        return chat
 
     def _put(self, event: dict[str, Any]) -> None:
         self.loop.events.append((EVENTS, event))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import dataclasses
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -17,9 +18,9 @@ from lockstep.checkpoint.base import (
     thread_id_of,
 )
 from lockstep.constants import END, INTERRUPT, SENDS, SKIPPED, START, branch_channel
-from lockstep.errors import GraphRecursionError, InvalidUpdateError
+from lockstep.errors import GraphRecursionError, InvalidUpdateError, NodeError
 from lockstep.graph.channels import MISSING, Channel, Ephemeral, LastValue, Topic
-from lockstep.graph.deferred import deferred_channels, finish_deferred
+from lockstep.graph.deferred import deferred_channels
 from lockstep.graph.node import Branch, NodeSpec
 from lockstep.graph.schema import Reader, has_annotations, object_writes, reader_for
 from lockstep.options import not_yet
@@ -27,8 +28,6 @@ from lockstep.pregel import (
     batching,
     bridge,
     caching,
-    chat,
-    context,
     events,
     live,
     runner,
@@ -36,16 +35,17 @@ from lockstep.pregel import (
     streaming,
 )
 from lockstep.pregel.arguments import coerce_context as _coerce_context
-from lockstep.pregel.arguments import node_config, run_options
+from lockstep.pregel.arguments import run_options
 from lockstep.pregel.commands import command_update, is_command
-from lockstep.pregel.durability import hold as hold_saves
-from lockstep.pregel.durability import release as release_saves
+from lockstep.pregel.host import RunHandle
 from lockstep.pregel.loop import Loop, Save
 from lockstep.pregel.output import output_chunks
+from lockstep.pregel.settings import DEFAULT, RunSettings
 from lockstep.pregel.tasks import Task, update_writes
 from lockstep.types import Send, StateSnapshot
 
 DEFAULT_RECURSION_LIMIT = 10007  # LangGraph 1.2's
+FINAL_ONLY = RunSettings(final_only=True)  # invoke's runs
 
 
 class CompiledGraph:
@@ -62,9 +62,6 @@ class CompiledGraph:
     async def aclear_cache(self, nodes: Sequence[str] | None = None) -> None:
         caching.clear(self, nodes)
 
-    #: Refuse to save a state that serialises bigger than this (a server sets it; see
-    #: pregel/sizing.py); None: no limit.
-    max_state_bytes: int | None = None
     #: values mode shows one channel's value, even None (an entrypoint's return),
     #: rather than a dict of the state keys that have a value.
     single_output = False
@@ -313,7 +310,15 @@ class CompiledGraph:
 
     # -- running -------------------------------------------------------------
 
-    def _loop(self, config: Config | None, saved: CheckpointTuple | None, stream_mode, kw) -> Loop:
+    def _loop(
+        self,
+        config: Config | None,
+        saved: CheckpointTuple | None,
+        stream_mode: Any,
+        kw: Mapping[str, Any],
+        settings: RunSettings = DEFAULT,
+        threads: set[Any] | None = None,
+    ) -> Loop:
         modes = streaming.stream_modes(stream_mode if stream_mode is not None else self.stream_mode)
         config = config or {}
         thread_id = (config.get("configurable") or {}).get("thread_id")
@@ -329,8 +334,17 @@ class CompiledGraph:
             )
         before = kw.get("interrupt_before")
         after = kw.get("interrupt_after")
-        exit_only = _durability(kw) == "exit" and self.checkpointer is not None
-        loop = Loop(
+        context = kw.get("context")
+        time_travel = None
+        if saved is not None and checkpoint_id_of(config) and self.checkpointer is not None:
+            # Time travel: see Loop._travel. (One cheap read of the head.)
+            head = self.checkpointer.get_tuple({"configurable": {"thread_id": str(thread_id)}})
+            superseded = head is not None and head.checkpoint.id != saved.checkpoint.id
+            if superseded or saved.metadata.get("source") not in ("update", "fork"):
+                time_travel = "fork"
+            else:
+                time_travel = "replay"
+        return Loop(
             self,
             str(thread_id) if thread_id is not None else "",
             saved,
@@ -340,29 +354,14 @@ class CompiledGraph:
             interrupt_after=tuple(after) if after else self.interrupt_after,
             recursion_limit=config.get("recursion_limit", DEFAULT_RECURSION_LIMIT),
             checkpoint_ns=checkpoint_ns,
+            exit_only=_durability(kw) == "exit" and self.checkpointer is not None,
+            config=config,
+            settings=settings,
+            context=_coerce_context(self.context_schema, context) if context is not None else None,
+            time_travel=time_travel,
+            threads=threads,
+            watcher=events.watching(),
         )
-        if exit_only:
-            hold_saves(loop, saved)
-        if "messages" in modes:
-            loop.chat = loop.live = chat.stream_for(loop, config)
-        if self.live_events:
-            live.watch_events(loop)
-        context = kw.get("context")
-        if context is not None:
-            loop.context = _coerce_context(self.context_schema, context)
-        watching = events.watching()
-        if watching is not None:
-            watching.attach(loop, config)
-        if saved is not None:
-            if checkpoint_id_of(config) and self.checkpointer is not None:
-                # Time travel: see Loop._travel. (One cheap read of the head.)
-                head = self.checkpointer.get_tuple({"configurable": {"thread_id": str(thread_id)}})
-                superseded = head is not None and head.checkpoint.id != saved.checkpoint.id
-                if superseded or saved.metadata.get("source") not in ("update", "fork"):
-                    loop.time_travel = "fork"
-                else:
-                    loop.time_travel = "replay"
-        return loop
 
     def stream(
         self,
@@ -394,20 +393,18 @@ class CompiledGraph:
         stream_mode: Any,
         kw: dict[str, Any],
         on_end: Callable[[Loop], None] | None = None,
-        final_only: bool = False,
+        settings: RunSettings = DEFAULT,
         subgraphs: bool = False,
     ) -> Iterator[Any]:
         """stream()'s loop; `on_end` is given the loop when the run ends done or
-        paused (not when it fails or is stopped). With `final_only` (values mode
-        only) it yields just the run's last chunk, once the run has ended or stopped:
-        what invoke returns, without reading the state at every step."""
+        paused (not when it fails or is stopped). With `settings.final_only` (values
+        mode only) it yields just the run's last chunk, once the run has ended or
+        stopped: what invoke returns, without reading the state at every step."""
         saved = self._saved(config)
-        loop = self._loop(config, saved, stream_mode, kw)
-        loop.final_only = final_only
-        loop.write_behind = context.write_behind()
-        stop = context.stop_event()  # set from outside to stop the run at a step boundary
+        loop = self._loop(config, saved, stream_mode, kw, settings)
+        stop = settings.stop
         shape = _shape(self, loop, stream_mode, subgraphs)
-        run_config = loop.run_config = node_config(config, loop.recursion_limit)
+        run_config = loop.run_config
         loop.start(input)
         yield from self._drain(loop, shape)
         while (tasks := self._tick(loop)) is not None:
@@ -417,7 +414,7 @@ class CompiledGraph:
                 if stop is not None and stop.is_set():
                     # Stopped from outside mid-step: finished tasks' writes stay
                     # pending on the checkpoint; the rest run on resume.
-                    loop.status = "cancelled"
+                    loop.cancel()
                     self._flush(loop)
                     yield from self._final(loop)
                     return
@@ -443,7 +440,7 @@ class CompiledGraph:
             if loop.events:
                 yield from self._drain(loop, shape)
             if stop is not None and stop.is_set():
-                loop.status = "cancelled"  # stopped at a step boundary, checkpoint saved
+                loop.cancel()  # stopped at a step boundary, checkpoint saved
                 yield from self._final(loop)
                 return
         yield from self._drain(loop, shape)
@@ -467,79 +464,89 @@ class CompiledGraph:
         subgraphs: bool = False,
         debug: bool | None = None,
         version: str = "v1",
-        prefetch: bool = False,
-        stopped: asyncio.Future | None = None,
-        final: asyncio.Future | None = None,
     ) -> AsyncIterator[Any]:
-        """As LangGraph's astream, with three lockstep extensions. `prefetch=True`
-        lets a graph of sync nodes run ahead of the reader rather than wait for each
-        pull: cheaper for a reader that only forwards events, like the server.
-        `stopped` is resolved once the run has really stopped: for a graph of sync
-        nodes that is when its worker thread leaves the step it was in, which can
-        be after the reader has gone (a server holds the thread until then).
-        `final` is resolved, before the stream ends, with what `aget_state` would
-        then return when the run ends done or paused (built from the run, without
-        reading the store back), or None if the run saved no checkpoint; it is left
-        unresolved when the run fails or is stopped."""
         kw = run_options(
             context, print_mode, output_keys, interrupt_before, interrupt_after,
             durability, control, subgraphs, debug, version,
         )
-        config = self._merged(config)
+        items = self._arun(input, self._merged(config), stream_mode, kw, subgraphs)
+        try:
+            async for item in items:
+                yield item
+        finally:
+            await items.aclose()
+
+    def start_run(
+        self,
+        input: Any,
+        config: Config | None = None,
+        *,
+        context: Any = None,
+        stream_mode: str | Sequence[str] | None = None,
+        interrupt_before: str | Sequence[str] | None = None,
+        interrupt_after: str | Sequence[str] | None = None,
+        durability: str | None = None,
+        max_state_bytes: int | None = None,
+        prefetch: bool = True,
+    ) -> RunHandle:
+        """A run for a host (a server): its handle gives its events, stops it, says
+        when the engine has really stopped and how the run left the thread, and
+        raises NodeError when a node fails (pregel/host.py). `max_state_bytes`
+        refuses to save a bigger state (pregel/sizing.py); `prefetch` lets a graph
+        of sync nodes run ahead of a reader that only forwards its events. Called
+        with an event loop running; nothing runs until the first event is read."""
+        kw = run_options(
+            context, (), None, interrupt_before, interrupt_after, durability, None, False, None, "v1"
+        )
+        return RunHandle(
+            self, input, self._merged(config), stream_mode, kw,
+            max_state_bytes=max_state_bytes, prefetch=prefetch,
+        )
+
+    def _arun(
+        self,
+        input: Any,
+        config: Config | None,
+        stream_mode: Any,
+        kw: dict[str, Any],
+        subgraphs: bool = False,
+        host: RunHandle | None = None,
+    ) -> AsyncIterator[Any]:
+        """astream's run, or a host's (`host`: its handle): the events as they come."""
+        settings = RunSettings(
+            max_state_bytes=host.max_state_bytes if host is not None else None,
+            node_errors=host is not None,
+        )
+        if not self._all_sync:
+            return self._astream_async(input, config, stream_mode, kw, settings, subgraphs, host)
+        # Nothing to await in the graph: run the sync loop in one worker thread.
         durability = _durability(kw)
-        if self._all_sync:
-            # Nothing to await in the graph: run the sync loop in one worker thread.
-            loop = asyncio.get_running_loop()
+        loop = asyncio.get_running_loop()
+        ended = None
+        if host is not None:
 
             def ended(run_loop: Loop) -> None:
                 snap = _final_snapshot(self, run_loop)
                 with contextlib.suppress(RuntimeError):  # the loop may be gone
-                    loop.call_soon_threadsafe(_resolve, final, snap)
+                    loop.call_soon_threadsafe(host.ended, snap)
 
-            def run() -> Iterator[Any]:
-                return self._stream(
-                    input,
-                    config,
-                    stream_mode,
-                    kw,
-                    ended if final is not None else None,
-                    subgraphs=subgraphs,
-                )
+        def run(stop: Any, write_behind: Any) -> Iterator[Any]:
+            given = dataclasses.replace(settings, stop=stop, write_behind=write_behind)
+            return self._stream(input, config, stream_mode, kw, ended, given, subgraphs)
 
-            def signal() -> None:
-                # Called by the worker even when the run was stopped before it began.
-                if stopped is not None:
-                    with contextlib.suppress(RuntimeError):  # the loop may be gone
-                        loop.call_soon_threadsafe(_resolve, stopped)
+        def signal() -> None:
+            # Called by the worker even when the run was stopped before it began.
+            if host is not None:
+                with contextlib.suppress(RuntimeError):  # the loop may be gone
+                    loop.call_soon_threadsafe(host.engine_stopped)
 
-            items = bridge.iterate_in_thread(
-                run, prefetch, on_exit=signal, write_behind=durability == "async"
-            )
-            try:
-                async for item in items:
-                    yield item
-            finally:
-                await items.aclose()
-            return
-        threads: set[Any] = set()
-
-        def ended_async(run_loop: Loop) -> None:
-            _resolve(final, _final_snapshot(self, run_loop))
-
-        on_end = ended_async if final is not None else None
-        try:
-            run = self._astream_async(input, config, stream_mode, kw, threads, on_end, subgraphs)
-            async for item in run:
-                yield item
-        finally:
-            if stopped is not None:
-                # Sync nodes of a stopped step may still be running in their threads.
-                running = [t for t in threads if not t.done()]
-                if running:
-                    waiting = asyncio.gather(*running, return_exceptions=True)
-                    waiting.add_done_callback(lambda _: _resolve(stopped))
-                else:
-                    _resolve(stopped)
+        return bridge.iterate_in_thread(
+            run,
+            prefetch=host is not None and host.prefetch,
+            on_exit=signal,
+            write_behind=durability == "async",
+            stop=host.stop_signal if host is not None else None,
+        )
 
     async def _astream_async(
         self,
@@ -547,56 +554,74 @@ class CompiledGraph:
         config: Config | None,
         stream_mode: Any,
         kw: dict[str, Any],
-        threads: set[Any],
-        on_end: Callable[[Loop], None] | None = None,
+        settings: RunSettings,
         subgraphs: bool = False,
+        host: RunHandle | None = None,
     ) -> AsyncIterator[Any]:
         """The loop driven on the event loop: async nodes run as tasks, sync ones
-        in worker threads (kept in `threads` while they run)."""
-        saved = await self._asaved(config)
-        loop = self._loop(config, saved, stream_mode, kw)
-        loop.threads = threads
-        shape = _shape(self, loop, stream_mode, subgraphs)
-        run_config = loop.run_config = node_config(config, loop.recursion_limit)
-        loop.start(input)
-        for item in await self._adrain(loop, shape):
-            yield item
-        while (tasks := self._tick(loop)) is not None:
+        in worker threads (kept in `threads` while they run: a host's run has
+        really stopped only once they have returned)."""
+        threads: set[Any] = set()
+        try:
+            saved = await self._asaved(config)
+            if host is not None:
+                settings = dataclasses.replace(settings, stop=host.stop_signal)
+            loop = self._loop(config, saved, stream_mode, kw, settings, threads)
+            stop = settings.stop
+            shape = _shape(self, loop, stream_mode, subgraphs)
+            run_config = loop.run_config
+            loop.start(input)
             for item in await self._adrain(loop, shape):
                 yield item
-            pending = {
-                asyncio.ensure_future(runner.run_async(self, loop, t, run_config)): t for t in tasks
-            }
-            try:
-                while pending:
-                    if loop.live is None:
-                        done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                    else:  # messages mode, an entrypoint: also woken by each event
-                        done = await live.wait(loop, pending)
-                    for future in done:
-                        future.result()
-                        loop.task_finished(pending.pop(future))
-                    # The last task's writes (and its events) go out with the
-                    # step's checkpoint: one trip to the store instead of two.
-                    if pending:
-                        for item in await self._adrain(loop, shape):
-                            yield item
-            finally:
-                for future in pending:
-                    future.cancel()
-            try:
-                self._raise_failed(loop, tasks)
-                loop.after_tick()
-            except BaseException:
-                for item in await self._adrain(loop, shape):  # as in stream()
+            while (tasks := self._tick(loop)) is not None:
+                for item in await self._adrain(loop, shape):
                     yield item
-                raise
+                pending = {
+                    asyncio.ensure_future(runner.run_async(self, loop, t, run_config)): t
+                    for t in tasks
+                }
+                try:
+                    while pending:
+                        if loop.live is None:
+                            done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                        else:  # messages mode, an entrypoint: also woken by each event
+                            done = await live.wait(loop, pending)
+                        for future in done:
+                            future.result()
+                            loop.task_finished(pending.pop(future))
+                        # The last task's writes (and its events) go out with the
+                        # step's checkpoint: one trip to the store instead of two.
+                        if pending:
+                            for item in await self._adrain(loop, shape):
+                                yield item
+                finally:
+                    for future in pending:
+                        future.cancel()
+                try:
+                    self._raise_failed(loop, tasks)
+                    loop.after_tick()
+                except BaseException:
+                    for item in await self._adrain(loop, shape):  # as in stream()
+                        yield item
+                    raise
+                for item in await self._adrain(loop, shape):
+                    yield item
+                if stop is not None and stop.is_set():
+                    loop.cancel()  # stopped at a step boundary, checkpoint saved
+                    return
             for item in await self._adrain(loop, shape):
                 yield item
-        for item in await self._adrain(loop, shape):
-            yield item
-        if on_end is not None:
-            on_end(loop)
+            if host is not None:
+                host.ended(_final_snapshot(self, loop))
+        finally:
+            if host is not None:
+                # Sync nodes of a stopped step may still be running in their threads.
+                running = [t for t in threads if not t.done()]
+                if running:
+                    waiting = asyncio.gather(*running, return_exceptions=True)
+                    waiting.add_done_callback(lambda _: host.engine_stopped())
+                else:
+                    host.engine_stopped()
 
     def invoke(
         self,
@@ -622,7 +647,7 @@ class CompiledGraph:
             chunks = list(self._stream(input, config, stream_mode, kw))
             return output_chunks(self, chunks, stream_mode)
         last = None
-        for last in self._stream(input, config, stream_mode, kw, final_only=True):  # noqa: B007
+        for last in self._stream(input, config, stream_mode, kw, settings=FINAL_ONLY):  # noqa: B007
             pass  # one chunk: the run's last
         return self.invoke_output(last)
 
@@ -684,12 +709,22 @@ class CompiledGraph:
         """ainvoke() each input concurrently (at most `max_concurrency` at once)."""
         return await batching.abatch(self, inputs, config, return_exceptions, kwargs)
 
+    def copy(self, update: dict[str, Any] | None = None) -> CompiledGraph:
+        """A copy of this graph with the attributes in `update` replaced (as LangGraph's
+        `copy`): a host gives a loaded graph its own checkpointer this way, leaving
+        the graph it loaded as it was."""
+        clone = copy.copy(self)
+        for name, value in (update or {}).items():
+            if not hasattr(self, name):
+                raise TypeError(f"copy(update=...): a compiled graph has no attribute {name!r}")
+            setattr(clone, name, value)
+        return clone
+
     def with_config(self, config: Config | None = None, **kwargs: Any) -> CompiledGraph:
         """A copy of this graph whose runs and reads start from `config` (and the
         config keys given as keywords: tags, metadata, recursion_limit, ...)."""
-        bound = copy.copy(self)
-        bound.config = batching.merge_configs(self.config, batching.config_of(config, kwargs))
-        return bound
+        merged = batching.merge_configs(self.config, batching.config_of(config, kwargs))
+        return self.copy({"config": merged})
 
     config: Config | None = None  # bound by with_config
 
@@ -735,13 +770,14 @@ class CompiledGraph:
     def _raise_failed(self, loop: Loop, tasks: list[Task]) -> None:
         for task in tasks:
             if task.error is not None:
-                loop.status = "error"
+                loop.fail()
                 self._flush(loop)
                 error = task.error
-                if not getattr(error, "__lockstep_noted__", False):
-                    error.add_note(f"During task with name {task.name!r} and id {task.id!r}")
-                    error.__lockstep_noted__ = True
-                    error.lockstep_node = task.name  # lets a server name the node that failed
+                note = f"During task with name {task.name!r} and id {task.id!r}"
+                if note not in getattr(error, "__notes__", ()):  # as LangGraph; once
+                    error.add_note(note)
+                if loop.node_errors:  # a host's run: the node is named, not guessed
+                    raise NodeError(task.name, error) from error
                 raise error
 
     def _drain(self, loop: Loop, shape: Callable[[str, Any], Any] | None) -> Iterator[Any]:
@@ -760,14 +796,12 @@ class CompiledGraph:
             yield _with_interrupts(loop.read_final(loop.last_chunk), loop.run_interrupts)
 
     async def _adrain(self, loop: Loop, shape: Callable[[str, Any], Any] | None) -> list[Any]:
-        if loop.held is not None:  # durability="exit": saves wait for the run's end
-            loop.saves = release_saves(loop)
-        if loop.saves:
+        saves = loop.take_saves()
+        if saves:
             saver = self.checkpointer
             if saver is None or not saver.blocking:
-                self._flush(loop)
+                self._save(loop, saves)
             else:
-                saves, loop.saves = loop.saves, []
                 await asyncio.to_thread(_apply_saves, saver, saves)
         events = loop.events
         out = []
@@ -777,16 +811,19 @@ class CompiledGraph:
         return out
 
     def _flush(self, loop: Loop) -> None:
-        if loop.held is not None:  # durability="exit": saves wait for the run's end
-            loop.saves = release_saves(loop)
-        if loop.saves:
-            saves, loop.saves = loop.saves, []
-            if self.checkpointer is not None:
-                saver, behind = self.checkpointer, loop.write_behind
-                if behind is not None:  # queued: the run's events wait for it instead
-                    behind(saver, lambda: _put_each(saver, saves))
-                else:
-                    _apply_saves(self.checkpointer, saves)
+        saves = loop.take_saves()
+        if saves:
+            self._save(loop, saves)
+
+    def _save(self, loop: Loop, saves: list[Save]) -> None:
+        saver = self.checkpointer
+        if saver is None:
+            return
+        behind = loop.write_behind
+        if behind is not None:  # queued: the run's events wait for it instead
+            behind(saver, lambda: _put_each(saver, saves))
+        else:
+            _apply_saves(saver, saves)
 
     # -- reading and editing a thread ---------------------------------------
 
@@ -861,18 +898,45 @@ class CompiledGraph:
         self, config: Config, values: Any, as_node: str | None = None, task_id: str | None = None
     ) -> Config:
         not_yet("update_state", task_id=task_id)
-        saver = self._require_saver()
-        config = self._merged(config)
-        saved = snapshot.load(saver, config)
-        return self._update(saver, config, saved, values, as_node)
+        return self._update_state(config, values, as_node, DEFAULT)
 
     async def aupdate_state(
         self, config: Config, values: Any, as_node: str | None = None, task_id: str | None = None
     ) -> Config:
         return await asyncio.to_thread(self.update_state, config, values, as_node, task_id)
 
-    def _update(self, saver, config, saved, values, as_node) -> Config:
-        loop = self._loop(config, saved, "values", {})
+    async def update_for_host(
+        self,
+        config: Config,
+        values: Any,
+        as_node: str | None = None,
+        *,
+        max_state_bytes: int | None = None,
+    ) -> Config:
+        """aupdate_state for a host: the same update, refused (StateTooLargeError) when
+        it would make the state bigger than `max_state_bytes`, as its runs are."""
+        settings = RunSettings(max_state_bytes=max_state_bytes)
+        return await asyncio.to_thread(self._update_state, config, values, as_node, settings)
+
+    def _update_state(
+        self, config: Config, values: Any, as_node: str | None, settings: RunSettings
+    ) -> Config:
+        saver = self._require_saver()
+        config = self._merged(config)
+        saved = snapshot.load(saver, config)
+        return self._update(config, saved, values, as_node, settings)
+
+    def _update(
+        self,
+        config: Config,
+        saved: CheckpointTuple | None,
+        values: Any,
+        as_node: str | None,
+        settings: RunSettings,
+    ) -> Config:
+        """Apply `values` as `as_node` returning them would (the last node to run
+        when not given), through the loop's own write path, and save it."""
+        loop = self._loop(config, saved, "values", {}, settings)
         as_node = self._resolve_as_node(saved, as_node)
         spec = self.nodes[as_node]
         control: list[tuple[str, Any]] = []
@@ -884,49 +948,7 @@ class CompiledGraph:
             state = update_writes(as_node, values, self.state_keys) if values is not None else []
         writes = state + control + spec.edge_writes
         writes += self.branch_writes(spec, loop, state, config, values)
-        # Edges fire for one step: a node woken only by an edge the update does
-        # not write again no longer runs (as LangGraph's ephemeral branch
-        # channels). A join that is complete still wakes its node.
-        from lockstep.pregel.tasks import prepare
-
-        written = {channel for channel, _ in writes}
-        all_seen = loop.checkpoint.versions_seen
-        versions = loop.checkpoint.channel_versions
-        for pending in prepare(self.nodes, loop.checkpoint, loop.channels, None):
-            for channel in pending.triggers:
-                if channel.startswith("branch:to:") and channel not in written:
-                    node_seen = all_seen.get(pending.name, {})
-                    # Marked seen, not read: as_node inference must not take the node
-                    # for one that ran (see _resolve_as_node).
-                    skipped = all_seen.get(SKIPPED, {})
-                    read = node_seen.get(channel, "")
-                    marked, _, before = skipped.get(pending.name, "").partition(" ")
-                    if marked and read == marked:  # skipped before, not run since
-                        read = before
-                    all_seen[SKIPPED] = {**skipped, pending.name: f"{versions[channel]} {read}"}
-                    all_seen[pending.name] = {**node_seen, channel: versions[channel]}
-        task = Task("update", as_node, ("__update__",), None, (), writes)
-        for channel, value in writes:
-            loop._check_channel(channel, as_node, value)
-        grouped: dict[str, list] = {}
-        for channel, value in writes:
-            grouped.setdefault(channel, []).append((as_node, value))
-        changed = set(loop._consumed)
-        loop._consumed.clear()
-        for channel, ws in grouped.items():
-            if loop.channels[channel].update(ws):
-                changed.add(channel)
-        # As a step does (and LangGraph's update), the update clears an input and
-        # Sends it did not write itself: they were for the step it stands in for.
-        for name in self.clearable:
-            if name not in grouped and loop.channels[name].clear_if_unwritten():
-                changed.add(name)
-        if self.deferred:  # as after a step: with nothing else to run, deferred nodes are due
-            finish_deferred(loop.channels, self.deferred, changed, self.trigger_index)
-        # On a fresh thread the update is step 0, as LangGraph numbers it.
-        loop.step = loop.step + 1 if saved is not None else 0
-        loop._put_checkpoint(grouped, changed, "update")
-        del task
+        loop.apply_update(as_node, writes)
         self._flush(loop)
         return loop.config
 
@@ -1011,11 +1033,6 @@ def _with_interrupts(last: Any, interrupts: Sequence[Any]) -> Any:
     if isinstance(last, dict):
         return {**last, INTERRUPT: list(interrupts)}
     return {INTERRUPT: list(interrupts)}
-
-
-def _resolve(future: asyncio.Future, result: Any = None) -> None:
-    if not future.done():
-        future.set_result(result)
 
 
 def _apply_saves(saver: BaseSaver, saves: list[Save]) -> None:

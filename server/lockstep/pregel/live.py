@@ -3,7 +3,7 @@ node is still running, as LangGraph does, rather than when the node returns.
 
 Only runs with messages mode (pregel/chat.py) and entrypoints (whose one task is
 the whole run: its @task calls' updates and custom events) come here, through
-`loop.live`; the others run their tasks as before. The sync driver runs such a task in a worker thread and yields
+`loop.live` (set up by the Loop); the others run their tasks as before. The sync driver runs such a task in a worker thread and yields
 what the node's models emit while it waits; the async driver wakes on each
 emitted event as well as on finished tasks.
 """
@@ -80,7 +80,7 @@ class EventWatch:
         self.woken: Any = None
 
 
-class _Waking(deque):
+class Waking(deque):
     """A run's event queue that wakes the waiting driver after each event added."""
 
     def __init__(self, items: deque, watch: Any) -> None:
@@ -92,10 +92,3 @@ class _Waking(deque):
         wake = self.watch.wake
         if wake is not None:
             wake()
-
-
-def watch_events(loop: Any) -> None:
-    """Make every event the run emits wake its driver (an entrypoint's run)."""
-    if loop.live is None:
-        loop.live = EventWatch()
-    loop.events = _Waking(loop.events, loop.live)

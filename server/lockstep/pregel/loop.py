@@ -24,7 +24,7 @@ from lockstep.checkpoint.base import (
     new_tuple,
 )
 from lockstep.checkpoint.ids import new_checkpoint_id, new_stamp
-from lockstep.constants import ERROR, INTERRUPT, RESUME, RETURN, SENDS, START
+from lockstep.constants import ERROR, INTERRUPT, RESUME, RETURN, SENDS, SKIPPED, START
 from lockstep.errors import (
     EmptyInputError,
     GraphRecursionError,
@@ -33,7 +33,10 @@ from lockstep.errors import (
 )
 from lockstep.graph.channels import MISSING, Channel
 from lockstep.graph.deferred import finish_deferred
+from lockstep.pregel import chat, durability, live
+from lockstep.pregel.arguments import node_config
 from lockstep.pregel.context import node_interrupt_id
+from lockstep.pregel.settings import DEFAULT, RunSettings
 from lockstep.pregel.sizing import StateSizer
 from lockstep.pregel.streaming import (
     checkpoint_payload,
@@ -83,8 +86,26 @@ class Loop:
         interrupt_after: tuple[str, ...],
         recursion_limit: int,
         checkpoint_ns: str = "",
+        exit_only: bool = False,
+        config: Config | None = None,
+        settings: RunSettings = DEFAULT,
+        context: Any = None,
+        time_travel: str | None = None,
+        threads: set[Any] | None = None,
+        watcher: Any = None,
     ) -> None:
+        """`config` is the run's (its nodes get it through node_config); `context` its
+        `context=`; `time_travel` is "fork" or "replay" when the run addresses an old
+        checkpoint by id (see _travel); `threads` is where the async driver keeps the
+        sync nodes running in worker threads; `watcher` the astream_events call told
+        of each task (pregel/events.py's EventRun)."""
         self.graph = graph
+        self.settings = settings
+        self.final_only = settings.final_only
+        self.write_behind = settings.write_behind
+        self.node_errors = settings.node_errors
+        self.context = context
+        self.time_travel = time_travel
         self.thread_id = thread_id
         self.checkpoint_ns = checkpoint_ns  # "" for a root run; see pregel/streaming.py
         self.namespace = namespace_tuple(checkpoint_ns)
@@ -125,42 +146,46 @@ class Loop:
         self.stop_step = self.step + recursion_limit + 3
         self.tasks: list[Task] = []
         self._consumed: set[str] = set()
-        self.threads: set[Any] = set()  # sync nodes running in worker threads (async driver)
+        self.threads: set[Any] = threads if threads is not None else set()
         # What this run last queued for the store: (config, checkpoint, metadata, parent).
         self.stored: tuple[Config, Checkpoint, dict[str, Any], Config | None] | None = None
-        limit = graph.max_state_bytes
+        limit = settings.max_state_bytes
         self.sizer = StateSizer(limit) if limit is not None else None
+        self.run_config = node_config(config, recursion_limit)  # what its nodes are given
+        # durability="exit": the saves held until the run ends, and where it started
+        # (see take_saves and pregel/durability.py); None: saved as they come.
+        self.held: list[Save] | None = None
+        self.held_base: CheckpointTuple | None = None
+        if exit_only:
+            self.held, self.held_base = [], saved
+        if "messages" in modes:
+            self.chat = self.live = chat.stream_for(self.events, config or {})
+        if watcher is not None:  # an astream_events call (pregel/events.py)
+            self.watch = watcher.task_event
+            self.show_tasks = True
+            self.chat = watcher.attach(self, config or {})
+        if graph.live_events:  # an entrypoint: every event wakes its driver (pregel/live.py)
+            if self.live is None:
+                self.live = live.EventWatch()
+            self.events = live.Waking(self.events, self.live)
 
     # -- starting -----------------------------------------------------------
 
-    # Set by the graph when the run addresses an old checkpoint by id (time travel):
-    # "fork" saves a copy of it to branch from, "replay" runs on from it (see _travel).
-    time_travel: str | None = None
     # A step completed since the last static breakpoint was passed or set. LangGraph's
     # ephemeral trigger channels change on every step (they are cleared), so a step
     # counts as an update for interrupt_before/after even if it wrote nothing.
     _stepped = False
     _given: tuple[PendingWrite, ...] = ()  # the writes of this run's Command input
-    # Only the run's last values chunk is wanted (invoke): a state read for a values
-    # event is put off (LATER) until it is known to be the last (read_final).
-    final_only = False
+    # With final_only (invoke), a state read for a values event is put off (LATER)
+    # until it is known to be the last (read_final); the last chunk waits here.
     last_chunk: Any = None
-    # durability="exit": the saves held until the run ends, and where it started
-    # (see pregel/durability.py); None: saved as they come.
-    held: list[Save] | None = None
-    held_base: CheckpointTuple | None = None
     run_interrupts: tuple[Interrupt, ...] = ()  # each one this run stopped on (final_only)
-    # How the run hands its saves to the store without waiting (context.write_behind,
-    # read once per run); None: it saves each step as it ends.
-    write_behind: Any = None
     # A run streaming messages: its ChatStream (pregel/chat.py); None for the rest.
     chat: Any = None
     # What wakes a driver waiting on a task to yield the events it emits meanwhile
     # (pregel/live.py): the ChatStream, or an entrypoint's event watcher; None: not done.
     live: Any = None
-    # The run's `context=` and its Runtime, made when a node first asks (runtime.py).
-    context: Any = None
-    run_config: Any = None  # the config its nodes are given (get_config())
+    # The run's Runtime, made when a node first asks (runtime.py).
     runtime: Any = None
     # Told of each task's start and end, for astream_events (pregel/events.py).
     watch: Any = None
@@ -400,6 +425,27 @@ class Loop:
                     self.events.append(("updates", chunk))
         return [t for t in tasks if not t.done]
 
+    def cancel(self) -> None:
+        """Stopped from outside at a step boundary or between tasks: the run ends
+        here; what finished is saved (finished tasks' writes stay pending)."""
+        self.status = "cancelled"
+
+    def fail(self) -> None:
+        """A task failed: the run ends with its error."""
+        self.status = "error"
+
+    def take_saves(self) -> list[Save]:
+        """The saves to hand to the store now: all queued ones, or with durability
+        "exit" none while the run goes on and the compacted end once it is over."""
+        saves, self.saves = self.saves, []
+        if self.held is None:
+            return saves
+        self.held += saves
+        if self.status == "running":
+            return []
+        held, self.held = self.held, []
+        return durability.compact(self, held)
+
     def write_custom(self, value: Any) -> None:
         """A node's stream writer: `custom` events, when the run streams them."""
         if "custom" in self.modes:
@@ -470,30 +516,12 @@ class Loop:
             self._emit_finished_values(tasks)
             return
         ordered = sorted(tasks, key=apply_order) if len(tasks) > 1 else tasks
-        # Every write is checked before anything changes: a bad one leaves the run as it was.
-        known = self.graph.channels
-        grouped: dict[str, list[tuple[str, Any]]] = {}
-        for task in ordered:
-            for channel, value in task.writes:
-                if channel not in known or channel == SENDS:
-                    self._check_channel(channel, task.name, value)
-                grouped.setdefault(channel, []).append((task.name, value))
+        grouped = self._checked_writes(ordered)
         # The new checkpoint's table: the current one is queued for the store already.
         seen = dict(self.checkpoint.versions_seen)
         for task in ordered:
             self._mark_seen(task, seen)
-        changed = set(self._consumed)
-        self._consumed.clear()
-        for channel, writes in grouped.items():
-            if self.channels[channel].update(writes):
-                changed.add(channel)
-        for name in self.graph.clearable:
-            if name not in grouped and self.channels[name].clear_if_unwritten():
-                changed.add(name)
-        if self.graph.deferred:
-            finish_deferred(self.channels, self.graph.deferred, changed, self.graph.trigger_index)
-        self.step += 1
-        self._put_checkpoint(grouped, changed, "loop", seen, ordered)
+        changed = self._apply_writes(grouped, "loop", seen, ordered)
         # As LangGraph: a bare resume belongs to the checkpoint it was given on, so
         # only the first step of the run can take it.
         self.null_resume.clear()
@@ -504,6 +532,70 @@ class Loop:
             self._pause_static(queued=True)
             if self.show_checkpoints:  # as LangGraph: the pause shows the step's checkpoint
                 self._emit_checkpoint(prepare(self.graph.nodes, self.checkpoint, self.channels, None))
+
+    def apply_update(self, as_node: str, writes: list[tuple[str, Any]]) -> None:
+        """update_state: apply `writes` as node `as_node` returning them would, through
+        the same path as a step's writes, and queue the "update" checkpoint."""
+        grouped = self._checked_writes([Task("update", as_node, (), None, (), writes)])
+        # Edges fire for one step: a node woken only by an edge the update does
+        # not write again no longer runs (as LangGraph's ephemeral branch
+        # channels). A join that is complete still wakes its node.
+        all_seen = self.checkpoint.versions_seen
+        versions = self.checkpoint.channel_versions
+        for pending in prepare(self.graph.nodes, self.checkpoint, self.channels, None):
+            for channel in pending.triggers:
+                if channel.startswith("branch:to:") and channel not in grouped:
+                    node_seen = all_seen.get(pending.name, {})
+                    # Marked seen, not read: as_node inference must not take the node
+                    # for one that ran (see CompiledGraph._resolve_as_node).
+                    skipped = all_seen.get(SKIPPED, {})
+                    read = node_seen.get(channel, "")
+                    marked, _, before = skipped.get(pending.name, "").partition(" ")
+                    if marked and read == marked:  # skipped before, not run since
+                        read = before
+                    all_seen[SKIPPED] = {**skipped, pending.name: f"{versions[channel]} {read}"}
+                    all_seen[pending.name] = {**node_seen, channel: versions[channel]}
+        if self.config is None:
+            self.step = -1  # on a fresh thread the update is step 0, as LangGraph numbers it
+        self._apply_writes(grouped, "update")
+
+    def _checked_writes(self, tasks: Sequence[Task]) -> dict[str, list[tuple[str, Any]]]:
+        """The tasks' writes by channel, in order. Every write is checked before
+        anything changes: a bad one leaves the run as it was."""
+        known = self.graph.channels
+        grouped: dict[str, list[tuple[str, Any]]] = {}
+        for task in tasks:
+            for channel, value in task.writes:
+                if channel not in known or channel == SENDS:
+                    self._check_channel(channel, task.name, value)
+                grouped.setdefault(channel, []).append((task.name, value))
+        return grouped
+
+    def _apply_writes(
+        self,
+        grouped: dict[str, list[tuple[str, Any]]],
+        source: str,
+        seen: dict[str, dict[str, str]] | None = None,
+        ran: Sequence[Task] = (),
+    ) -> set[str]:
+        """The one way writes reach the channels, for a step and for update_state:
+        apply them all at once (as a step, an update clears an input and Sends it
+        did not write itself), make due deferred nodes, and queue the checkpoint
+        that records them; the channels that changed."""
+        changed = set(self._consumed)
+        self._consumed.clear()
+        channels = self.channels
+        for channel, writes in grouped.items():
+            if channels[channel].update(writes):
+                changed.add(channel)
+        for name in self.graph.clearable:
+            if name not in grouped and channels[name].clear_if_unwritten():
+                changed.add(name)
+        if self.graph.deferred:  # with nothing else to run, deferred nodes are due
+            finish_deferred(channels, self.graph.deferred, changed, self.graph.trigger_index)
+        self.step += 1
+        self._put_checkpoint(grouped, changed, source, seen, ran)
+        return changed
 
     def _mark_seen(self, task: Task, all_seen: dict[str, dict[str, str]]) -> None:
         """Record in `all_seen` (the next checkpoint's table) what the task read."""

@@ -1,7 +1,7 @@
 """How big a thread's state is, as the store serialises it, for graphs given a size limit.
 
-A server sets `CompiledGraph.max_state_bytes` so that one caller cannot fill its
-store (or its replies) with one thread: a step or an update that would make the
+A server gives its runs and updates a `max_state_bytes` (RunSettings) so that one
+caller cannot fill its store (or its replies) with one thread: a step or an update that would make the
 state bigger raises before its checkpoint is saved, so the thread keeps its
 last state that fitted.
 """

@@ -1,7 +1,7 @@
 """lockstep.v1.Runs and the run manager: one run per thread at a time, streamed as it happens.
 
-A run is an asyncio task that drives the engine's `astream` and appends each
-event to the run's log; `StreamRun` and `JoinRun` read that log, so a stream
+A run is an asyncio task that drives the engine through its run handle
+(`CompiledGraph.start_run`) and appends each event to the run's log; `StreamRun` and `JoinRun` read that log, so a stream
 and a background run are the same thing seen from different calls.
 """
 
@@ -21,7 +21,9 @@ import grpc
 
 from lockstep.checkpoint.base import Checkpoint, PendingWrite, checkpoint_config
 from lockstep.checkpoint.ids import new_checkpoint_id
-from lockstep.errors import EmptyInputError, InvalidUpdateError
+from lockstep.constants import START
+from lockstep.errors import EmptyInputError, InvalidUpdateError, NodeError
+from lockstep.pregel.host import RunHandle
 from lockstep.service import messages
 from lockstep.service.errors import ServiceError, abort, from_exception, invalid, not_found
 from lockstep.service.hosting import Hosting
@@ -83,10 +85,8 @@ class Run:
     # the run's; the head then had `head_writes` pending writes (a resume adds some).
     mark: str = ""
     head_writes: int = 0
-    engine_done: asyncio.Future | None = None
-    # Resolved when the engine has really stopped: a sync graph runs in a worker
-    # thread that finishes its step after the reader is gone.
-    final: asyncio.Future | None = None  # the thread as the run left it (astream's final)
+    # The engine's run (its events, how it ended, when it has really stopped).
+    handle: RunHandle | None = None
     timed_out: bool = False  # stopped by the server's run time limit, not by a caller
     # Whether `task` has begun: a task cancelled before its first step never runs its
     # body, so the cleanup in its `finally` (releasing the thread) would never happen.
@@ -435,15 +435,11 @@ class RunManager:
                 run.updated_at = _now()
                 self._save(run)
                 recorded = asyncio.ensure_future(self._recorded(run))  # while the engine starts
-            run.engine_done = asyncio.get_running_loop().create_future()
-            run.final = asyncio.get_running_loop().create_future()
-            stream = graph.astream(
+            handle = run.handle = graph.start_run(
                 plan.input,
                 plan.config,
                 stream_mode=plan.modes,
-                prefetch=True,
-                stopped=run.engine_done,
-                final=run.final,
+                max_state_bytes=self.limits.max_state_bytes,
                 **plan.kwargs,
             )
         except BaseException as exc:
@@ -459,15 +455,16 @@ class RunManager:
         # Take the first event here, so a request the engine refuses (a resume
         # with nothing to resume, an ambiguous Command) is a status, not a run.
         try:
-            first = await stream.__anext__()
+            first = await handle.__anext__()
         except StopAsyncIteration:
             first = None
-        except (InvalidUpdateError, EmptyInputError, ValueError, TypeError) as exc:
-            if immediate and getattr(exc, "lockstep_node", None) in (None, "__start__"):
+        except (NodeError, InvalidUpdateError, EmptyInputError, ValueError, TypeError) as exc:
+            refused = _refused(exc)
+            if immediate and refused is not None:
                 del self.active[thread_id]
-                await stream.aclose()
+                await handle.aclose()
                 await self._forget(run)
-                raise from_exception(exc) from exc
+                raise from_exception(refused) from refused
             first = exc
         except BaseException as exc:
             first = exc
@@ -491,7 +488,7 @@ class RunManager:
                 # would stop it.
                 caller_left = run.stop_requested = True
             self._emit_metadata(run)
-        run.start_task(self._execute(run, graph, stream, first, plan.kwargs))
+        run.start_task(self._execute(run, graph, handle, first, plan.kwargs))
         if caller_left:
             raise asyncio.CancelledError
 
@@ -500,7 +497,7 @@ class RunManager:
             run.timed_out = True
             self._stop(run)
 
-    async def _execute(self, run: Run, graph, stream, first, kwargs) -> None:
+    async def _execute(self, run: Run, graph, handle: RunHandle, first, kwargs) -> None:
         status = RS.RUN_STATUS_SUCCESS
         last_config = None
         most = self.limits.max_run_events
@@ -513,12 +510,12 @@ class RunManager:
                 raise first
             if first is not None:
                 _emit_chunk(run, first)
-            async for item in stream:
+            async for item in handle:
                 if len(run.events) >= most:
                     raise too_many_events(self.limits)
                 _emit_chunk(run, item)
             # The engine's own account of the head saves reading it back from the store.
-            snap = run.final.result() if run.final is not None and run.final.done() else None
+            snap = handle.final
             if snap is None:
                 snap = await graph.aget_state(self.hosting.config(run.thread_id))
             last_config = snap.config
@@ -543,8 +540,12 @@ class RunManager:
                 run.emit(message_pb2.RunEvent(error=run.error))
         except Exception as exc:
             status = RS.RUN_STATUS_ERROR
-            node = getattr(exc, "lockstep_node", "") or ""
-            code = from_exception(exc).code if not node else grpc.StatusCode.UNKNOWN
+            node = ""
+            code = grpc.StatusCode.UNKNOWN  # a node's own failure
+            if isinstance(exc, NodeError):
+                node, exc = exc.node, exc.cause
+            else:
+                code = from_exception(exc).code
             run.error = message_pb2.RunError(
                 message=f"{type(exc).__name__}: {exc}",
                 node=node,
@@ -562,12 +563,11 @@ class RunManager:
                 await self._record_end(run, status)
                 _announce_end(run, status, last_config)
             with contextlib.suppress(BaseException):
-                await stream.aclose()
-            if run.engine_done is not None:
-                # The next run on the thread must not overlap the step this run's
-                # worker is finishing: hold the thread until it has stopped.
-                with contextlib.suppress(BaseException):
-                    await asyncio.shield(run.engine_done)
+                await handle.aclose()
+            # The next run on the thread must not overlap the step this run's
+            # worker is finishing: hold the thread until it has stopped.
+            with contextlib.suppress(BaseException):
+                await handle.stopped()
             if rolled_back:
                 status = RS.RUN_STATUS_CANCELLED
                 try:
@@ -586,7 +586,7 @@ class RunManager:
                 _announce_end(run, status, last_config)
             self._hand_off(run.thread_id)
             # A finished run is kept for JoinRun (its events); not what ran it.
-            run.task = run.engine_done = run.final = None
+            run.task = run.handle = None
 
     async def _record_end(self, run: Run, status: int) -> None:
         """The run's end record, on disk before the end goes out: a client never sees
@@ -700,6 +700,19 @@ async def _breakpoints(graph, snap, kwargs) -> list[tuple[str, str]]:
         if hits:
             return hits
     return [(n, "before" if n in before or "*" in before else "after") for n in snap.next]
+
+
+def _refused(exc: BaseException) -> BaseException | None:
+    """The caller's mistake behind an error a run's first step raised, or None when
+    a node failed on its own: only the input's own task (START) failing stands for
+    the request (its input does not fit the graph)."""
+    if not isinstance(exc, NodeError):
+        return exc
+    if exc.node == START and isinstance(
+        exc.cause, InvalidUpdateError | EmptyInputError | ValueError | TypeError
+    ):
+        return exc.cause
+    return None
 
 
 def _announce_end(run: Run, status: int, last_config: dict | None) -> None:

@@ -56,8 +56,6 @@ class Server:
         settings.security.check_bind(settings.address)
         self.store = open_store(settings.store)
         self.hosting = Hosting(registry.load(list(settings.graphs), self.store.saver), self.store)
-        for hosted in self.hosting.graphs.values():
-            hosted.graph.max_state_bytes = settings.limits.max_state_bytes
         self.runs = RunManager(self.hosting, limits=settings.limits, durability=settings.durability)
         self.health = health.aio.HealthServicer() if hasattr(health, "aio") else health.HealthServicer()
         options = [

@@ -137,7 +137,9 @@ class ThreadsService(threads_service_pb2_grpc.ThreadsServicer):
             async with self.runs.editing(record.thread_id):
                 if self.hosting.store.threads.get(record.thread_id) is None:
                     raise not_found("thread", record.thread_id)  # deleted meanwhile
-                new = await hosted.graph.aupdate_state(config, values, as_node=as_node)
+                new = await hosted.graph.update_for_host(
+                    config, values, as_node, max_state_bytes=self.runs.limits.max_state_bytes
+                )
             if not record.graph_id:
                 self.hosting.store.threads.update(record.thread_id, graph_id=hosted.graph_id)
             return pb.UpdateStateResponse(checkpoint=messages.checkpoint_ref(new))

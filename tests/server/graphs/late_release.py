@@ -24,20 +24,18 @@ def ask(state: State) -> State:
 
 
 class LateRelease(CompiledGraph):
-    """Says the run has stopped (the server's `stopped` future) LATE seconds after it has."""
+    """Its runs say they have stopped (RunHandle.stopped) LATE seconds after they have."""
 
-    async def astream(self, *args, stopped=None, **kwargs):
-        inner = None
-        if stopped is not None:
-            loop = asyncio.get_running_loop()
-            inner = loop.create_future()
+    def start_run(self, *args, **kwargs):
+        handle = super().start_run(*args, **kwargs)
+        stopped = handle.stopped
 
-            def release(_: asyncio.Future) -> None:
-                loop.call_later(LATE, lambda: stopped.done() or stopped.set_result(None))
+        async def late() -> None:
+            await stopped()
+            await asyncio.sleep(LATE)
 
-            inner.add_done_callback(release)
-        async for item in super().astream(*args, stopped=inner, **kwargs):
-            yield item
+        handle.stopped = late
+        return handle
 
 
 builder = StateGraph(State)
