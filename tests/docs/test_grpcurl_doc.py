@@ -39,6 +39,7 @@ import re
 import shlex
 import subprocess
 import sys
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,7 +124,11 @@ def serve_args(command: str) -> dict:
 def start_server(step: Step, workdir: Path) -> tuple[ServerProcess, str]:
     """Start the page's server on a free port; return it and the line it printed."""
     server = ServerProcess(workdir, name="doc-server", **serve_args(step.command)).start()
-    printed = server.log().strip().splitlines()[0]
+    try:
+        printed = server.log().strip().splitlines()[0]
+    except BaseException:
+        server.stop()
+        raise
     return server, printed.replace(server.address, ADDRESS)
 
 
@@ -266,10 +271,11 @@ def have_grpcurl():
 def test_every_command_in_the_page_gives_the_documented_output(tmp_path):
     pairs = IdPairs()
     failures = []
-    for step, status, output in session(tmp_path):
-        found = mismatch(step, status, output, pairs)
-        if found:
-            failures.append(found)
+    with closing(session(tmp_path)) as steps:  # a failure here still stops the server
+        for step, status, output in steps:
+            found = mismatch(step, status, output, pairs)
+            if found:
+                failures.append(found)
     assert not failures, (
         f"{len(failures)} command(s) in docs/grpcurl.md no longer give the documented output"
         " (if the change is intended: .venv/bin/python tests/docs/test_grpcurl_doc.py --write)"

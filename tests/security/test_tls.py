@@ -139,7 +139,11 @@ def test_client_certificates_count_as_authentication_for_an_open_address(certs):
         first = proc.stdout.readline()
     finally:
         proc.terminate()
-        proc.wait(20)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
     assert " on 0.0.0.0:" in first and first.rstrip().endswith("client certificates; mutual TLS")
 
 

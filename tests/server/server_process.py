@@ -75,8 +75,19 @@ class ServerProcess:
             self.proc = subprocess.Popen(
                 args, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT, env=env
             )
-        self._wait_ready()
+        try:
+            self._wait_ready()
+        except BaseException:  # a failed start (a timeout's interrupt too) leaves no process
+            self.stop()
+            raise
         return self
+
+    def __enter__(self) -> ServerProcess:
+        """`with ServerProcess(...) as server:` starts it, and stops it however the block ends."""
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
     def _fail(self, why: str) -> None:
         raise RuntimeError(f"lockstep server {why}; its log ({self.log_path}):\n{self.log()}")
@@ -91,7 +102,6 @@ class ServerProcess:
                 self.address = f"{found.group(1)}:{found.group(2)}"
                 break
             if time.monotonic() > deadline:
-                self.stop()
                 self._fail(f"did not print its address within {READY_TIMEOUT}s")
             time.sleep(0.05)
         health = health_pb2_grpc.HealthStub(self.channel)
@@ -107,7 +117,6 @@ class ServerProcess:
             except grpc.RpcError as err:
                 last = err
             time.sleep(0.05)
-        self.stop()
         self._fail(f"was not SERVING within {READY_TIMEOUT}s (last: {last})")
 
     def _log_offset_chars(self) -> int:
