@@ -3,7 +3,10 @@
 One store (SQLite) across many server processes. Each cycle starts a server,
 checks every thread so far, starts or resumes runs of the `crashy` graphs
 (a -> b1|b2|b3 -> c -> d, slow nodes; see graphs/crashy.py) on a few threads at
-once, and SIGKILLs the server after a random delay. After each restart:
+once, and SIGKILLs the server after a random delay; one cycle, picked by the seed,
+aims its kill instead: a thread's b2 is held (graphs/crashy.py's `hold` fault) and
+the kill comes once a sibling's writes are saved, so every run has a step cut short
+after one of its tasks was saved. After each restart:
 
 - a thread's state is its newest checkpoint, and every checkpoint in its history
   equals the state an uninterrupted run has at that step (never a mix of two);
@@ -19,7 +22,8 @@ them all to the same final state as an uninterrupted run.
 The schedule (which graph, which thread, when to kill) comes from a seed,
 printed at the start; LOCKSTEP_CRASH_SEED=N repeats it, LOCKSTEP_CRASH_KILLS=N
 sets the number of kills (default 20). Process timing still varies from run to
-run, so a seed repeats the schedule, not the exact instant inside a step.
+run, so a seed repeats the schedule, not the exact instant inside a step (but for
+the aimed kill, whose instant is fixed by the store's state, not by the clock).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +64,7 @@ GRAPHS = ("crashy", "crashy_async")
 NAP = 0.05  # a sync run takes about 6.5 naps
 AT_ONCE = 3  # threads run concurrently in each cycle
 KILL_WITHIN = 0.6  # seconds after the runs start
+AIM_WITHIN = 30.0  # seconds the aimed kill may wait for its window
 OWN_KEYS = ("tag", "log", "nap")
 NODES = ("a", "b1", "b2", "b3", "c", "d")
 
@@ -258,9 +264,9 @@ class Checker:
         thread.done = not head.next and head.metadata.step == self.final_step
 
 
-def run_cycle(server, todo: list[Thread], log: Path, delay: float | None) -> None:
-    """Start (or resume, with no input) a run on each thread; kill -9 the server
-    `delay` seconds later, or let the runs finish when `delay` is None."""
+def run_cycle(server, todo: list[Thread], log: Path, kill_when: Callable[[], None] | None) -> None:
+    """Start (or resume, with no input) a run on each thread; kill -9 the server once
+    `kill_when()` returns, or let the runs finish when it is None."""
     workers = []
     for thread in todo:
         seen = RunSeen()
@@ -269,14 +275,41 @@ def run_cycle(server, todo: list[Thread], log: Path, delay: float | None) -> Non
         worker = threading.Thread(target=follow, args=(server, thread, seen, inp), daemon=True)
         worker.start()
         workers.append(worker)
-    if delay is not None:
-        time.sleep(delay)
-        server.proc.kill()
-        server.proc.wait(10)
+    if kill_when is not None:
+        try:
+            kill_when()
+        finally:
+            server.proc.kill()
+            server.proc.wait(10)
     for worker in workers:
         worker.join(TIMEOUT)
         assert not worker.is_alive()
     server.close_channel()
+
+
+def after(delay: float) -> Callable[[], None]:
+    return lambda: time.sleep(delay)
+
+
+def once_a_sibling_is_saved(server: ServerProcess, thread: Thread) -> Callable[[], None]:
+    """Wait until the thread's newest checkpoint has a pending step with a finished
+    task's writes saved (its held b2 keeps the step from ending): the kill's window."""
+
+    def wait() -> None:
+        deadline = time.monotonic() + AIM_WITHIN
+        req = threads_service_pb2.GetStateRequest(thread_id=thread.thread_id)
+        while time.monotonic() < deadline:
+            try:
+                state = server.threads.GetState(req, timeout=TIMEOUT).state
+            except grpc.RpcError as err:  # the run has not created the thread yet
+                assert err.code() == grpc.StatusCode.NOT_FOUND, err
+            else:
+                if state.next and any(task.HasField("result") for task in state.tasks):
+                    return
+            time.sleep(0.01)
+        raise AssertionError(f"{thread.thread_id}: no task of a held step saved in {AIM_WITHIN}s")
+
+    return wait
 
 
 def test_kill_9_at_random_moments(tmp_path):
@@ -285,51 +318,66 @@ def test_kill_9_at_random_moments(tmp_path):
     print(f"LOCKSTEP_CRASH_SEED={seed} LOCKSTEP_CRASH_KILLS={kills}")
     rng = random.Random(seed)
     log = tmp_path / "counts.log"
+    faults = tmp_path / "faults"
     checker = Checker(seed, log)
     store = f"sqlite:///{tmp_path / 'crash.db'}"
     threads: list[Thread] = []
+    aimed = rng.randrange(kills)  # this cycle's kill waits for its window
+    aimed_at: Thread | None = None
 
-    def make_thread() -> Thread:
-        thread = Thread(f"t{len(threads)}", rng.choice(GRAPHS))
+    def make_thread(graph: str | None = None) -> Thread:
+        thread = Thread(f"t{len(threads)}", graph or rng.choice(GRAPHS))
         threads.append(thread)
         return thread
 
-    def restart() -> ServerProcess:
-        server = ServerProcess(tmp_path, store=store, graphs=SPECS, name="server").start()
+    def server() -> ServerProcess:
+        env = {"LOCKSTEP_TEST_FAULTS": str(faults)}
+        return ServerProcess(tmp_path, store=store, graphs=SPECS, name="server", env=env)
+
+    def check_all(server: ServerProcess) -> None:
         ran = counts(log)  # the dead process's nodes are all in by now
         for thread in threads:
             checker.check(server, thread, ran)
-        return server
 
-    for _ in range(kills):
-        server = restart()
-        try:
-            todo = [t for t in threads if not t.done][:AT_ONCE]
-            while len(todo) < AT_ONCE:
+    for cycle in range(kills):
+        with server() as proc:
+            check_all(proc)
+            todo = [t for t in threads if not t.done][: AT_ONCE - (cycle == aimed)]
+            while len(todo) < AT_ONCE - (cycle == aimed):
                 todo.append(make_thread())
-            run_cycle(server, todo, log, delay=rng.uniform(0.0, KILL_WITHIN))
-        finally:
-            server.stop()
+            if cycle == aimed:
+                # An async graph runs b1, b2 and b3 at once: hold b2, and b1's and b3's
+                # writes are saved while the step cannot end.
+                target = aimed_at = make_thread("crashy_async")
+                todo.append(target)
+                faults.write_text(f"{target.thread_id} b2 hold\n")
+                kill_when = once_a_sibling_is_saved(proc, target)
+            else:
+                kill_when = after(rng.uniform(0.0, KILL_WITHIN))
+            try:
+                run_cycle(proc, todo, log, kill_when)
+            finally:
+                faults.unlink(missing_ok=True)
     # The last server is not killed: every unfinished thread resumes to the end.
-    server = restart()
-    try:
+    with server() as proc:
+        check_all(proc)
         unfinished = [t for t in threads if not t.done]
-        run_cycle(server, unfinished, log, delay=None)
+        run_cycle(proc, unfinished, log, kill_when=None)
         for thread in unfinished:
             last = thread.runs[-1]
             assert last.error is None, checker.fail(thread, repr(last.error))
             assert last.end == RS.RUN_STATUS_SUCCESS, checker.fail(thread, "resume did not finish")
         ran = counts(log)
-        for thread in threads:
-            checker.check(server, thread, ran)
-    finally:
-        server.stop()
+        check_all(proc)
     assert all(t.done for t in threads), [t.thread_id for t in threads if not t.done]
     for thread in threads:
         for node in NODES:
             assert ran[(thread.thread_id, node)] >= 1, checker.fail(thread, f"{node} never ran")
     assert len(checker.stopped) >= kills // 2, "most kills should cut a run short"
     assert checker.partial, "no kill cut a step short after one of its tasks was saved"
+    assert aimed_at and any(t == aimed_at.thread_id for t, _ in checker.partial), (
+        "the aimed kill did not cut its step short after a task was saved"
+    )
     again = sum(n - 1 for n in ran.values())
     print(
         f"{kills} kills, {len(threads)} threads, {len(checker.stopped)} runs cut short, "

@@ -10,8 +10,9 @@ mixed from two steps cannot equal any step's state.
 in a worker thread); `async_graph` has async b-nodes, which run at once.
 
 Faults, for tests/crash/test_crash_faults.py: the file named by $LOCKSTEP_TEST_FAULTS
-holds lines "<thread> <node> raise|exit" (the node raises, or ends the server
-process with os._exit) and "<thread> store full|locked <step>" (with
+holds lines "<thread> <node> raise|exit|hold" (the node raises, ends the server
+process with os._exit, or waits for as long as the line is there: its siblings'
+writes are saved meanwhile, so a test can kill the server in that window) and "<thread> store full|locked <step>" (with
 `store_graph`, the checkpoint of that step fails to save: SQLite's "database or
 disk is full", or a real "database is locked" when another connection holds the
 write lock). A node checks the file before doing anything, so a failed attempt
@@ -64,6 +65,20 @@ def _fault(state: State, name: str) -> None:
             os._exit(3)
 
 
+def _held(state: State, name: str) -> bool:
+    return [name, "hold"] in (fault[:2] for fault in faults(state["tag"]))
+
+
+def _hold(state: State, name: str) -> None:
+    while _held(state, name):
+        time.sleep(0.01)
+
+
+async def _ahold(state: State, name: str) -> None:
+    while _held(state, name):
+        await asyncio.sleep(0.01)
+
+
 def _count(state: State, name: str) -> None:
     """One line per execution; O_APPEND keeps lines whole between processes."""
     fd = os.open(state["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -83,6 +98,7 @@ def a(state: State) -> State:
 def _b(name: str, value: int, factor: float):
     def node(state: State) -> State:
         _fault(state, name)
+        _hold(state, name)
         time.sleep(state["nap"] * factor)
         _count(state, name)
         return {f"v{name}": state["va"] * value, "trail": [name]}
@@ -94,6 +110,7 @@ def _b(name: str, value: int, factor: float):
 def _async_b(name: str, value: int, factor: float):
     async def node(state: State) -> State:
         _fault(state, name)
+        await _ahold(state, name)
         await asyncio.sleep(state["nap"] * factor)
         _count(state, name)
         return {f"v{name}": state["va"] * value, "trail": [name]}
