@@ -1,4 +1,4 @@
-"""Fixtures every test folder shares: unique thread ids and private server processes.
+"""Fixtures every test folder shares: the live server, private ones, unique thread ids.
 
 tests/server holds the helpers that start a real server (server_process.py) and
 speak to it with the raw stubs (wire.py); every folder may import them.
@@ -24,6 +24,17 @@ if os.environ.get("CI"):
 sys.path.insert(0, str(Path(__file__).resolve().parent / "server"))
 
 from server_process import ServerProcess  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory) -> ServerProcess:
+    """The shared server: the examples and tests/server/graphs on a fresh SQLite store.
+
+    Its stdout/stderr go to a file that tests read (`server.log()`). Tests that stop or
+    restart a server start their own with `spawn_server`.
+    """
+    with ServerProcess(tmp_path_factory.mktemp("server")) as proc:
+        yield proc
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
-"""RemoteGraph rebuilds LangGraph 1.x chunks from the server's events (against a fake server)."""
+"""RemoteGraph rebuilds LangGraph 1.x chunks from the server's events, and both clients send
+what they are given (against a fake server; every test runs on Client and AsyncClient)."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from typing import Any
 
@@ -13,8 +13,6 @@ from sdk_fake import THREAD, ev, ref, snapshot
 from lockstep_api.convert import from_struct, from_value, to_value
 from lockstep_api.v1 import enums_pb2, message_pb2
 from lockstep_client import (
-    AsyncClient,
-    Client,
     Interrupt,
     InvalidArgumentError,
     NotFoundError,
@@ -32,9 +30,9 @@ HW = {"input": "hello world"}
 
 
 @pytest.fixture
-def client(target):
-    with Client(target, token="s3cret", timeout=10) as c:
-        yield c
+def client(connect, target):
+    """Client or AsyncClient (see both.py): each test here runs on both."""
+    return connect(target, token="s3cret", timeout=10)
 
 
 @pytest.fixture
@@ -284,34 +282,6 @@ def test_input_must_be_an_object(fake, client, graph):
     with pytest.raises(TypeError, match="input: expected an object"):
         client.runs.stream(THREAD, "g", input=[1, 2])
     assert fake.requests == []
-
-
-def test_async_client_has_the_same_surface(fake, target):
-    async def main():
-        async with AsyncClient(target, token="t") as client:
-            graph = client.graph("dynamic_breakpoints")
-            dynamic_interrupt_run(fake)
-            chunks = [c async for c in graph.astream(HW, CONFIG, stream_mode="updates")]
-            assert chunks == [{"step_1": HW}, {"__interrupt__": (Interrupt(value=MSG, id=IID),)}]
-            assert (await graph.ainvoke(HW, CONFIG))["__interrupt__"] == [Interrupt(MSG, IID)]
-            parts = [p.event async for p in client.runs.stream(THREAD, "g", input=HW)]
-            assert parts[0] == "metadata" and parts[-1] == "end"
-            history(fake)
-            got = [s.values["i"] async for s in graph.aget_state_history(CONFIG, limit=3)]
-            assert got == [5, 4, 3]
-            cfg = await graph.aupdate_state(CONFIG, {"input": "foo"})
-            assert cfg["configurable"]["checkpoint_id"] == "cp-new"
-            assert [g.graph_id for g in await client.graphs.list()] == ["g"]
-            with pytest.raises(NotFoundError):
-                await client.threads.get("nope")
-            fake.events = [ev(error=("boom", "step_2")), ev(end=enums_pb2.RUN_STATUS_ERROR)]
-            with pytest.raises(RunFailedError, match="step_2"):
-                await graph.ainvoke(HW, CONFIG)
-            with pytest.raises(ValueError, match="stream_mode"):
-                graph.astream(HW, CONFIG, stream_mode="nope")
-            assert fake.metadata[-1]["authorization"] == "Bearer t"
-
-    asyncio.run(main())
 
 
 def test_interrupts_are_folded_in_even_if_the_stream_stops_without_end(fake, graph):

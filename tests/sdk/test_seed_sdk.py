@@ -3,7 +3,9 @@
 First through `client.graph("dynamic_breakpoints")` with the scenario's
 LangGraph-style code unchanged (stream / get_state / update_state /
 get_state_history on `{"configurable": {"thread_id": ...}}` configs), then
-through `client.threads` / `client.runs`, then the async twins.
+through `client.threads` / `client.runs`; each on Client and on AsyncClient (whose
+RemoteGraph answers as ainvoke / astream / aget_state / ...). Last, what only the
+async client can do: many runs at once over one channel.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import pytest
 
 from lockstep_client import (
     AsyncClient,
-    Client,
     FailedPreconditionError,
     InvalidArgumentError,
     LockstepError,
@@ -27,9 +28,9 @@ LONG = "Received input that is longer than 5 characters: hello world"
 
 
 @pytest.fixture
-def client(server):
-    with Client(server.address, timeout=30) as c:
-        yield c
+def client(connect, server):
+    """Client or AsyncClient (see both.py): each test here runs on both."""
+    return connect(server.address, timeout=30)
 
 
 def assert_interrupted_at_step_2(snapshot, values):
@@ -258,24 +259,10 @@ def test_durability_through_the_sdk(client, tid, durability):
         graph.invoke({"count": 5}, config, durability="exit")
 
 
-def test_seed_scenario_through_async_client(server, tid):
+def test_many_runs_at_once_over_one_async_channel(server, tid):
     async def scenario():
         async with AsyncClient(server.address, timeout=30) as client:
             graph = client.graph("dynamic_breakpoints")
-            config = {"configurable": {"thread_id": tid("2")}}
-            events = [
-                e
-                async for e in graph.astream({"input": "hello world"}, config, stream_mode="values")
-            ]
-            state = await graph.aget_state(config)
-            intr = assert_interrupted_at_step_2(state, {"input": "hello world"})
-            assert events[-1] == {"input": "hello world", "__interrupt__": (intr,)}
-            await graph.aupdate_state(config, {"input": "foo"})
-            events = [e async for e in graph.astream(None, config, stream_mode="values")]
-            assert events == [{"input": "foo"}] * 3
-            history = [s async for s in graph.aget_state_history(config)]
-            assert [s.metadata["step"] for s in history] == [4, 3, 2, 1, 0, -1]
-            # Several runs at once over one channel.
             results = await asyncio.gather(
                 *(
                     graph.ainvoke({"input": "hello"}, {"configurable": {"thread_id": tid(f"c{i}")}})
