@@ -35,7 +35,7 @@ fuzz: setup
 #   .venv/bin/buf build --exclude-source-info -o protos/released.binpb
 # A change that must break clients goes in a new package (lockstep.v2), not into v1.
 lint: setup
-	$(VENV)/bin/ruff check server client tests bench examples scripts
+	$(VENV)/bin/ruff check server client tests bench scripts
 	$(VENV)/bin/buf lint
 	$(VENV)/bin/buf breaking protos --against protos/released.binpb
 

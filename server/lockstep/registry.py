@@ -1,4 +1,4 @@
-"""The graphs a server hosts: loaded from `NAME=PATH.py:ATTR` specs or the examples folder."""
+"""The graphs a server hosts: loaded from `NAME=PATH.py:ATTR` specs or the package's examples."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from lockstep.checkpoint.base import BaseSaver
 from lockstep.graph.state import StateGraph
 from lockstep.pregel.graph import CompiledGraph
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+# Inside the package, so an installed server has them too, whatever its working directory.
+EXAMPLES = Path(__file__).resolve().parent / "examples"
 
 
 @dataclass

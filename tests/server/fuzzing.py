@@ -24,7 +24,7 @@ from google.protobuf.struct_pb2 import Struct, Value
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from server_process import ROOT, ServerProcess
+from server_process import EXAMPLES_DIR, ROOT, ServerProcess
 from wire import TIMEOUT
 
 from lockstep_api import convert
@@ -181,7 +181,7 @@ FUZZ_TEST_GRAPHS = ("counter", "flaky")  # not `slow`: a run of it takes seconds
 
 def fuzz_graph_specs() -> tuple[str, ...]:
     here = ROOT / "tests" / "server" / "graphs"
-    return tuple(f"{g}={ROOT / 'examples' / g}.py:graph" for g in FUZZ_GRAPHS) + tuple(
+    return tuple(f"{g}={EXAMPLES_DIR / g}.py:graph" for g in FUZZ_GRAPHS) + tuple(
         f"{g}={here / g}.py:graph" for g in FUZZ_TEST_GRAPHS
     )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from pathlib import Path
 
 from lockstep import registry
 from lockstep.service.hosting import Hosting
@@ -14,7 +13,7 @@ from lockstep.store.open import open_store
 from lockstep_api import convert
 from lockstep_api.v1 import enums_pb2, runs_service_pb2
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "dynamic_breakpoints.py"
+EXAMPLE = registry.EXAMPLES / "dynamic_breakpoints.py"
 
 
 def test_only_the_newest_finished_runs_stay_in_memory(tmp_path):

@@ -150,7 +150,7 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="NAME=PATH.py:ATTR",
-        help="a graph to host (repeatable); without any, the graphs in examples/",
+        help="a graph to host (repeatable); without any, the examples (lockstep/examples/)",
     )
     serve.add_argument(
         "--store", default=DEFAULT_STORE, help="memory:// or sqlite:///PATH (default %(default)s)"
