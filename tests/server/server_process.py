@@ -45,14 +45,17 @@ class ServerProcess:
         name: str = "server",
         env: dict[str, str] | None = None,
         credentials: grpc.ChannelCredentials | None = None,
+        command: tuple[str, ...] = (sys.executable, "-m", "lockstep"),
     ) -> None:
-        """`env`: extra environment variables; `credentials`: TLS for the test's channel."""
+        """`env`: extra environment variables; `credentials`: TLS for the test's channel;
+        `command`: how to run lockstep (e.g. the `lockstep` script of another venv)."""
         self.workdir = workdir
         self.store = store or f"sqlite:///{workdir / 'lockstep.db'}"
         self.graphs = graphs
         self.extra_args = extra_args
         self.env = env or {}
         self.credentials = credentials
+        self.command = command
         self.log_path = workdir / f"{name}.log"
         self.proc: subprocess.Popen | None = None
         self.address = ""
@@ -62,7 +65,7 @@ class ServerProcess:
     # -- lifecycle ---------------------------------------------------------------
 
     def start(self) -> ServerProcess:
-        args = [sys.executable, "-m", "lockstep", "serve", "--address", "127.0.0.1:0"]
+        args = [*self.command, "serve", "--address", "127.0.0.1:0"]
         args += ["--store", self.store]
         for spec in self.graphs:
             args += ["--graph", spec]
