@@ -387,6 +387,73 @@ def test_list_threads_and_delete_thread(saver):
     assert sorted(saver.list_threads()) == ["a", "b", "c"]
 
 
+# -- rewind (a rolled-back run) ---------------------------------------------------------
+
+
+def _thread_as_read(saver, thread_id="t1"):
+    """What a reader can see of a thread: every checkpoint, its values and writes."""
+    return [
+        (t.checkpoint.id, t.parent_config, t.blobs, t.pending_writes)
+        for t in saver.list(cfg(thread_id))
+    ]
+
+
+def test_rewind_leaves_the_thread_as_the_run_found_it(saver):
+    chain = Chain(saver)
+    chain.put({"log": Blob("full", ["a"])})
+    head = chain.put({"log": Blob("delta", ["b"])})
+    saver.put_writes(chain.config, [PendingWrite("t0", "log", "kept")])
+    before = _thread_as_read(saver)
+    other = Chain(saver, "t2")
+    other.put({"log": Blob("full", ["other"])})
+
+    mark = new_checkpoint_id()  # the run starts: what it makes sorts after this
+    saver.put_writes(chain.config, [PendingWrite("t1", "log", "run's"), PendingWrite("t1", "x", 2)])
+    run_made = [chain.put({"log": Blob("delta", ["c"])}), chain.put({"log": Blob("full", ["z"])})]
+    saver.put_writes(chain.config, [PendingWrite("t2", "log", "on the run's checkpoint")])
+
+    saver.rewind("t1", mark, keep_writes=1)
+
+    assert _thread_as_read(saver) == before
+    assert saver.get_tuple(cfg("t1")).checkpoint.id == head
+    assert all(saver.get_tuple(cfg("t1", cid)) is None for cid in run_made)
+    assert _thread_as_read(saver, "t2")[0][2] == {"log": [Blob("full", ["other"])]}
+    # The thread goes on from its head as if the run never was.
+    chain.config = cfg("t1", head)
+    chain.versions["log"] = head
+    nxt = chain.put({"log": Blob("delta", ["d"])})
+    assert saver.get_tuple(cfg("t1", nxt)).blobs["log"][-1] == Blob("delta", ["d"], head)
+
+
+def test_rewind_drops_every_pending_write_the_run_added_to_its_head(saver):
+    chain = Chain(saver)
+    chain.put({"a": Blob("full", 1)})
+    mark = new_checkpoint_id()
+    saver.put_writes(chain.config, [PendingWrite("task", "a", 5)])
+    saver.rewind("t1", mark)
+    assert saver.get_tuple(cfg("t1")).pending_writes == []
+
+
+def test_rewind_of_a_thread_s_first_run_empties_it(saver):
+    mark = new_checkpoint_id()
+    chain = Chain(saver)
+    chain.put({"a": Blob("full", 1)})
+    saver.put_writes(chain.config, [PendingWrite("task", "a", 5)])
+    saver.rewind("t1", mark)
+    assert saver.get_tuple(cfg("t1")) is None
+    assert saver.list_threads() == []
+    saver.rewind("never-existed", mark)  # nothing to undo: no error
+
+
+def test_rewind_with_nothing_added_changes_nothing(saver):
+    chain = Chain(saver)
+    chain.put({"a": Blob("full", 1)})
+    saver.put_writes(chain.config, [PendingWrite("task", "a", 5), PendingWrite("task", "b", 6)])
+    before = _thread_as_read(saver)
+    saver.rewind("t1", new_checkpoint_id(), keep_writes=2)
+    assert _thread_as_read(saver) == before
+
+
 # -- async twins ------------------------------------------------------------------
 
 
@@ -517,6 +584,24 @@ def test_sqlite_put_is_one_transaction(tmp_path):
     assert saver._conn.execute("SELECT COUNT(*) FROM blobs").fetchone()[0] == 1
     assert [t.metadata["step"] for t in saver.list(cfg("t1"))] == [-1]
     assert not saver._conn.in_transaction
+    saver.close()
+
+
+def test_sqlite_rewind_is_one_transaction(tmp_path):
+    saver = SqliteSaver(tmp_path / "s.db")
+    chain = Chain(saver)
+    chain.put({"a": Blob("full", 1)})
+    mark = new_checkpoint_id()
+    chain.put({"a": Blob("full", 2)})
+    saver.put_writes(chain.config, [PendingWrite("task", "a", 3)])
+    before = _thread_as_read(saver)
+    saver._conn.execute(
+        "CREATE TRIGGER fail AFTER DELETE ON writes BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+    )
+    with pytest.raises(sqlite3.DatabaseError, match="disk on fire"):
+        saver.rewind("t1", mark)
+    # The checkpoints deleted before the failing statement are back: all or nothing.
+    assert _thread_as_read(saver) == before
     saver.close()
 
 

@@ -8,7 +8,7 @@ only the writes of that step to be folded onto the previous version ("delta").
 Writes of tasks that finished in a step that did not complete are kept as
 pending writes on the checkpoint the step started from.
 
-To write a new store, subclass `BaseSaver` and implement the six sync methods;
+To write a new store, subclass `BaseSaver` and implement the seven sync methods;
 the async twins run them in a worker thread unless overridden, and `batch` and
 `put_step` have defaults a store may improve on, as have `flush`, `after_queued`
 and `close` (for a store that queues writes or holds files). A store is taken to
@@ -170,6 +170,15 @@ class BaseSaver:
 
     def list_threads(self) -> list[str]:
         """Every thread id with at least one checkpoint."""
+        raise NotImplementedError
+
+    def rewind(self, thread_id: str, since: str, keep_writes: int = 0) -> None:
+        """Undo what was added to a thread from checkpoint id `since` on (a run's
+        start: every id it makes sorts after it), in one atomic write: the
+        checkpoints whose ids sort at or after `since`, with their pending writes
+        and the blobs of versions made since, and the pending writes past the
+        first `keep_writes` on the latest checkpoint before it (the run's head).
+        The thread is left as it was when the run started."""
         raise NotImplementedError
 
     def batch(self) -> contextlib.AbstractContextManager[None]:

@@ -135,6 +135,32 @@ class MemorySaver(BaseSaver):
         with self._lock:
             return [t for t, data in self._threads.items() if data.order]
 
+    def rewind(self, thread_id: str, since: str, keep_writes: int = 0) -> None:
+        with self._lock:  # held throughout: no reader sees the thread half rewound
+            thread = self._threads.get(thread_id)
+            if thread is None:
+                return
+            for cid in thread.order:
+                if cid >= since:
+                    del thread.checkpoints[cid]
+                    thread.writes.pop(cid, None)
+            thread.order = [cid for cid in thread.order if cid < since]
+            for key in [key for key in thread.blobs if key[1] >= since]:
+                del thread.blobs[key]
+            if not thread.order:
+                return
+            head = thread.order[-1]
+            writes: list[PendingWrite] = []
+            for batch in thread.writes.get(head, ()):
+                if type(batch) is bytes:
+                    writes += [PendingWrite(*write) for write in serde.loads(batch)]
+                else:
+                    writes += batch
+            if len(writes) > keep_writes:
+                del thread.writes[head]
+                if keep_writes:
+                    self._put_writes(thread, head, writes[:keep_writes])
+
     def _thread(self, thread_id: str) -> _Thread:
         thread = self._threads.get(thread_id)
         if thread is None:

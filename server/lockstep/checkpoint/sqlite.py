@@ -536,6 +536,29 @@ class SqliteSaver(BaseSaver):
 
         self._write(op)  # inside a batch(), part of its transaction
 
+    def rewind(self, thread_id: str, since: str, keep_writes: int = 0) -> None:
+        thread_id = str(thread_id)
+
+        def op(conn: sqlite3.Connection) -> None:
+            (head,) = conn.execute(
+                "SELECT MAX(checkpoint_id) FROM checkpoints"
+                " WHERE thread_id = ? AND checkpoint_id < ?",
+                (thread_id, since),
+            ).fetchone()
+            for sql in (
+                "DELETE FROM checkpoints WHERE thread_id = ? AND checkpoint_id >= ?",
+                "DELETE FROM writes WHERE thread_id = ? AND checkpoint_id >= ?",
+                "DELETE FROM blobs WHERE thread_id = ? AND version >= ?",
+            ):
+                conn.execute(sql, (thread_id, since))
+            if head is not None:  # a checkpoint's writes are numbered 0, 1, ... as put
+                conn.execute(
+                    "DELETE FROM writes WHERE thread_id = ? AND checkpoint_id = ? AND idx >= ?",
+                    (thread_id, head, keep_writes),
+                )
+
+        self._write(op)  # one transaction (or part of the caller's batch)
+
     def list_threads(self) -> list[str]:
         """Thread ids, in the order their first checkpoint was made."""
         with self._lock:

@@ -19,7 +19,6 @@ from typing import Any
 
 import grpc
 
-from lockstep.checkpoint.base import Checkpoint, PendingWrite, checkpoint_config
 from lockstep.checkpoint.ids import new_checkpoint_id
 from lockstep.constants import START
 from lockstep.errors import EmptyInputError, InvalidUpdateError, NodeError
@@ -571,7 +570,10 @@ class RunManager:
             if rolled_back:
                 status = RS.RUN_STATUS_CANCELLED
                 try:
-                    await asyncio.shield(asyncio.to_thread(self._roll_back, run))
+                    saver = self.hosting.store.saver  # back to where the run started, at once
+                    await asyncio.shield(
+                        asyncio.to_thread(saver.rewind, run.thread_id, run.mark, run.head_writes)
+                    )
                 except BaseException as exc:  # the thread keeps what the run wrote; say so
                     run.metadata["lockstep_rollback_error"] = f"{type(exc).__name__}: {exc}"
                 last_config = None
@@ -595,45 +597,6 @@ class RunManager:
         self._save(run)
         with contextlib.suppress(BaseException):
             await asyncio.shield(self.hosting.store.durable())
-
-    def _roll_back(self, run: Run) -> None:
-        """Undo what a run wrote: drop the thread's checkpoints made since the run
-        started, and the pending writes it added to the head it started from.
-
-        The Saver interface can only delete a whole thread, so the thread is
-        rewritten: its checkpoints from before the run are read, the thread is
-        deleted, and they are put back oldest first, as they were (same ids,
-        parents, metadata, blobs and the head's earlier pending writes), all in
-        one store batch (one SQLite transaction: a crash leaves the thread as it
-        was before or after, never between). Costs a read and a write of the
-        thread's history.
-        """
-        saver = self.hosting.store.saver
-        thread_id = run.thread_id
-        every = list(saver.list(self.hosting.config(thread_id)))
-        if not any(t.checkpoint.id >= run.mark for t in every):
-            head = every[0] if every else None
-            if head is None or len(head.pending_writes) == run.head_writes:
-                return  # the run wrote nothing
-        kept = [t for t in reversed(every) if t.checkpoint.id < run.mark]
-        written: set[tuple[str, str]] = set()
-        with saver.batch():  # one transaction on SQLite: the thread is never half-rewritten
-            saver.delete_thread(thread_id)
-            for index, tup in enumerate(kept):
-                cp: Checkpoint = tup.checkpoint
-                blobs = {}
-                for channel, chain in tup.blobs.items():
-                    version = cp.channel_versions.get(channel)
-                    if chain and version is not None and (channel, version) not in written:
-                        blobs[channel] = chain[-1]
-                        written.add((channel, version))
-                parent = tup.parent_config or {"configurable": {"thread_id": thread_id}}
-                saver.put(parent, cp, tup.metadata, blobs)
-                writes: list[PendingWrite] = tup.pending_writes
-                if index == len(kept) - 1:
-                    writes = writes[: run.head_writes]
-                if writes:
-                    saver.put_writes(checkpoint_config(thread_id, cp.id), writes)
 
     async def cancel(self, run_id: str, wait: bool) -> Run:
         run = self.get(run_id)
