@@ -535,10 +535,10 @@ def test_sqlite_file_settings_and_schema(tmp_path):
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] > 0
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     columns = {
         table: [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
-        for table in ("checkpoints", "blobs", "writes")
+        for table in ("checkpoints", "blobs", "writes", "threads", "runs")
     }
     assert columns == {
         "checkpoints": [
@@ -552,6 +552,27 @@ def test_sqlite_file_settings_and_schema(tmp_path):
         ],
         "blobs": ["thread_id", "channel", "version", "kind", "data", "base"],
         "writes": ["thread_id", "checkpoint_id", "task_id", "idx", "channel", "data"],
+        # The server's records share the file and its one list of migrations.
+        "threads": [
+            "thread_id",
+            "graph_id",
+            "status",
+            "created_at",
+            "updated_at",
+            "metadata",
+            "tenant",
+        ],
+        "runs": [
+            "run_id",
+            "thread_id",
+            "graph_id",
+            "status",
+            "created_at",
+            "updated_at",
+            "metadata",
+            "multitask_strategy",
+            "error",
+        ],
     }
     cid = Chain(saver).put({"a": Blob("full", 1)}, source="input", step=-1)
     row = conn.execute("SELECT parent_id, step, source, created_at FROM checkpoints").fetchone()

@@ -44,18 +44,23 @@ def durable_counts(path) -> set[int]:
     return {s.values.get("n", 0) for s in graph.get_state_history({"configurable": {"thread_id": "t"}})}
 
 
-class SlowSqlite(SqliteSaver):
+def slow_sqlite(path) -> SqliteSaver:
     """A store slow to commit, so a step shown before its commit would be caught."""
+    saver = SqliteSaver(path)
+    commit = saver._db._commit_group
 
-    def _commit_group(self, group) -> None:
+    def slow(group) -> None:
         time.sleep(0.005)
-        super()._commit_group(group)
+        commit(group)
+
+    saver._db._commit_group = slow
+    return saver
 
 
 @pytest.mark.parametrize("durability", ["async", "sync", None])
 def test_every_event_a_reader_sees_is_already_durable(tmp_path, durability):
     path = tmp_path / "d.db"
-    saver = SlowSqlite(path)
+    saver = slow_sqlite(path)
     graph = build(saver)
     kw = {"durability": durability} if durability else {}
 
@@ -139,13 +144,13 @@ def test_stopped_waits_for_the_queued_writes(tmp_path):
     saver = SqliteSaver(path)
     graph = build(saver)
     gate = threading.Event()
-    original = saver._commit_group
+    original = saver._db._commit_group
 
     def slow_commit(group):
         gate.wait(5)  # the store is slow: writes pile up behind the run
         original(group)
 
-    saver._commit_group = slow_commit
+    saver._db._commit_group = slow_commit
 
     async def main() -> None:
         run = graph.start_run({"n": 0}, {"configurable": {"thread_id": "t"}}, stream_mode="values")

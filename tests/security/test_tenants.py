@@ -12,8 +12,8 @@ from callers import Caller
 from google.protobuf import struct_pb2
 from wire import TIMEOUT, end_status, refusal, run_request
 
-from lockstep.checkpoint.sqlite import SqliteSaver
-from lockstep.store.threads import DEFAULT_TENANT, SqliteThreadStore, ThreadRecord
+from lockstep.stores.sqlite import SqliteBackend
+from lockstep.stores.threads import DEFAULT_TENANT, ThreadRecord
 from lockstep_api import convert
 from lockstep_api.v1 import (
     enums_pb2,
@@ -237,15 +237,17 @@ def test_a_database_from_before_tenants_opens_and_its_threads_are_defaults(tmp_p
     )
     db.commit()
     db.close()
-    saver = SqliteSaver(str(path))
-    store = SqliteThreadStore(str(path), saver)
+    backend = SqliteBackend(path)
+    store = backend.threads
     old = store.get("old-1")
     assert old is not None and old.tenant == DEFAULT_TENANT and old.metadata == {"k": 1}
     store.put(ThreadRecord("new-1", "approval", tenant="alice"))
     store.update("old-1", graph_id="approval")
-    saver.flush()
-    reopened = SqliteThreadStore(str(path), saver)
+    backend.close()
+    backend = SqliteBackend(path)
+    reopened = backend.threads
     assert reopened.get("new-1").tenant == "alice"
     assert reopened.get("old-1").tenant == DEFAULT_TENANT
     assert [r.thread_id for r in reopened.list(tenant="alice")] == ["new-1"]
     assert [r.thread_id for r in reopened.list(tenant=DEFAULT_TENANT)] == ["old-1"]
+    backend.close()

@@ -9,7 +9,7 @@ import sqlite3
 from lockstep import registry
 from lockstep.service.hosting import Hosting
 from lockstep.service.runs import RunManager
-from lockstep.store.open import open_store
+from lockstep.stores import open_store
 from lockstep_api import convert
 from lockstep_api.v1 import enums_pb2, runs_service_pb2
 

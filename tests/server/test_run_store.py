@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime
 
-from lockstep.store.open import open_store
-from lockstep.store.runs import RunRecord
+from lockstep.stores import open_store
+from lockstep.stores.runs import RunRecord
 
 
 def test_a_record_still_queued_for_the_table_is_listed_and_found(tmp_path):
@@ -24,4 +24,4 @@ def test_a_record_still_queued_for_the_table_is_listed_and_found(tmp_path):
         assert store.runs.get("r1") == newer
     store.flush()
     assert [r.run_id for r in store.runs.list("t")] == ["r1", "r0"]
-    store.saver.close()
+    store.close()

@@ -13,7 +13,7 @@ import sys
 from typing import NoReturn
 
 from lockstep.service import eventloop
-from lockstep.store.open import DEFAULT_STORE
+from lockstep.stores import DEFAULT_STORE
 from lockstep_client._requests import STREAM_MODES as WIRE_STREAM_MODES
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"

@@ -18,7 +18,7 @@ from contextvars import ContextVar
 import grpc
 
 from lockstep.service.errors import ServiceError, to_status
-from lockstep.store.threads import DEFAULT_TENANT
+from lockstep.stores.threads import DEFAULT_TENANT
 
 TENANT: ContextVar[str] = ContextVar("lockstep_tenant", default=DEFAULT_TENANT)
 OPEN_PREFIXES = ("/grpc.health.v1.Health/",)

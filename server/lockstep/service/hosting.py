@@ -16,14 +16,14 @@ import grpc
 from lockstep.registry import HostedGraph
 from lockstep.service.auth import current_tenant
 from lockstep.service.errors import ServiceError, invalid, not_found
-from lockstep.store.open import Store
-from lockstep.store.threads import ThreadRecord
+from lockstep.stores import Backend
+from lockstep.stores.threads import ThreadRecord
 
 
 @dataclass
 class Hosting:
     graphs: dict[str, HostedGraph]
-    store: Store
+    store: Backend
 
     def graph(self, graph_id: str) -> HostedGraph:
         if not graph_id:

@@ -14,7 +14,7 @@ from google.protobuf import struct_pb2, timestamp_pb2
 from google.protobuf.message import Message
 
 from lockstep.service.errors import ServiceError
-from lockstep.store.threads import ThreadRecord
+from lockstep.stores.threads import ThreadRecord
 from lockstep.types import Interrupt, StateSnapshot
 from lockstep_api import convert
 from lockstep_api.v1 import enums_pb2, message_pb2

@@ -27,9 +27,9 @@ from lockstep.service import messages
 from lockstep.service.errors import ServiceError, abort, from_exception, invalid, not_found
 from lockstep.service.hosting import Hosting
 from lockstep.service.limits import LimitExceeded, Limits, run_timed_out, too_many_events
-from lockstep.store import runs as run_store
-from lockstep.store.runs import RunRecord
-from lockstep.store.threads import BUSY, ERROR, IDLE, INTERRUPTED
+from lockstep.stores import runs as run_store
+from lockstep.stores.runs import RunRecord
+from lockstep.stores.threads import BUSY, ERROR, IDLE, INTERRUPTED
 from lockstep.types import Command
 from lockstep_api import convert
 from lockstep_api.v1 import enums_pb2, message_pb2, runs_service_pb2_grpc

@@ -20,7 +20,7 @@ from lockstep.service.runs import RunManager, RunsService
 from lockstep.service.screening import RequestScreen
 from lockstep.service.security import Security
 from lockstep.service.threads import ThreadsService
-from lockstep.store.open import open_store
+from lockstep.stores import open_store
 from lockstep_api.v1 import (
     graphs_service_pb2,
     graphs_service_pb2_grpc,

@@ -13,7 +13,7 @@ from lockstep.service.auth import current_tenant
 from lockstep.service.errors import ServiceError, abort, invalid, not_found
 from lockstep.service.hosting import Hosting
 from lockstep.service.runs import RunManager
-from lockstep.store.threads import ThreadRecord
+from lockstep.stores.threads import ThreadRecord
 from lockstep_api import convert
 from lockstep_api.v1 import enums_pb2, threads_service_pb2_grpc
 from lockstep_api.v1 import threads_service_pb2 as pb

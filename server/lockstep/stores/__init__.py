@@ -1,0 +1,14 @@
+"""The server's storage, one subpackage per backend: `memory` and `sqlite`.
+
+Each backend owns its connections, its schema and the four things it keeps:
+checkpoints (a `lockstep.checkpoint` saver), thread records (`threads`), run
+records (`runs`) and long-term memory (a `lockstep.store` store). `open_store(url)`
+picks the backend from the URL; `base.Backend` is what every backend hands the
+server. A new backend (PostgreSQL) adds a subpackage, a scheme in `open`, and
+itself to the contract tests' backend lists (tests/stores, tests/checkpoint).
+"""
+
+from lockstep.stores.base import Backend
+from lockstep.stores.open import DEFAULT_STORE, open_store
+
+__all__ = ["DEFAULT_STORE", "Backend", "open_store"]

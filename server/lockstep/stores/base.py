@@ -1,0 +1,48 @@
+"""`Backend`: what every storage backend hands the server, one object per store URL."""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+
+from lockstep.checkpoint.base import BaseSaver
+from lockstep.store.base import BaseStore
+from lockstep.stores.runs import RunStore
+from lockstep.stores.threads import ThreadStore
+
+
+class Backend(ABC):
+    """The four things a backend keeps: checkpoints (`saver`), thread records
+    (`threads`), run records (`runs`) and long-term memory (`memory`, opened on
+    first use: the server itself does not use it yet). Writes of all of them go
+    through the saver's queue, so `flush` and `durable` cover every one."""
+
+    url: str
+    saver: BaseSaver
+    threads: ThreadStore
+    runs: RunStore
+
+    @property
+    @abstractmethod
+    def memory(self) -> BaseStore:
+        """The backend's long-term memory store (`lockstep.store`)."""
+
+    def flush(self) -> None:
+        """Wait until every write queued so far is on disk."""
+        self.saver.flush()
+
+    async def durable(self) -> None:
+        """As `flush`, without blocking the event loop."""
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        self.saver.after_queued(lambda _error: loop.call_soon_threadsafe(_resolve, done))
+        await done
+
+    @abstractmethod
+    def close(self) -> None:
+        """Write what is queued, then release what the backend holds."""
+
+
+def _resolve(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_result(None)

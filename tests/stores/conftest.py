@@ -1,0 +1,66 @@
+"""The backends every contract test in this folder runs on.
+
+A backend joins by adding itself to BACKENDS: how to open one on a fresh place
+(`tmp_path`), and whether what it keeps outlives the object (`durable`: a
+reopened backend on the same place sees it). The PostgreSQL backend adds itself
+here, and to the saver contract's list in tests/checkpoint/test_savers.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from lockstep.stores import Backend
+from lockstep.stores.memory import MemoryBackend
+from lockstep.stores.sqlite import SqliteBackend
+
+
+@dataclass
+class Kind:
+    open: Callable[[Path], Backend]
+    durable: bool
+
+
+BACKENDS = {
+    "memory": Kind(lambda _path: MemoryBackend(), durable=False),
+    "sqlite": Kind(lambda path: SqliteBackend(path / "lockstep.db"), durable=True),
+}
+
+
+class Opened:
+    """The backend under test, and a way to close it and open it again on the same
+    place (a server restart), for the durable ones."""
+
+    def __init__(self, kind: Kind, path: Path) -> None:
+        self.kind = kind
+        self.path = path
+        self.backend = kind.open(path)
+
+    def reopen(self) -> Backend:
+        self.backend.close()
+        self.backend = self.kind.open(self.path)
+        return self.backend
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def opened(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opened]:
+    opened = Opened(BACKENDS[request.param], tmp_path)
+    yield opened
+    opened.backend.close()
+
+
+@pytest.fixture
+def backend(opened: Opened) -> Backend:
+    return opened.backend
+
+
+@pytest.fixture(params=sorted(name for name, kind in BACKENDS.items() if kind.durable))
+def durable(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opened]:
+    """Only the backends whose records outlive the object: a restart keeps them."""
+    opened = Opened(BACKENDS[request.param], tmp_path)
+    yield opened
+    opened.backend.close()
