@@ -14,7 +14,7 @@ the async twins run them in a worker thread unless overridden, and `batch` and
 and `close` (for a store that queues writes or holds files). A store is taken to
 do I/O (`blocking = True`: the engine calls it off the event loop); one cheap
 enough to call on the loop sets the class attribute to False.
-`SqliteSaver` (checkpoint/sqlite.py) is the worked example of a real store;
+`SqliteSaver` (stores/sqlite/saver.py) is the worked example of a real store;
 `tests/checkpoint/test_savers.py` is the contract a new one must pass.
 """
 
