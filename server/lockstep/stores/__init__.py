@@ -6,6 +6,7 @@ records (`runs`) and long-term memory (a `lockstep.store` store). `open_store(ur
 picks the backend from the URL; `base.Backend` is what every backend hands the
 server. A new backend (PostgreSQL) adds a subpackage, a scheme in `open`, and
 itself to the contract tests' backend lists (tests/stores, tests/checkpoint).
+It may import `lockstep.checkpoint` and `lockstep.store`, never the service or gRPC.
 """
 
 from lockstep.stores.base import Backend
