@@ -236,9 +236,10 @@ class StateGraph:
             if target != END:
                 specs[source].edge_writes.append((branch_channel(target), None))
         for sources, target in self.joins:
+            if target == END:  # as an edge into END: nothing waits on the join
+                continue
             channel = join_channel(sources, target)
-            if target != END:
-                specs[target].triggers.append(channel)
+            specs[target].triggers.append(channel)
             for source in sources:
                 specs[source].edge_writes.append((channel, source))
         for source, branches in self.branches.items():

@@ -67,3 +67,21 @@ def test_unknown_node_in_edge_is_refused(lib):
     graph.add_edge(lib.START, "a")
     graph.add_edge("a", "nowhere")
     return outcome(graph.compile)
+
+
+@compared
+def test_join_edge_into_end(lib):
+    """add_edge([...], END): the run ends once every branch has, however long each is."""
+    graph = lib.StateGraph(Log)
+    graph.add_node("a", lambda s: {"log": ["a"]})
+    graph.add_node("a2", lambda s: {"log": ["a2"]})
+    graph.add_node("b", lambda s: {"log": ["b"]})
+    graph.add_edge(lib.START, "a")
+    graph.add_edge(lib.START, "b")
+    graph.add_edge("a", "a2")
+    graph.add_edge(["a2", "b"], lib.END)
+    app = graph.compile(checkpointer=lib.MemorySaver())
+    cfg = {"configurable": {"thread_id": "1"}}
+    steps = list(app.stream({"log": []}, cfg, stream_mode="values"))
+    history = [(s.values, s.next, s.metadata["step"]) for s in app.get_state_history(cfg)]
+    return [steps, app.get_state(cfg), history, app.get_graph().draw_mermaid()]
