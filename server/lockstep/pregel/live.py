@@ -1,11 +1,14 @@
 """Tokens as they come: a run streaming messages yields a model's chunks while its
 node is still running, as LangGraph does, rather than when the node returns.
 
-Only runs with messages mode (pregel/chat.py) and entrypoints (whose one task is
-the whole run: its @task calls' updates and custom events) come here, through
-`loop.live` (set up by the Loop); the others run their tasks as before. The sync driver runs such a task in a worker thread and yields
-what the node's models emit while it waits; the async driver wakes on each
-emitted event as well as on finished tasks.
+Only runs with messages mode (pregel/chat.py), custom mode (a node's stream writer,
+e.g. a long node reporting progress) and entrypoints (whose one task is the whole
+run: its @task calls' updates and custom events) come here, through `loop.live`
+(set up by the Loop); the others run their tasks as before and pay nothing for it.
+The sync driver runs such a task in a worker thread and yields what the node emits
+while it waits; the async driver wakes on each emitted event as well as on finished
+tasks (a sync node's worker thread wakes it through the event loop,
+call_soon_threadsafe).
 """
 
 from __future__ import annotations
@@ -83,9 +86,9 @@ class EventWatch:
 class Waking(deque):
     """A run's event queue that wakes the waiting driver after each event added."""
 
-    def __init__(self, items: deque, watch: Any) -> None:
+    def __init__(self, items: deque, watch: Any = None) -> None:
         super().__init__(items)
-        self.watch = watch
+        self.watch = watch  # set before the run emits anything
 
     def append(self, item: Any) -> None:
         super().append(item)

@@ -158,16 +158,22 @@ class Loop:
         self.held_base: CheckpointTuple | None = None
         if exit_only:
             self.held, self.held_base = [], saved
+        # An entrypoint, or custom mode: every event wakes the driver, so each is
+        # yielded as it is written (pregel/live.py). The queue is made first: the
+        # chat stream below appends to it.
+        waking = graph.live_events or "custom" in modes
+        if waking:
+            self.events = live.Waking(self.events)
         if "messages" in modes:
             self.chat = self.live = chat.stream_for(self.events, config or {})
         if watcher is not None:  # an astream_events call (pregel/events.py)
             self.watch = watcher.task_event
             self.show_tasks = True
             self.chat = watcher.attach(self, config or {})
-        if graph.live_events:  # an entrypoint: every event wakes its driver (pregel/live.py)
+        if waking:
             if self.live is None:
                 self.live = live.EventWatch()
-            self.events = live.Waking(self.events, self.live)
+            self.events.watch = self.live
 
     # -- starting -----------------------------------------------------------
 

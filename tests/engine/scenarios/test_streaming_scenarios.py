@@ -301,3 +301,87 @@ def test_a_node_reads_its_task_metadata_and_namespace_from_config(lib):
     app = graph.compile(checkpointer=lib.MemorySaver())
     cfg = {"configurable": {"thread_id": "m"}, "metadata": {"user": "ann"}}
     return [app.invoke({"notes": []}, cfg), seen]
+
+
+# -- custom events arrive as they are written ------------------------------------
+
+PROGRESS_STEPS = 3
+ACK_TIMEOUT = 5.0  # far longer than a live event needs; a late one waits it out
+
+
+class Job(TypedDict, total=False):
+    done: Annotated[list, operator.add]
+
+
+def _progress_graph(lib, acks, asynchronous: bool = False):
+    """One long node writing progress events, each waiting until the reader has it:
+    it records whether each was read while it still ran (live) or not (late)."""
+
+    def work(state):
+        writer = lib.get_stream_writer()
+        seen = []
+        for i in range(PROGRESS_STEPS):
+            writer({"progress": i})
+            seen.append("live" if acks[i].wait(ACK_TIMEOUT) else "late")
+        return {"done": seen}
+
+    async def awork(state, writer):
+        seen = []
+        for i in range(PROGRESS_STEPS):
+            writer({"progress": i})
+            try:
+                await asyncio.wait_for(acks[i].wait(), ACK_TIMEOUT)
+                seen.append("live")
+            except TimeoutError:
+                seen.append("late")
+        return {"done": seen}
+
+    graph = lib.StateGraph(Job)
+    graph.add_node("work", awork if asynchronous else work)
+    graph.add_node("after", lambda s: {"done": ["after"]})
+    graph.add_edge(lib.START, "work")
+    graph.add_edge("work", "after")
+    return graph.compile()
+
+
+def _acked(chunk, acks) -> None:
+    mode, data = chunk
+    if mode == "custom":
+        acks[data["progress"]].set()
+
+
+@compared
+def test_custom_events_stream_while_a_sync_node_runs(lib):
+    import threading
+
+    acks = [threading.Event() for _ in range(PROGRESS_STEPS)]
+    app = _progress_graph(lib, acks)
+    chunks = []
+    for chunk in app.stream({"done": []}, stream_mode=["custom", "updates"]):
+        _acked(chunk, acks)
+        chunks.append(chunk)
+    return chunks
+
+
+@compared
+async def test_custom_events_stream_while_a_node_runs_under_astream(lib):
+    import threading
+
+    acks = [threading.Event() for _ in range(PROGRESS_STEPS)]
+    app = _progress_graph(lib, acks)
+    chunks = []
+    async for chunk in app.astream({"done": []}, stream_mode=["custom", "updates"]):
+        _acked(chunk, acks)
+        chunks.append(chunk)
+    return chunks
+
+
+@compared
+async def test_custom_events_stream_while_an_async_node_runs(lib):
+    acks = [asyncio.Event() for _ in range(PROGRESS_STEPS)]
+    app = _progress_graph(lib, acks, asynchronous=True)
+    chunks = []
+    async for chunk in app.astream({"done": []}, stream_mode=["custom", "values"]):
+        _acked(chunk, acks)
+        chunks.append(chunk)
+    return chunks
