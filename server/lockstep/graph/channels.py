@@ -279,6 +279,26 @@ class Ephemeral(Channel):
         return True
 
 
+class Managed(Channel):
+    """A managed value's key (lockstep.managed): the loop sets it before each step;
+    nothing writes or stores it."""
+
+    __slots__ = ("manager",)
+    stores_value = False
+
+    def __init__(self, key: str, manager: Any) -> None:
+        super().__init__(key)
+        self.manager = manager
+
+    def fresh(self) -> Managed:
+        clone = Channel.fresh(self)
+        clone.manager = self.manager
+        return clone
+
+    def update(self, writes: Sequence[Write]) -> bool:
+        return False
+
+
 class Trigger(Channel):
     """Wakes one node; a newer version than the node has seen means 'run'."""
 

@@ -7,6 +7,7 @@ been imported, so it is looked for in `sys.modules` rather than imported here.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import inspect
 import sys
@@ -17,12 +18,37 @@ from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
 from lockstep.errors import GraphBuildError
 from lockstep.graph.channels import MISSING, Channel, LastValue, Reducer
+from lockstep.managed import manager_of
 
 
 def channels_for(schema: type) -> dict[str, Channel]:
-    """One channel per state key: Annotated[T, reducer] folds, anything else keeps the last."""
+    """One channel per state key: Annotated[T, reducer] folds, anything else keeps the
+    last. Managed values (lockstep.managed) are no channels: see managed_for."""
     hints = get_type_hints(schema, include_extras=True)
-    return {key: _channel(key, hint) for key, hint in hints.items() if not key.startswith("__")}
+    return {
+        key: _channel(key, hint)
+        for key, hint in hints.items()
+        if not key.startswith("__") and manager_of(hint) is None
+    }
+
+
+_managed: weakref.WeakKeyDictionary[type, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def managed_for(schema: Any) -> dict[str, Any]:
+    """The schema's managed values (`remaining_steps: RemainingSteps`): key -> manager."""
+    try:
+        return _managed[schema]
+    except (KeyError, TypeError):
+        pass
+    try:
+        hints = get_type_hints(schema, include_extras=True)
+    except (NameError, TypeError):
+        return {}
+    found = {key: m for key, hint in hints.items() if (m := manager_of(hint)) is not None}
+    with contextlib.suppress(TypeError):
+        _managed[schema] = found
+    return found
 
 
 def merge_channels(into: dict[str, Channel], schema: type, adding: Mapping[str, Channel]) -> None:
@@ -106,7 +132,9 @@ class Reader:
 
 
 def reader_for(schema: type, keys: Sequence[str]) -> Reader:
-    return Reader(tuple(keys), schema if builds_instances(schema) else None)
+    """A reader of `keys`, and of the schema's managed values (set by the loop)."""
+    keys = tuple(keys) + tuple(managed_for(schema))
+    return Reader(keys, schema if builds_instances(schema) else None)
 
 
 def input_schema_of(fn: Any) -> type | None:

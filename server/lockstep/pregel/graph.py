@@ -19,10 +19,10 @@ from lockstep.checkpoint.base import (
 )
 from lockstep.constants import END, INTERRUPT, SENDS, SKIPPED, START, branch_channel
 from lockstep.errors import GraphRecursionError, InvalidUpdateError, NodeError
-from lockstep.graph.channels import MISSING, Channel, Ephemeral, LastValue, Topic
+from lockstep.graph.channels import MISSING, Channel, Ephemeral, LastValue, Managed, Topic
 from lockstep.graph.deferred import deferred_channels
 from lockstep.graph.node import Branch, NodeSpec
-from lockstep.graph.schema import Reader, has_annotations, object_writes, reader_for
+from lockstep.graph.schema import Reader, has_annotations, managed_for, object_writes, reader_for
 from lockstep.options import not_yet
 from lockstep.pregel import (
     batching,
@@ -88,6 +88,12 @@ class CompiledGraph:
         # Every channel a node may write: the state's keys and every other schema's.
         self.state_keys = {k: c for k, c in builder.channels.items()}
         self.channels = {**channels, START: Ephemeral(START), SENDS: Topic(SENDS)}
+        # Managed values (lockstep.managed): key -> manager, set by the loop each step.
+        self.managed = {
+            k: m for schema in getattr(builder, "schemas", ()) for k, m in managed_for(schema).items()
+        }
+        for key, manager in self.managed.items():
+            self.channels[key] = Managed(key, manager)
         self.clearable = (START, SENDS)
         # A run's channels start as a copy of the ones that hold nothing of a run's
         # (edge triggers: fresh() gives the channel itself), plus a fresh copy of each

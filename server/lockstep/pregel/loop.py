@@ -392,6 +392,10 @@ class Loop:
         # Read the state only when a node will see it: before the input is applied a
         # dataclass schema with required fields cannot be built yet.
         state = MISSING
+        if self.graph.managed:  # lockstep.managed: RemainingSteps, IsLastStep
+            remaining = self.stop_step - self.step - 2
+            for key, manager in self.graph.managed.items():
+                self.channels[key].value = manager.value(remaining)
         readers = self.graph.node_readers  # nodes with their own input schema: rare
         for t in tasks:
             if t.triggers and t.name != START:

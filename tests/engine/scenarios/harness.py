@@ -47,6 +47,7 @@ MODULES = (
     "store.memory",
     "cache.memory",
     "prebuilt",
+    "managed",
 )
 
 # Lockstep exceptions compared as the LangGraph type they subclass (a user's `except`

@@ -361,3 +361,96 @@ def test_cache_policy_without_a_cache_runs_the_node(lib):
     graph.add_edge(lib.START, "work")
     app = graph.compile()
     return [app.invoke({"n": 0}), app.invoke({"n": 0}), len(calls)]
+
+
+# -- managed values ---------------------------------------------------------------
+
+
+def _managed_loop(lib, kind: str = "typeddict", rounds: int = 100, until_last: bool = False):
+    """A loop that stops itself before the recursion limit, as LangGraph's docs show:
+    it reads `remaining_steps` in a node and in its conditional edge."""
+    import dataclasses
+
+    # Built from real types, not strings: this module's annotations are postponed.
+    fields = {
+        "log": Annotated[list, operator.add],
+        "remaining_steps": lib.RemainingSteps,
+        "is_last_step": lib.IsLastStep,
+    }
+    if kind == "dataclass":
+        State = dataclasses.make_dataclass(  # noqa: N806 - a class
+            "State",
+            [
+                ("log", fields["log"], dataclasses.field(default_factory=list)),
+                ("remaining_steps", fields["remaining_steps"], dataclasses.field(default=0)),
+                ("is_last_step", fields["is_last_step"], dataclasses.field(default=False)),
+            ],
+        )
+
+        def read(s, key):
+            return getattr(s, key)
+    else:
+        State = TypedDict("State", fields)  # noqa: N806, UP013 - a class, from real types
+
+        def read(s, key):
+            return s[key]
+
+    def think(s):
+        return {"log": [[read(s, "remaining_steps"), read(s, "is_last_step")]]}
+
+    def route(s):
+        if until_last:
+            return lib.END if read(s, "is_last_step") else "think"
+        done = read(s, "remaining_steps") <= 2 or len(read(s, "log")) >= rounds
+        return lib.END if done else "think"
+
+    graph = lib.StateGraph(State)
+    graph.add_node("think", think)
+    graph.add_edge(lib.START, "think")
+    graph.add_conditional_edges("think", route, ["think", lib.END])
+    return graph.compile(checkpointer=lib.MemorySaver())
+
+
+@compared
+def test_remaining_steps_stops_a_loop_before_the_limit(lib):
+    app = _managed_loop(lib)
+    cfg = {"configurable": {"thread_id": "1"}, "recursion_limit": 6}
+    steps = list(app.stream({"log": []}, cfg, stream_mode=["values", "updates"]))
+    again = app.invoke({"log": []}, cfg)  # a second run counts its steps afresh
+    history = [(s.values, s.next) for s in app.get_state_history(cfg)]
+    return [steps, again, app.get_state(cfg), history]
+
+
+@compared
+def test_is_last_step_and_remaining_steps_with_the_default_limit(lib):
+    app = _managed_loop(lib, rounds=3)
+    cfg = {"configurable": {"thread_id": "1"}}
+    out = outcome(app.invoke, {"log": [], "remaining_steps": 3}, cfg)  # input cannot set it
+    return [out, app.get_state(cfg).values]
+
+
+@compared
+def test_managed_values_in_a_dataclass_state(lib):
+    app = _managed_loop(lib, "dataclass", until_last=True)
+    cfg = {"configurable": {"thread_id": "1"}, "recursion_limit": 5}
+    return [list(app.stream({"log": []}, cfg, stream_mode="values")), app.get_state(cfg)]
+
+
+@compared
+def test_is_last_step_ends_a_loop_on_its_last_allowed_step(lib):
+    app = _managed_loop(lib, until_last=True)
+    cfg = {"configurable": {"thread_id": "1"}, "recursion_limit": 4}
+    first = app.invoke({"log": []}, cfg)
+    return [first, outcome(app.invoke, {"log": []}, {**cfg, "recursion_limit": 3})]
+
+
+@compared
+def test_a_node_writing_a_managed_value_changes_nothing(lib):
+    fields = {"log": Annotated[list, operator.add], "remaining_steps": lib.RemainingSteps}
+    graph = lib.StateGraph(TypedDict("State", fields))  # noqa: UP013 - from real types
+    graph.add_node("a", lambda s: {"remaining_steps": 1, "log": ["a"]})
+    graph.add_node("b", lambda s: {"log": [s["remaining_steps"]]})  # not 1: see a
+    graph.add_edge(lib.START, "a")
+    graph.add_edge("a", "b")
+    app = graph.compile()
+    return list(app.stream({"log": []}, {"recursion_limit": 9}, stream_mode="updates"))
