@@ -842,14 +842,49 @@ class Loop:
 
 
 def latest_writes(writes: Sequence[PendingWrite]) -> list[PendingWrite]:
-    """The pending writes with each task's latest record only. A store appends; a task
+    """The pending writes as LangGraph's savers keep them. A store appends; a task
     that finished (RETURN) is run again on the same checkpoint only by a replay (time
-    travel), and its new record replaces the old one, as in LangGraph's savers."""
-    returns: dict[str, list[int]] = {}
-    for i, w in enumerate(writes):
+    travel). LangGraph's savers keep a task's writes by their place in its record
+    (one record per run of the task): a place already filled keeps its first write,
+    so a task run again keeps what it recorded first, and only a longer record adds
+    its extra places. Its interrupt, error and resume have one place each and keep
+    the latest. (The replay's own run streams the new result all the same.)"""
+    returns: dict[str, int] = {}
+    for w in writes:
         if w.channel == RETURN:
-            returns.setdefault(w.task_id, []).append(i)
-    cut = {task: at[-2] for task, at in returns.items() if len(at) > 1}
-    if not cut:
+            returns[w.task_id] = returns.get(w.task_id, 0) + 1
+    again = {task for task, count in returns.items() if count > 1}
+    if not again:
         return list(writes)
-    return [w for i, w in enumerate(writes) if i > cut.get(w.task_id, -1)]
+    out: list[Any] = []
+    kept: dict[str, tuple[list[PendingWrite], dict[str, PendingWrite]]] = {}
+    place: dict[str, int] = {}
+    for w in writes:
+        task = w.task_id
+        if task not in again:
+            out.append(w)
+            continue
+        if task not in kept:
+            kept[task] = ([], {})
+            out.append(task)  # where the task's writes go, filled in below
+        slots, outcomes = kept[task]
+        if w.channel in _OUTCOMES:
+            outcomes[w.channel] = w
+            continue
+        index = place.get(task, 0)
+        if index >= len(slots):
+            slots.append(w)
+        place[task] = 0 if w.channel == RETURN else index + 1  # a record ends at RETURN
+    result: list[PendingWrite] = []
+    for item in out:
+        if isinstance(item, str):
+            slots, outcomes = kept[item]
+            result += slots
+            result += outcomes.values()
+        else:
+            result.append(item)
+    return result
+
+
+# A task's outcome writes, one place each in LangGraph's savers (see latest_writes).
+_OUTCOMES = frozenset({ERROR, INTERRUPT, RESUME})

@@ -454,3 +454,57 @@ def test_a_node_writing_a_managed_value_changes_nothing(lib):
     graph.add_edge("a", "b")
     app = graph.compile()
     return list(app.stream({"log": []}, {"recursion_limit": 9}, stream_mode="updates"))
+
+
+# -- time travel ------------------------------------------------------------------
+
+
+def _highest(old: int, new: int) -> int:
+    return max(old, new)
+
+
+class Gated(TypedDict, total=False):
+    log: Annotated[list, operator.add]
+    gate: int
+    seen: Annotated[int, _highest]  # how much of the log the gated node saw
+
+
+@compared
+def test_replaying_a_head_whose_finished_task_runs_again_keeps_its_first_writes(lib):
+    """A NodeInterrupt node beside an interrupt(): fork past the NodeInterrupt, add a
+    Command input there, then replay that checkpoint. The finished node runs again
+    (it sees the Command's write), but the thread keeps the writes it recorded first
+    for that task, as LangGraph's savers keep a task's first record."""
+
+    def gated(state):
+        if state.get("gate", 0) < 1:
+            raise lib.NodeInterrupt("gate closed")
+        return {"log": ["gated"], "seen": len(state["log"])}
+
+    def ask(state):
+        return {"log": ["ask:" + lib.interrupt("ok?")]}
+
+    graph = lib.StateGraph(Gated)
+    graph.add_node("gated", gated)
+    graph.add_node("ask", ask)
+    graph.add_node("join", lambda s: {"log": ["join"]})
+    graph.add_edge(lib.START, "gated")
+    graph.add_edge(lib.START, "ask")
+    graph.add_edge(["gated", "ask"], "join")
+    app = graph.compile(checkpointer=lib.MemorySaver())
+    cfg = {"configurable": {"thread_id": "1"}}
+    out = []
+    app.invoke({"log": ["in"], "gate": 0}, cfg)
+    out.append(app.get_state(cfg))
+    head = app.get_state(cfg).config
+    app.update_state(head, {"gate": 3})  # a fork of the head, where gated can pass
+    out.append([c for c in app.stream(None, cfg, stream_mode="values") if "__interrupt__" not in c])
+    out.append(app.get_state(cfg))
+    app.invoke(lib.Command(update={"log": ["cmd"]}), cfg)
+    out.append(app.get_state(cfg))
+    replayed = app.get_state(cfg).config  # the head, by id: a replay
+    out.append([c for c in app.stream(None, replayed, stream_mode="values") if "__interrupt__" not in c])
+    out.append(app.get_state(cfg))
+    out.append(app.invoke(lib.Command(resume="yes"), cfg))
+    out.append([(s.values, s.next, s.metadata["source"]) for s in app.get_state_history(cfg)])
+    return out
