@@ -138,10 +138,33 @@ def test_parallel_branches_one_paused_checkpoints_and_tasks(lib):
     cfg = {"configurable": {"thread_id": "p"}}
     modes = ["checkpoints", "tasks", "updates"]
     return [
-        list(app.stream({"notes": []}, cfg, stream_mode=modes)),
-        list(app.stream(lib.Command(resume="R"), cfg, stream_mode=modes)),
-        list(app.stream(None, cfg, stream_mode=modes)),
+        _by_step(app.stream({"notes": []}, cfg, stream_mode=modes)),
+        _by_step(app.stream(lib.Command(resume="R"), cfg, stream_mode=modes)),
+        _by_step(app.stream(None, cfg, stream_mode=modes)),
     ]
+
+
+def _by_step(chunks):
+    """A stream's (mode, chunk) pairs with each step's task events in a fixed order.
+    A step's tasks run in parallel: LangGraph streams each one's result (and
+    updates) as its thread finishes, so only the steps' order, marked by their
+    checkpoints, is guaranteed; within a step, events are ordered by mode, task
+    and kind, each task's own events keeping their order."""
+
+    def key(pair):
+        mode, chunk = pair
+        if mode == "tasks":
+            return (mode, chunk["name"], "input" not in chunk)
+        return (mode, tuple(sorted(chunk)), False)
+
+    out, step = [], []
+    for pair in chunks:
+        if pair[0] == "checkpoints":
+            out += sorted(step, key=key) + [pair]
+            step = []
+        else:
+            step.append(pair)
+    return out + sorted(step, key=key)
 
 
 @compared
