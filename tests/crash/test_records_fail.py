@@ -8,11 +8,10 @@ import sqlite3
 from pathlib import Path
 
 from lockstep import registry
-from lockstep.service.hosting import Hosting
-from lockstep.service.runs import RunManager
+from lockstep.runs.hosting import Hosting
+from lockstep.runs.manager import RunManager
+from lockstep.runs.model import RunRequest, RunStatus
 from lockstep.stores import open_store
-from lockstep_api import convert
-from lockstep_api.v1 import enums_pb2, runs_service_pb2
 
 GRAPH_FILE = Path(__file__).resolve().parent / "graphs" / "crashy.py"
 
@@ -27,11 +26,8 @@ def test_records_that_fail_to_save_do_not_hold_the_thread(tmp_path, monkeypatch,
     manager = RunManager(Hosting(graphs, store))
     inp = {"tag": "t", "log": str(tmp_path / "counts.log"), "nap": 0.0}
 
-    async def run(payload: dict | None) -> int:
-        req = runs_service_pb2.StreamRunRequest(thread_id="t", graph_id="crashy")
-        if payload is not None:
-            req.input.CopyFrom(convert.to_struct(payload))
-        started = await manager.start(req)
+    async def run(payload: dict | None) -> RunStatus:
+        started = await manager.start(RunRequest(thread_id="t", graph_id="crashy", input=payload))
         # The disk fills up while the run is going: no record can be written now.
         monkeypatch.setattr(store.threads, "_saved", full)
         monkeypatch.setattr(store.runs, "_saved", full)
@@ -45,11 +41,11 @@ def test_records_that_fail_to_save_do_not_hold_the_thread(tmp_path, monkeypatch,
         return started.status
 
     async def main() -> None:
-        assert await run(inp) == enums_pb2.RUN_STATUS_SUCCESS
+        assert await run(inp) == RunStatus.SUCCESS
         assert "t" not in manager.active
         assert store.threads.get("t").status == "idle"  # in memory, though not on disk
         # The thread is free: the next run starts (its records are written again).
-        assert await run({**inp, "nap": 0.0}) == enums_pb2.RUN_STATUS_SUCCESS
+        assert await run({**inp, "nap": 0.0}) == RunStatus.SUCCESS
 
     asyncio.run(main())
     assert "could not be written" in caplog.text

@@ -121,13 +121,13 @@ def test_a_history_page_is_cut_to_fit_the_message_limit(small, tid) -> None:
 
 def test_an_item_too_big_for_any_reply_is_named() -> None:
     """One state bigger than the message limit cannot be cut: the error says which limit to raise."""
+    from lockstep.runs.errors import Code, RequestError
     from lockstep.service import messages
-    from lockstep.service.errors import ServiceError
 
     items = [convert.to_struct({"pad": "x" * 70_000})]
-    with pytest.raises(ServiceError) as err:
+    with pytest.raises(RequestError) as err:
         messages.fitting(items, 64 * 1024, "checkpoint's state")
-    assert err.value.code == grpc.StatusCode.RESOURCE_EXHAUSTED and err.value.reason == "REPLY_TOO_LARGE"
+    assert err.value.code == Code.RESOURCE_EXHAUSTED and err.value.reason == "REPLY_TOO_LARGE"
     assert "--max-message-bytes" in err.value.message and "65536" in err.value.message
     assert messages.fitting(items * 0, 64 * 1024, "state") == 0
     small = [convert.to_struct({"n": n}) for n in range(10)]

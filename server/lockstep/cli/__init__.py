@@ -51,7 +51,7 @@ def _security(args):
 
 def _limits(args):
     """The server's limits from serve's --max-* flags."""
-    from lockstep.service.limits import Limits
+    from lockstep.runs.limits import Limits
 
     return Limits(
         max_message_bytes=args.max_message_bytes,

@@ -68,7 +68,7 @@ def _bytes(text: str) -> int:
 
 
 def _add_serve_limits(serve: argparse.ArgumentParser) -> None:
-    from lockstep.service.limits import Limits
+    from lockstep.runs.limits import Limits
 
     d = Limits()
     group = serve.add_argument_group("limits (past one, a call fails with a clear status)")

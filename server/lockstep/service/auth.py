@@ -13,21 +13,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Awaitable, Callable, Mapping
-from contextvars import ContextVar
 
 import grpc
 
-from lockstep.service.errors import ServiceError, to_status
+from lockstep.runs.errors import Code, RequestError
+from lockstep.runs.hosting import TENANT
+from lockstep.service.errors import to_status
 from lockstep.stores.threads import DEFAULT_TENANT
 
-TENANT: ContextVar[str] = ContextVar("lockstep_tenant", default=DEFAULT_TENANT)
 OPEN_PREFIXES = ("/grpc.health.v1.Health/",)
 ENV_TOKEN = "LOCKSTEP_AUTH_TOKEN"
-
-
-def current_tenant() -> str:
-    """The tenant of the RPC being served (`default` without authentication)."""
-    return TENANT.get()
 
 
 def _digest(token: str) -> bytes:
@@ -117,7 +112,7 @@ def _bearer(metadata) -> str | None:
     return None
 
 
-def _denying(handler: grpc.RpcMethodHandler | None, error: ServiceError) -> grpc.RpcMethodHandler:
+def _denying(handler: grpc.RpcMethodHandler | None, error: RequestError) -> grpc.RpcMethodHandler:
     """A handler of the same shape as `handler` that refuses the call with `error`
     (no deserializer: the request is never parsed)."""
     status = to_status(error)
@@ -158,20 +153,18 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         return await continuation(details)
 
 
-def _refusal(token: str | None) -> ServiceError:
+def _refusal(token: str | None) -> RequestError:
     if token is None:
-        return ServiceError(
-            grpc.StatusCode.UNAUTHENTICATED,
+        return RequestError(
             "this server requires authentication: send the metadata "
             "'authorization: Bearer <token>'",
             "TOKEN_MISSING",
+            Code.UNAUTHENTICATED,
         )
     if token == "":
-        return ServiceError(
-            grpc.StatusCode.UNAUTHENTICATED,
+        return RequestError(
             "the authorization metadata must read 'Bearer <token>'",
             "TOKEN_MISSING",
+            Code.UNAUTHENTICATED,
         )
-    return ServiceError(
-        grpc.StatusCode.UNAUTHENTICATED, "the bearer token is not valid", "TOKEN_INVALID"
-    )
+    return RequestError("the bearer token is not valid", "TOKEN_INVALID", Code.UNAUTHENTICATED)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from lockstep.graph.schema import reducer_name
 from lockstep.registry import HostedGraph
-from lockstep.service.errors import abort, not_found
+from lockstep.runs.errors import NotFound
+from lockstep.service.errors import statuses
 from lockstep_api.v1 import (
     graphs_service_pb2 as pb,
 )
@@ -53,14 +54,12 @@ class GraphsService(graphs_service_pb2_grpc.GraphsServicer):
             ]
         )
 
+    @statuses
     async def GetGraph(self, request, context):
         hosted = self.graphs.get(request.graph_id)
         if hosted is None:
-            await abort(context, not_found("graph", request.graph_id))
-        try:
-            return pb.GetGraphResponse(graph=describe(hosted))
-        except Exception as exc:
-            await abort(context, exc)
+            raise NotFound("graph", request.graph_id)
+        return pb.GetGraphResponse(graph=describe(hosted))
 
 
 __all__ = ["GraphsService", "describe"]

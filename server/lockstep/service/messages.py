@@ -1,19 +1,20 @@
-"""Engine objects -> protobuf messages (and run requests -> engine arguments)."""
+"""Engine and run objects -> protobuf messages."""
 
 from __future__ import annotations
 
 import base64
-import dataclasses
 import datetime
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import grpc
 from google.protobuf import struct_pb2, timestamp_pb2
 from google.protobuf.message import Message
 
-from lockstep.service.errors import ServiceError
+from lockstep.jsonable import jsonable
+from lockstep.runs import model as runs
+from lockstep.runs.errors import Code, RequestError
+from lockstep.stores.runs import RunRecord
 from lockstep.stores.threads import ThreadRecord
 from lockstep.types import Interrupt, StateSnapshot
 from lockstep_api import convert
@@ -38,29 +39,18 @@ THREAD_STATUS = {
     "error": enums_pb2.THREAD_STATUS_ERROR,
 }
 THREAD_STATUS_NAME = {v: k for k, v in THREAD_STATUS.items()}
-
-
-def jsonable(value: Any) -> Any:
-    """A JSON-shaped copy of what graph code produced (tuples, dataclasses, objects)."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [jsonable(v) for v in value]
-    if isinstance(value, Interrupt):
-        return {"value": jsonable(value.value), "id": value.id}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode()
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat()
-    if hasattr(value, "model_dump"):
-        return jsonable(value.model_dump())
-    return repr(value)
+#: A run's status, and its multitask strategy, as the wire numbers them (same names).
+RUN_STATUS = {s: enums_pb2.RunStatus.Value(f"RUN_STATUS_{s.name}") for s in runs.RunStatus}
+RUN_STATUS_OF = {v: k for k, v in RUN_STATUS.items()}
+MULTITASK = {
+    m: enums_pb2.MultitaskStrategy.Value(f"MULTITASK_STRATEGY_{m.name}") for m in runs.Multitask
+}
+MULTITASK_OF = {v: k for k, v in MULTITASK.items()}
+INTERRUPT_WHEN = {
+    "during": enums_pb2.INTERRUPT_WHEN_DURING,
+    "before": enums_pb2.INTERRUPT_WHEN_BEFORE,
+    "after": enums_pb2.INTERRUPT_WHEN_AFTER,
+}
 
 
 def finite(data: Any, path: str = "value") -> Any:
@@ -113,11 +103,7 @@ def interrupt(item: Interrupt, node: str = "", task_id: str = "", when: str = "d
         value=value(item.value),
         node=node,
         task_id=task_id,
-        when={
-            "during": enums_pb2.INTERRUPT_WHEN_DURING,
-            "before": enums_pb2.INTERRUPT_WHEN_BEFORE,
-            "after": enums_pb2.INTERRUPT_WHEN_AFTER,
-        }[when],
+        when=INTERRUPT_WHEN[when],
     )
 
 
@@ -161,6 +147,70 @@ def snapshot(snap: StateSnapshot) -> message_pb2.StateSnapshot:
     if created is not None:
         msg.created_at.CopyFrom(created)
     return msg
+
+
+def _json_struct(data: Any) -> struct_pb2.Struct:
+    """A Struct of data already JSON-shaped (a run's events are, as they happen)."""
+    return convert.to_struct(data if isinstance(data, dict) else {"value": data})
+
+
+def run_error(error: runs.RunError) -> message_pb2.RunError:
+    return message_pb2.RunError(
+        message=error.message, node=error.node, code=int(error.code), error_type=error.error_type
+    )
+
+
+def run(record: RunRecord) -> message_pb2.Run:
+    return message_pb2.Run(
+        run_id=record.run_id,
+        thread_id=record.thread_id,
+        graph_id=record.graph_id,
+        status=RUN_STATUS[runs.RunStatus(record.status)],
+        created_at=timestamp(record.created_at),
+        updated_at=timestamp(record.updated_at),
+        metadata=struct(record.metadata),
+        multitask_strategy=record.multitask_strategy,
+        error=run_error(runs.RunError.from_record(record.error)) if record.error else None,
+    )
+
+
+def run_event(event: runs.RunEvent) -> message_pb2.RunEvent:
+    """One event of a run's stream as the wire carries it."""
+    match event:
+        case runs.ValuesEvent(values=values):
+            return message_pb2.RunEvent(values=_json_struct(values))
+        case runs.UpdateEvent(node=node, values=values):
+            update = message_pb2.NodeUpdate(node=node)
+            if values is not None:
+                update.values.CopyFrom(_json_struct(values))
+            return message_pb2.RunEvent(updates=update)
+        case runs.CustomEvent(value=custom):
+            return message_pb2.RunEvent(custom=convert.to_value(custom))
+        case runs.DebugEvent(values=values):
+            return message_pb2.RunEvent(debug=_json_struct(values))
+        case runs.InterruptEvent():
+            return message_pb2.RunEvent(
+                interrupt=message_pb2.Interrupt(
+                    id=event.id,
+                    value=convert.to_value(event.value),
+                    node=event.node,
+                    task_id=event.task_id,
+                    when=INTERRUPT_WHEN[event.when],
+                )
+            )
+        case runs.MetadataEvent():
+            return message_pb2.RunEvent(
+                metadata=message_pb2.RunMetadata(
+                    run_id=event.run_id, thread_id=event.thread_id, graph_id=event.graph_id
+                )
+            )
+        case runs.ErrorEvent(error=error):
+            return message_pb2.RunEvent(error=run_error(error))
+        case runs.EndEvent(status=status, checkpoint=config):
+            return message_pb2.RunEvent(
+                end=message_pb2.RunEnd(status=RUN_STATUS[status], checkpoint=checkpoint_ref(config))
+            )
+    raise TypeError(f"not a run event: {event!r}")
 
 
 def thread(record: ThreadRecord, snap: StateSnapshot | None = None) -> message_pb2.Thread:
@@ -239,11 +289,11 @@ def fitting(items: Sequence[Message], limit: int, what: str) -> int:
         used += size + 6  # the field's tag and length prefix
         if used > room:
             if count == 0:
-                raise ServiceError(
-                    grpc.StatusCode.RESOURCE_EXHAUSTED,
+                raise RequestError(
                     f"one {what} is {size} bytes, too big for a reply under the server's "
                     f"message limit of {limit} bytes (lockstep serve --max-message-bytes)",
                     "REPLY_TOO_LARGE",
+                    Code.RESOURCE_EXHAUSTED,
                 )
             return count
     return len(items)

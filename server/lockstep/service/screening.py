@@ -18,10 +18,14 @@ import grpc
 from google.protobuf.message import Message
 from google.protobuf.struct_pb2 import ListValue, Struct, Value
 
-from lockstep.service.errors import ServiceError, invalid, to_status
-from lockstep.service.limits import MAX_NAME_CHARS, Limits
+from lockstep.runs.errors import InvalidArgument, RequestError
+from lockstep.runs.limits import Limits
+from lockstep.service.errors import to_status
 
 SCREENED = "/lockstep.v1."
+#: The longest string a request may carry outside its Struct/Value payloads (ids,
+#: node names, page tokens): none needs more, and every one may be echoed in an error.
+MAX_NAME_CHARS = 1024
 _JSON_TYPES = ("google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue")
 
 
@@ -30,7 +34,7 @@ class _Refused:
 
     __slots__ = ("error",)
 
-    def __init__(self, error: ServiceError) -> None:
+    def __init__(self, error: RequestError) -> None:
         self.error = error
 
 
@@ -49,12 +53,12 @@ def _key(key: str) -> str:
 
 
 def check(request: Message, limits: Limits) -> None:
-    """Raise an INVALID_ARGUMENT ServiceError naming the first field that breaks the rules."""
+    """Raise an INVALID_ARGUMENT RequestError naming the first field that breaks the rules."""
     try:
         _message(request, limits.max_struct_depth)
     except _Bad as bad:
         where = "".join(reversed(bad.segments)).lstrip(".")
-        raise invalid(f"{where}: {bad.reason}", bad.code) from None
+        raise InvalidArgument(f"{where}: {bad.reason}", bad.code) from None
 
 
 def _message(msg: Message, most: int) -> None:
@@ -175,11 +179,11 @@ class RequestScreen(grpc.aio.ServerInterceptor):
                 request = parse(data)
             except Exception as exc:  # DecodeError, and whatever a corrupt message raises
                 return _Refused(
-                    invalid(f"the request to {method} does not parse: {exc}", "MALFORMED_REQUEST")
+                    InvalidArgument(f"the request to {method} does not parse: {exc}", "MALFORMED_REQUEST")
                 )
             try:
                 check(request, limits)
-            except ServiceError as err:
+            except RequestError as err:
                 return _Refused(err)
             return request
 

@@ -13,10 +13,11 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from lockstep import registry
+from lockstep.runs.hosting import Hosting
+from lockstep.runs.limits import Limits
+from lockstep.runs.manager import RunManager
 from lockstep.service.graphs import GraphsService
-from lockstep.service.hosting import Hosting
-from lockstep.service.limits import Limits
-from lockstep.service.runs import RunManager, RunsService
+from lockstep.service.runs import RunsService
 from lockstep.service.screening import RequestScreen
 from lockstep.service.security import Security
 from lockstep.service.threads import ThreadsService

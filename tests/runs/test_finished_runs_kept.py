@@ -7,11 +7,10 @@ import asyncio
 import sqlite3
 
 from lockstep import registry
-from lockstep.service.hosting import Hosting
-from lockstep.service.runs import RunManager
+from lockstep.runs.hosting import Hosting
+from lockstep.runs.manager import RunManager
+from lockstep.runs.model import EndEvent, MetadataEvent, RunRequest, RunStatus
 from lockstep.stores import open_store
-from lockstep_api import convert
-from lockstep_api.v1 import enums_pb2, runs_service_pb2
 
 EXAMPLE = registry.EXAMPLES / "dynamic_breakpoints.py"
 
@@ -24,9 +23,9 @@ def test_only_the_newest_finished_runs_stay_in_memory(tmp_path):
     async def main() -> list[str]:
         ids = []
         for i in range(7):
-            req = runs_service_pb2.StreamRunRequest(thread_id=f"t{i}", graph_id="seed")
-            req.input.CopyFrom(convert.to_struct({"input": "hi"}))
-            run = await manager.start(req)
+            run = await manager.start(
+                RunRequest(thread_id=f"t{i}", graph_id="seed", input={"input": "hi"})
+            )
             async for _ in run.follow():
                 pass
             ids.append(run.run_id)
@@ -36,8 +35,8 @@ def test_only_the_newest_finished_runs_stay_in_memory(tmp_path):
     assert list(manager.runs) == ids[-3:]
     # A forgotten run still answers, from the store: its outcome, not its events.
     old = manager.get(ids[0])
-    assert old.status == enums_pb2.RUN_STATUS_SUCCESS and old.done
-    assert [e.WhichOneof("event") for e in old.events] == ["metadata", "end"]
+    assert old.status == RunStatus.SUCCESS and old.done
+    assert [type(e) for e in old.events] == [MetadataEvent, EndEvent]
     store.flush()
 
 
@@ -54,25 +53,23 @@ def test_a_run_is_on_disk_before_a_client_hears_of_it(tmp_path):
         with sqlite3.connect(path) as db:
             return db.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone() is not None
 
-    async def run(thread: str, payload: dict | None) -> tuple[bool, int]:
-        req = runs_service_pb2.StreamRunRequest(
-            thread_id=thread, graph_id="seed", interrupt_before=["step_2", "step_3"]
+    async def run(thread: str, payload: dict | None) -> tuple[bool, RunStatus]:
+        req = RunRequest(
+            thread_id=thread, graph_id="seed", input=payload, interrupt_before=["step_2", "step_3"]
         )
-        if payload is not None:
-            req.input.CopyFrom(convert.to_struct(payload))
         started = await manager.start(req)
         told = None
         async for event in started.follow():
-            if event.HasField("metadata"):
-                told = on_disk(event.metadata.run_id)
+            if isinstance(event, MetadataEvent):
+                told = on_disk(event.run_id)
         return told, started.status
 
     async def main() -> None:
         for i in range(5):
             thread = f"t{i}"
-            assert await run(thread, {"input": "hi"}) == (True, enums_pb2.RUN_STATUS_INTERRUPTED)
+            assert await run(thread, {"input": "hi"}) == (True, RunStatus.INTERRUPTED)
             told, status = await run(thread, None)  # from step_2's breakpoint to step_3's
-            assert status == enums_pb2.RUN_STATUS_INTERRUPTED
+            assert status == RunStatus.INTERRUPTED
             assert told, "the client heard of a run the store did not have yet"
 
     asyncio.run(main())

@@ -10,15 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import grpc
-
-from lockstep.service.errors import ServiceError
+from lockstep.runs.errors import Code, LimitExceeded
 
 MiB = 1024 * 1024
-
-#: The longest string a request may carry outside its Struct/Value payloads (ids,
-#: node names, page tokens): none needs more, and every one may be echoed in an error.
-MAX_NAME_CHARS = 1024
 
 
 @dataclass(frozen=True)
@@ -45,24 +39,20 @@ class Limits:
                 raise ValueError(f"limit {name} must be positive, got {getattr(self, name)}")
 
 
-class LimitExceeded(ServiceError):
-    """A run went past one of the server's limits (its error_type on the wire)."""
-
-
 def too_many_events(limits: Limits) -> LimitExceeded:
     return LimitExceeded(
-        grpc.StatusCode.RESOURCE_EXHAUSTED,
         f"the run streamed more than {limits.max_run_events} events, the server's limit "
         "(lockstep serve --max-run-events); it was stopped at a step boundary",
         "TOO_MANY_EVENTS",
+        Code.RESOURCE_EXHAUSTED,
     )
 
 
 def run_timed_out(limits: Limits) -> LimitExceeded:
     return LimitExceeded(
-        grpc.StatusCode.DEADLINE_EXCEEDED,
         f"the run took longer than {limits.max_run_seconds:g}s, the server's limit "
         "(lockstep serve --max-run-seconds); it was stopped at a step boundary: "
         "run the thread again with no input to go on",
         "RUN_TIMEOUT",
+        Code.DEADLINE_EXCEEDED,
     )

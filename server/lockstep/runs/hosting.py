@@ -1,23 +1,30 @@
-"""What every servicer shares: the hosted graphs, the store, the thread records.
+"""What the run layer and every servicer share: the hosted graphs, the store, the
+thread records, and whose they are.
 
 Threads belong to the tenant that made them: another tenant's thread is looked
-up as if it did not exist (NOT_FOUND), so every RPC that names a thread goes
-through `thread` or `own_thread`.
+up as if it did not exist (NOT_FOUND), so every request that names a thread goes
+through `thread` or `own_thread`. The caller's tenant is the `TENANT` context
+variable, set per request by the host (the gRPC auth interceptor).
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime
+from contextvars import ContextVar
 from dataclasses import dataclass
 
-import grpc
-
 from lockstep.registry import HostedGraph
-from lockstep.service.auth import current_tenant
-from lockstep.service.errors import ServiceError, invalid, not_found
+from lockstep.runs.errors import InvalidArgument, NotFound
 from lockstep.stores import Backend
-from lockstep.stores.threads import ThreadRecord
+from lockstep.stores.threads import DEFAULT_TENANT, ThreadRecord
+
+TENANT: ContextVar[str] = ContextVar("lockstep_tenant", default=DEFAULT_TENANT)
+
+
+def current_tenant() -> str:
+    """The tenant of the request being served (`default` without authentication)."""
+    return TENANT.get()
 
 
 @dataclass
@@ -27,19 +34,19 @@ class Hosting:
 
     def graph(self, graph_id: str) -> HostedGraph:
         if not graph_id:
-            raise invalid("graph_id is required")
+            raise InvalidArgument("graph_id is required")
         hosted = self.graphs.get(graph_id)
         if hosted is None:
-            raise not_found("graph", graph_id)
+            raise NotFound("graph", graph_id)
         return hosted
 
     def thread(self, thread_id: str) -> ThreadRecord:
         """The caller's thread; NOT_FOUND if there is none (or it is another tenant's)."""
         if not thread_id:
-            raise invalid("thread_id is required")
+            raise InvalidArgument("thread_id is required")
         record = self.own_thread(thread_id)
         if record is None:
-            raise not_found("thread", thread_id)
+            raise NotFound("thread", thread_id)
         return record
 
     def own_thread(self, thread_id: str) -> ThreadRecord | None:
@@ -47,7 +54,7 @@ class Hosting:
         has it (the caller may not use that id, nor learn more about it)."""
         record = self.store.threads.get(thread_id)
         if record is not None and record.tenant != current_tenant():
-            raise not_found("thread", thread_id)
+            raise NotFound("thread", thread_id)
         return record
 
     def new_thread(self, thread_id: str, graph_id: str = "", **fields) -> ThreadRecord:
@@ -69,7 +76,7 @@ class Hosting:
     def graph_of(self, record: ThreadRecord, graph_id: str = "") -> HostedGraph | None:
         """The graph a thread runs; a request may name it when the thread has none yet."""
         if graph_id and record.graph_id and graph_id != record.graph_id:
-            raise invalid(
+            raise InvalidArgument(
                 f"thread {record.thread_id!r} runs graph {record.graph_id!r}, not {graph_id!r}",
                 "GRAPH_MISMATCH",
             )
@@ -87,8 +94,8 @@ class Hosting:
         saver = self.store.saver
         found = await asyncio.to_thread(saver.get_tuple, self.config(thread_id, checkpoint_id))
         if found is None:
-            raise ServiceError(
-                grpc.StatusCode.NOT_FOUND,
+            raise NotFound(
+                "checkpoint",
+                checkpoint_id,
                 f"checkpoint {checkpoint_id!r} not found on thread {thread_id!r}",
-                "CHECKPOINT_NOT_FOUND",
             )

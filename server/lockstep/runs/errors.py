@@ -1,0 +1,124 @@
+"""What the run layer refuses, as typed exceptions a host maps to its own statuses.
+
+Each refusal carries a canonical status code (google.rpc.Code's numbers, which
+gRPC and HTTP gateways share), a message for a person and a machine-readable
+reason; the gRPC service turns them into a status in one place
+(`lockstep.service.errors`). A run that fails keeps the same code in its error.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from lockstep.errors import (
+    CheckpointNotFound,
+    EmptyInputError,
+    GraphRecursionError,
+    InvalidUpdateError,
+    LockstepError,
+    StateTooLargeError,
+)
+
+
+class Code(enum.IntEnum):
+    """The canonical status codes (google.rpc.Code): what a refusal or a run's error is."""
+
+    OK = 0
+    CANCELLED = 1
+    UNKNOWN = 2
+    INVALID_ARGUMENT = 3
+    DEADLINE_EXCEEDED = 4
+    NOT_FOUND = 5
+    ALREADY_EXISTS = 6
+    PERMISSION_DENIED = 7
+    RESOURCE_EXHAUSTED = 8
+    FAILED_PRECONDITION = 9
+    ABORTED = 10
+    OUT_OF_RANGE = 11
+    UNIMPLEMENTED = 12
+    INTERNAL = 13
+    UNAVAILABLE = 14
+    DATA_LOSS = 15
+    UNAUTHENTICATED = 16
+
+
+class RequestError(LockstepError):
+    """A request refused: its status code, a message for a person and a reason for a
+    program (`ErrorInfo.reason` on the wire; the subclass's own when not given)."""
+
+    code: Code = Code.INVALID_ARGUMENT
+    default_reason: str = ""
+
+    def __init__(self, message: str, reason: str = "", code: Code | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.reason = reason or self.default_reason or self.code.name
+
+
+class InvalidArgument(RequestError):
+    """The request itself is wrong (a bad field, an unknown name, a malformed value)."""
+
+
+class NotFound(RequestError):
+    """What the request names does not exist (or belongs to another tenant)."""
+
+    code = Code.NOT_FOUND
+
+    def __init__(self, what: str, name: str, message: str = "") -> None:
+        super().__init__(message or f"{what} {name!r} not found", f"{what.upper()}_NOT_FOUND")
+
+
+class AlreadyExists(RequestError):
+    code = Code.ALREADY_EXISTS
+
+
+class FailedPrecondition(RequestError):
+    """The request is fine but the thread is not in a state to take it."""
+
+    code = Code.FAILED_PRECONDITION
+
+
+class ThreadBusy(FailedPrecondition):
+    """The thread has an active run (or an edit in progress)."""
+
+    default_reason = "THREAD_BUSY"
+
+
+class NothingToResume(FailedPrecondition):
+    """A run without input on a thread with nothing to continue from."""
+
+    default_reason = "NOTHING_TO_RESUME"
+
+
+class Draining(RequestError):
+    """The server is shutting down and takes no new runs."""
+
+    code = Code.UNAVAILABLE
+    default_reason = "DRAINING"
+
+
+class LimitExceeded(RequestError):
+    """A run or request went past one of the server's limits (its error_type on the wire)."""
+
+    code = Code.RESOURCE_EXHAUSTED
+
+
+def classify(exc: BaseException) -> RequestError:
+    """A refusal for what a caller's request made the engine (or a conversion) raise."""
+    if isinstance(exc, RequestError):
+        return exc
+    if isinstance(exc, CheckpointNotFound):
+        return RequestError(str(exc), "CHECKPOINT_NOT_FOUND", Code.NOT_FOUND)
+    if isinstance(exc, StateTooLargeError):
+        return RequestError(str(exc), "STATE_TOO_LARGE", Code.RESOURCE_EXHAUSTED)
+    if isinstance(exc, GraphRecursionError):  # the run used up the steps its config allows
+        return RequestError(str(exc), "RECURSION_LIMIT", Code.RESOURCE_EXHAUSTED)
+    if isinstance(exc, InvalidUpdateError):
+        return InvalidArgument(str(exc), "INVALID_UPDATE")
+    if isinstance(exc, EmptyInputError):
+        return NothingToResume(str(exc))
+    if isinstance(exc, TypeError | ValueError):
+        return InvalidArgument(str(exc))
+    return RequestError(f"internal error: {type(exc).__name__}: {exc}", code=Code.INTERNAL)

@@ -1,0 +1,551 @@
+"""The run manager: one run per thread at a time, the others queued or refused.
+
+A run is an asyncio task that drives the engine through its run handle
+(`CompiledGraph.start_run`) and appends each event to the run's log; `StreamRun` and `JoinRun` read that log, so a stream
+and a background run are the same thing seen from different calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from lockstep.checkpoint.ids import new_checkpoint_id
+from lockstep.constants import INTERRUPT, START
+from lockstep.errors import EmptyInputError, InvalidUpdateError, NodeError
+from lockstep.jsonable import jsonable
+from lockstep.pregel.host import RunHandle
+from lockstep.runs import multitask
+from lockstep.runs.errors import (
+    Code,
+    Draining,
+    InvalidArgument,
+    LimitExceeded,
+    NotFound,
+    NothingToResume,
+    ThreadBusy,
+    classify,
+)
+from lockstep.runs.hosting import Hosting
+from lockstep.runs.limits import Limits, run_timed_out, too_many_events
+from lockstep.runs.model import (
+    FINAL_THREAD_STATUS,
+    CustomEvent,
+    DebugEvent,
+    EndEvent,
+    ErrorEvent,
+    InterruptEvent,
+    Multitask,
+    Run,
+    RunError,
+    RunRequest,
+    RunStatus,
+    UpdateEvent,
+    ValuesEvent,
+)
+from lockstep.stores import runs as run_store
+from lockstep.stores.runs import now
+from lockstep.stores.threads import BUSY, ERROR, INTERRUPTED
+
+log = logging.getLogger("lockstep")
+
+
+class RunManager:
+    """Starts runs, keeps at most one active per thread, remembers finished ones."""
+
+    def __init__(
+        self,
+        hosting: Hosting,
+        keep_finished: int = 1_000,
+        limits: Limits | None = None,
+        durability: str = "async",
+    ) -> None:
+        self.hosting = hosting
+        self.limits = limits or Limits()
+        self.durability = durability  # for runs that do not say
+        self.runs: dict[str, Run] = {}
+        self.active: dict[str, Run] = {}  # thread_id -> run
+        self.keep_finished = keep_finished
+        self.draining = False
+        self._editing: set[str] = set()
+        self.queued: dict[str, deque[tuple[Run, _Plan]]] = {}  # thread_id -> runs waiting for it
+        self._recover()
+
+    def _recover(self) -> None:
+        """Runs a previous server process left active never finish: the store marks
+        them `error` (ServerStopped), and their threads say so too (resumable)."""
+        for thread_id in self.hosting.store.runs.recover():
+            self.hosting.store.threads.update(thread_id, status=ERROR)
+
+    def _save(self, run: Run, persist: bool = True) -> None:
+        """Write the run's record. A store that fails (full, locked) must not stop
+        a run from ending and letting go of its thread: the record stays in memory,
+        the failure is logged, and a restart finds the run active and says so."""
+        try:
+            self.hosting.store.runs.put(run.record(), persist=persist)
+        except Exception:
+            log.exception("run %s: its record could not be written", run.run_id)
+
+    async def _forget(self, run: Run) -> None:
+        """Drop the record of a run refused as it started: it never was a run. (The
+        store waits for the deletion to be written: off the event loop.)"""
+        try:
+            await asyncio.to_thread(self.hosting.store.runs.delete, run.run_id)
+        except Exception:
+            log.exception("run %s: its record could not be removed", run.run_id)
+
+    def _set_thread_status(self, thread_id: str, status: str) -> None:
+        """As `_save`, for the thread's record as its run ends."""
+        try:
+            self.hosting.store.threads.update(thread_id, status=status)
+        except Exception:
+            log.exception("thread %s: its status %r could not be written", thread_id, status)
+
+    def require_idle(self, thread_id: str) -> None:
+        run = self.active.get(thread_id)
+        if run is not None or thread_id in self._editing:
+            raise ThreadBusy(
+                f"thread {thread_id!r} has an active run"
+                + (f" ({run.run_id})" if run else "")
+                + "; wait for it or cancel it first"
+            )
+
+    @contextlib.asynccontextmanager
+    async def editing(self, thread_id: str):
+        """Hold the thread for a state edit, so no run starts halfway through it."""
+        self.require_idle(thread_id)
+        self._editing.add(thread_id)
+        try:
+            yield
+        finally:
+            self._editing.discard(thread_id)
+
+    def get(self, run_id: str) -> Run:
+        run = self.runs.get(run_id)
+        if run is None:
+            record = self.hosting.store.runs.get(run_id) if run_id else None
+            if record is None or record.status in run_store.ACTIVE:
+                raise NotFound("run", run_id)
+            run = Run.ended(record)
+        return run
+
+    async def start(self, request: RunRequest) -> Run:
+        """Check a run request against the threads and graphs and start it; every
+        caller mistake is a `RequestError` raised here, before the run exists."""
+        if self.draining:
+            raise Draining("the server is shutting down; retry on another")
+        graph_id = request.graph_id
+        if not graph_id and request.thread_id:
+            # An existing thread knows its graph: a resume need not repeat it.
+            known = self.hosting.own_thread(request.thread_id)
+            graph_id = known.graph_id if known is not None else ""
+        hosted = self.hosting.graph(graph_id)
+        graph = hosted.graph
+        for label, names in (
+            ("interrupt_before", request.interrupt_before),
+            ("interrupt_after", request.interrupt_after),
+        ):
+            for name in names:
+                if name != "*" and name not in graph.nodes:
+                    raise InvalidArgument(f"{label} names unknown node {name!r}", "UNKNOWN_NODE")
+        run_input = request.input
+        thread_id = request.thread_id or str(uuid.uuid4())
+        record = self.hosting.own_thread(thread_id)  # NOT_FOUND if another tenant's
+        if record is None:
+            if run_input is None:
+                raise NothingToResume(
+                    f"thread {thread_id!r} does not exist yet, so there is nothing to resume: "
+                    "start it with an input"
+                )
+        elif record.graph_id and record.graph_id != hosted.graph_id:
+            raise InvalidArgument(
+                f"thread {thread_id!r} runs graph {record.graph_id!r}, not {hosted.graph_id!r}",
+                "GRAPH_MISMATCH",
+            )
+        strategy = request.multitask
+        if not multitask.waits(strategy, self.active.get(thread_id), thread_id in self._editing):
+            self.require_idle(thread_id)
+        checkpoint_id = request.checkpoint_id
+        if checkpoint_id:
+            await self.hosting.require_checkpoint(thread_id, checkpoint_id)
+            if record is not None and self.hosting.store.threads.get(thread_id) is None:
+                raise NotFound("thread", thread_id)  # deleted meanwhile: write no orphans
+        # The client's configurable values reach the nodes; the thread and checkpoint
+        # are only ever the ones the request names (and checked above).
+        own = request.config.get("configurable", {})
+        configurable = {k: v for k, v in own.items() if k not in _ADDRESSING}
+        configurable.update(self.hosting.config(thread_id, checkpoint_id)["configurable"])
+        config = {**request.config, "configurable": configurable}
+        kwargs: dict[str, Any] = {"durability": request.durability or self.durability}
+        if request.interrupt_before:
+            kwargs["interrupt_before"] = list(request.interrupt_before)
+        if request.interrupt_after:
+            kwargs["interrupt_after"] = list(request.interrupt_after)
+        created = record is None  # made here, so a refused run leaves no empty thread behind
+        if created:
+            record = self.hosting.new_thread(thread_id, hosted.graph_id)
+        run = Run(
+            run_id=str(uuid.uuid4()),
+            thread_id=thread_id,
+            graph_id=hosted.graph_id,
+            multitask=strategy,
+            metadata=dict(request.metadata),
+        )
+        plan = _Plan(graph, run_input, config, list(request.stream_modes), kwargs)
+        busy = self.active.get(thread_id)  # the awaits above may have changed it
+        if not multitask.waits(strategy, busy, thread_id in self._editing):
+            self.require_idle(thread_id)
+        if busy is None:
+            try:
+                await self._launch(run, plan, immediate=True)
+            except BaseException:
+                if created and thread_id not in self.active:
+                    self.hosting.store.threads.delete(thread_id)
+                raise
+            return run
+        # The thread is busy: the run waits (PENDING) for the runs before it.
+        queue = self.queued.setdefault(thread_id, deque())
+        if multitask.takes_over(strategy):
+            # As in LangGraph: every run in flight on the thread gives way to this one.
+            while queue:
+                self._finish_pending(queue.popleft()[0], RunStatus.CANCELLED)
+            if multitask.supersede(busy, run):
+                busy.stop()
+        queue.append((run, plan))
+        self.runs[run.run_id] = run
+        self._save(run)
+        self._forget_old()
+        await self._recorded(run)
+        run.emit(run.metadata_event())
+        return run
+
+    async def _recorded(self, run: Run) -> None:
+        """Wait until the run's record is on disk: a client that learns of a run (its
+        metadata, its id) must find it after a restart, even if the run's first
+        event needs no new checkpoint (a resume shows the state it starts from)."""
+        with contextlib.suppress(Exception):
+            await asyncio.shield(self.hosting.store.durable())
+
+    def _finish_pending(self, run: Run, status: RunStatus) -> None:
+        """End a run that never started (cancelled while queued)."""
+        _announce_end(run, status, None)
+        self._save(run)
+
+    def _hand_off(self, thread_id: str) -> None:
+        """The thread's run ended: start the next queued one, if any (in order)."""
+        queue = self.queued.get(thread_id)
+        while queue:
+            run, plan = queue.popleft()
+            if self.draining:
+                self._finish_pending(run, RunStatus.CANCELLED)
+                continue
+            self.active[thread_id] = run  # taken at once: no gap for another run or an edit
+            run.start_task(self._launch(run, plan, immediate=False))
+            break
+        if not queue:
+            self.queued.pop(thread_id, None)
+
+    async def _launch(self, run: Run, plan: _Plan, immediate: bool) -> None:
+        """Start the engine on the run's thread; an immediate run's refusal is a status."""
+        thread_id = run.thread_id
+        graph = plan.graph
+        self.active[thread_id] = run
+        try:
+            if not immediate:
+                run.begin()
+            record = self.hosting.store.threads.get(thread_id)
+            run.mark = new_checkpoint_id()  # every checkpoint this run makes sorts after it
+            if record is not None and record.status in (INTERRUPTED, ERROR):
+                # Only a stopped step leaves pending writes on the head; a resume adds to them.
+                head = await asyncio.to_thread(
+                    self.hosting.store.saver.get_tuple, self.hosting.config(thread_id)
+                )
+                run.head_writes = len(head.pending_writes) if head is not None else 0
+            if immediate:
+                # Written before the engine writes anything: a crash from here on finds
+                # the run, and the write does not wait on the run's own first commit.
+                run.status = RunStatus.RUNNING
+                run.updated_at = now()
+                self._save(run)
+                recorded = asyncio.ensure_future(self._recorded(run))  # while the engine starts
+            handle = run.handle = graph.start_run(
+                plan.input,
+                plan.config,
+                stream_mode=plan.modes,
+                max_state_bytes=self.limits.max_state_bytes,
+                **plan.kwargs,
+            )
+        except BaseException as exc:
+            if self.active.get(thread_id) is run:
+                del self.active[thread_id]
+            if immediate:
+                await self._forget(run)
+                raise
+            cancelled = isinstance(exc, asyncio.CancelledError)
+            self._finish_pending(run, RunStatus.CANCELLED if cancelled else RunStatus.ERROR)
+            self._hand_off(thread_id)
+            return
+        # Take the first event here, so a request the engine refuses (a resume
+        # with nothing to resume, an ambiguous Command) is a status, not a run.
+        try:
+            first = await handle.__anext__()
+        except StopAsyncIteration:
+            first = None
+        except (NodeError, InvalidUpdateError, EmptyInputError, ValueError, TypeError) as exc:
+            refused = _refused(exc)
+            if immediate and refused is not None:
+                del self.active[thread_id]
+                await handle.aclose()
+                await self._forget(run)
+                raise classify(refused) from refused
+            first = exc
+        except BaseException as exc:
+            first = exc
+        if record is None or not record.graph_id:
+            self.hosting.store.threads.update(thread_id, graph_id=run.graph_id)
+        self.hosting.store.threads.update(thread_id, persist=False, status=BUSY)
+        if not immediate:
+            # Written as it was queued and once it ends; running is a passing state.
+            run.status = RunStatus.RUNNING
+            run.updated_at = now()
+            self._save(run, persist=False)
+        caller_left = False
+        if immediate:
+            self.runs[run.run_id] = run
+            self._forget_old()
+            try:
+                await recorded
+            except asyncio.CancelledError:
+                # The caller left before it learned of the run: the run still gets the
+                # task that ends it and releases its thread, and stops as a disconnect
+                # would stop it.
+                caller_left = run.stop_requested = True
+            run.emit(run.metadata_event())
+        run.start_task(self._execute(run, graph, handle, first, plan.kwargs))
+        if caller_left:
+            raise asyncio.CancelledError
+
+    def _time_out(self, run: Run) -> None:
+        if not run.done:
+            run.timed_out = True
+            run.stop()
+
+    async def _execute(self, run: Run, graph, handle: RunHandle, first, kwargs) -> None:
+        status = RunStatus.SUCCESS
+        last_config = None
+        most = self.limits.max_run_events
+        timer = asyncio.get_running_loop().call_later(
+            self.limits.max_run_seconds, self._time_out, run
+        )
+        try:
+            run.begin()
+            if isinstance(first, BaseException):
+                raise first
+            if first is not None:
+                _emit_chunk(run, first)
+            async for item in handle:
+                if len(run.events) >= most:
+                    raise too_many_events(self.limits)
+                _emit_chunk(run, item)
+            # The engine's own account of the head saves reading it back from the store.
+            snap = handle.final
+            if snap is None:
+                snap = await graph.aget_state(self.hosting.config(run.thread_id))
+            last_config = snap.config
+            dynamic = [
+                InterruptEvent(node=t.name, id=i.id, value=jsonable(i.value), task_id=t.id)
+                for t in snap.tasks
+                for i in t.interrupts
+            ]
+            if dynamic:
+                status = RunStatus.INTERRUPTED
+                for event in dynamic:
+                    run.emit(event)
+            elif snap.next:
+                status = RunStatus.INTERRUPTED
+                for name, when in await _breakpoints(graph, snap, kwargs):
+                    run.emit(InterruptEvent(node=name, when=when))
+        except asyncio.CancelledError:
+            status = RunStatus.CANCELLED
+            if run.timed_out:
+                status = RunStatus.TIMEOUT
+                run.error = _limit_error(run_timed_out(self.limits))
+                run.emit(ErrorEvent(run.error))
+        except Exception as exc:
+            status = RunStatus.ERROR
+            node = ""
+            code = Code.UNKNOWN  # a node's own failure
+            if isinstance(exc, NodeError):
+                node, exc = exc.node, exc.cause
+            else:
+                code = classify(exc).code
+            run.error = RunError(
+                message=f"{type(exc).__name__}: {exc}",
+                code=code,
+                error_type=type(exc).__name__,
+                node=node,
+            )
+            run.emit(ErrorEvent(run.error))
+        finally:
+            timer.cancel()
+            rolled_back = run.superseded == Multitask.ROLLBACK
+            # A stopped run's readers learn of it now, though a sync node may hold the
+            # thread until its step ends; every other end waits for the release (below).
+            early = not rolled_back and status in (RunStatus.CANCELLED, RunStatus.TIMEOUT)
+            if early:
+                await self._record_end(run, status)
+                _announce_end(run, status, last_config)
+            with contextlib.suppress(BaseException):
+                await handle.aclose()
+            # The next run on the thread must not overlap the step this run's
+            # worker is finishing: hold the thread until it has stopped.
+            with contextlib.suppress(BaseException):
+                await handle.stopped()
+            if rolled_back:
+                status = RunStatus.CANCELLED
+                try:
+                    saver = self.hosting.store.saver  # back to where the run started, at once
+                    await asyncio.shield(
+                        asyncio.to_thread(saver.rewind, run.thread_id, run.mark, run.head_writes)
+                    )
+                except BaseException as exc:  # the thread keeps what the run wrote; say so
+                    run.metadata["lockstep_rollback_error"] = f"{type(exc).__name__}: {exc}"
+                last_config = None
+            if not early:
+                await self._record_end(run, status)
+            # A run's end means its thread is free: released first, announced after,
+            # so a client that acts on the end (update, resume) never finds it busy.
+            self._set_thread_status(run.thread_id, FINAL_THREAD_STATUS[status])
+            if self.active.get(run.thread_id) is run:
+                del self.active[run.thread_id]
+            if not early:
+                _announce_end(run, status, last_config)
+            self._hand_off(run.thread_id)
+            # A finished run is kept for JoinRun (its events); not what ran it.
+            run.task = run.handle = None
+
+    async def _record_end(self, run: Run, status: RunStatus) -> None:
+        """The run's end record, on disk before the end goes out: a client never sees
+        an end a restart forgets."""
+        run.status, run.updated_at = status, now()
+        self._save(run)
+        with contextlib.suppress(BaseException):
+            await asyncio.shield(self.hosting.store.durable())
+
+    async def cancel(self, run_id: str, wait: bool) -> Run:
+        run = self.get(run_id)
+        queue = self.queued.get(run.thread_id, ())
+        for entry in list(queue):
+            if entry[0] is run:
+                queue.remove(entry)
+                self._finish_pending(run, RunStatus.CANCELLED)
+                return run
+        if not run.done:
+            run.stop()
+        if not run.done and run.task is not None:
+            if wait:  # until the run has ended (its end event is out)
+                async for _ in run.follow():
+                    pass
+        return run
+
+    async def drain(self, grace: float) -> None:
+        """Stop taking runs; give active ones `grace` seconds, then cancel them at a step edge."""
+        self.draining = True
+        tasks = [r.task for r in self.active.values() if r.task is not None]
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=grace)
+            for run in list(self.active.values()):
+                if run.task in pending:
+                    run.stop()
+            if pending:
+                await asyncio.wait(pending, timeout=5)
+
+    def _forget_old(self) -> None:
+        """Keep at most `keep_finished` runs: drop the oldest finished ones. Runs are
+        kept in start order, so this looks at the oldest few, not at all of them."""
+        excess = len(self.runs) - self.keep_finished
+        if excess <= 0:
+            return
+        old = []
+        for run_id, run in self.runs.items():
+            if run.done:
+                old.append(run_id)
+                if len(old) == excess:
+                    break
+        for run_id in old:
+            del self.runs[run_id]
+
+
+@dataclass
+class _Plan:
+    """What a run will call the engine with, kept while the run waits its turn."""
+
+    graph: Any
+    input: Any
+    config: dict[str, Any]
+    modes: list[str]
+    kwargs: dict[str, Any]
+
+
+async def _breakpoints(graph, snap, kwargs) -> list[tuple[str, str]]:
+    """Where a run stopped at a static breakpoint: after the nodes that just ran, or before the next."""
+    before = set(kwargs.get("interrupt_before", graph.interrupt_before))
+    after = set(kwargs.get("interrupt_after", graph.interrupt_after))
+    if after and snap.parent_config is not None:
+        parent = await graph.aget_state(snap.parent_config)
+        hits = [(n, "after") for n in parent.next if n in after or "*" in after]
+        if hits:
+            return hits
+    return [(n, "before" if n in before or "*" in before else "after") for n in snap.next]
+
+
+def _refused(exc: BaseException) -> BaseException | None:
+    """The caller's mistake behind an error a run's first step raised, or None when
+    a node failed on its own: only the input's own task (START) failing stands for
+    the request (its input does not fit the graph)."""
+    if not isinstance(exc, NodeError):
+        return exc
+    if exc.node == START and isinstance(
+        exc.cause, InvalidUpdateError | EmptyInputError | ValueError | TypeError
+    ):
+        return exc.cause
+    return None
+
+
+def _announce_end(run: Run, status: RunStatus, last_config: dict | None) -> None:
+    run.status = status
+    run.updated_at = now()
+    run.emit(EndEvent(status, last_config or None))
+    run.done = True
+    run.changed.set()
+
+
+def _limit_error(err: LimitExceeded) -> RunError:
+    return RunError(message=err.message, code=err.code, error_type=type(err).__name__)
+
+
+_ADDRESSING = ("thread_id", "checkpoint_id", "checkpoint_ns")
+
+
+def _emit_chunk(run: Run, item: tuple[str, Any]) -> None:
+    mode, chunk = item
+    if mode == "values":
+        if isinstance(chunk, dict) and INTERRUPT in chunk:
+            return  # the interrupt events after the run say it plainly
+        run.emit(ValuesEvent(jsonable(chunk)))
+    elif mode == "updates":
+        for node, update in chunk.items():
+            if node == INTERRUPT:
+                continue
+            run.emit(UpdateEvent(node, jsonable(update)))
+    elif mode == "custom":
+        run.emit(CustomEvent(jsonable(chunk)))
+    elif mode == "debug":
+        run.emit(DebugEvent(jsonable(chunk)))
+    else:  # a host asks only for the modes it carries
+        raise ValueError(f"stream mode {mode!r} is not one a run streams")

@@ -1,0 +1,279 @@
+"""A run as plain data: what was asked, its status, its events so far, how it ended.
+
+Events are JSON-shaped (`jsonable` at the moment they happen, so later changes
+to graph objects do not reach them); a host converts them for its wire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import enum
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from lockstep.pregel.host import RunHandle
+from lockstep.runs.errors import Code
+from lockstep.stores import runs as run_store
+from lockstep.stores.runs import RunRecord, now
+from lockstep.stores.threads import ERROR, IDLE, INTERRUPTED
+
+
+class RunStatus(enum.Enum):
+    """Where a run is; the values are the store's spelling."""
+
+    PENDING = run_store.PENDING
+    RUNNING = run_store.RUNNING
+    SUCCESS = run_store.SUCCESS
+    INTERRUPTED = run_store.INTERRUPTED
+    ERROR = run_store.ERROR
+    CANCELLED = run_store.CANCELLED
+    TIMEOUT = run_store.TIMEOUT
+
+
+#: The thread's status once its run ended so.
+FINAL_THREAD_STATUS = {
+    RunStatus.SUCCESS: IDLE,
+    RunStatus.INTERRUPTED: INTERRUPTED,
+    RunStatus.ERROR: ERROR,
+    RunStatus.CANCELLED: IDLE,
+    RunStatus.TIMEOUT: ERROR,
+}
+
+
+class Multitask(enum.IntEnum):
+    """What a run does when its thread is busy (the numbers are the run records')."""
+
+    REJECT = 1  # refuse it (THREAD_BUSY)
+    ENQUEUE = 2  # wait for the runs before it
+    INTERRUPT = 3  # stop the active run, keeping what it wrote, and go next
+    ROLLBACK = 4  # stop the active run, undo what it wrote, and go next
+
+
+@dataclass
+class RunRequest:
+    """A run as a caller asks for it, already checked for shape by the host."""
+
+    graph_id: str = ""  # may be empty for a thread that knows its graph
+    thread_id: str = ""  # empty: a new thread
+    input: Any = None  # a dict, a Command, or None to continue the thread
+    config: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    stream_modes: list[str] = field(default_factory=lambda: ["values"])
+    interrupt_before: list[str] = field(default_factory=list)
+    interrupt_after: list[str] = field(default_factory=list)
+    multitask: Multitask = Multitask.REJECT
+    durability: str = ""  # "sync", "async", or "": the server's default
+    checkpoint_id: str = ""  # start from this checkpoint instead of the head
+
+
+@dataclass(frozen=True, slots=True)
+class RunError:
+    """Why a run ended in an error: `node` is the node that raised, "" for the run itself."""
+
+    message: str
+    code: Code = Code.UNKNOWN
+    error_type: str = ""
+    node: str = ""
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "message": self.message,
+            "node": self.node,
+            "code": int(self.code),
+            "error_type": self.error_type,
+        }
+
+    @classmethod
+    def from_record(cls, data: dict[str, Any]) -> RunError:
+        return cls(
+            message=data.get("message", ""),
+            code=Code(data.get("code", Code.UNKNOWN)),
+            error_type=data.get("error_type", ""),
+            node=data.get("node", ""),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MetadataEvent:
+    """The first event of every run: which run, on which thread and graph."""
+
+    run_id: str
+    thread_id: str
+    graph_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ValuesEvent:
+    """The whole state after a step (stream mode "values")."""
+
+    values: Any
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateEvent:
+    """What one node wrote in a step (stream mode "updates"); None if nothing."""
+
+    node: str
+    values: Any
+
+
+@dataclass(frozen=True, slots=True)
+class CustomEvent:
+    """What a node sent through its stream writer (stream mode "custom")."""
+
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class DebugEvent:
+    """The engine's account of a task or checkpoint (stream mode "debug")."""
+
+    values: Any
+
+
+@dataclass(frozen=True, slots=True)
+class InterruptEvent:
+    """Where the run paused: an interrupt raised by a node (`when` "during"), or a
+    static breakpoint before or after a node (no id, no value)."""
+
+    node: str
+    when: str = "during"
+    id: str = ""
+    value: Any = None
+    task_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorEvent:
+    error: RunError
+
+
+@dataclass(frozen=True, slots=True)
+class EndEvent:
+    """The last event: how the run ended and the checkpoint it left (its config)."""
+
+    status: RunStatus
+    checkpoint: dict[str, Any] | None = None
+
+
+RunEvent = (
+    MetadataEvent
+    | ValuesEvent
+    | UpdateEvent
+    | CustomEvent
+    | DebugEvent
+    | InterruptEvent
+    | ErrorEvent
+    | EndEvent
+)
+
+
+@dataclass
+class Run:
+    run_id: str
+    thread_id: str
+    graph_id: str
+    multitask: Multitask
+    metadata: dict[str, Any]
+    status: RunStatus = RunStatus.PENDING
+    created_at: datetime.datetime = field(default_factory=now)
+    updated_at: datetime.datetime = field(default_factory=now)
+    error: RunError | None = None
+    events: list[RunEvent] = field(default_factory=list)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task | None = None
+    done: bool = False
+    # Set when a later run with INTERRUPT or ROLLBACK takes the thread over.
+    superseded: Multitask | None = None
+    stop_requested: bool = False
+    # Where the run started, for a rollback: checkpoints with ids from `mark` on are
+    # the run's; the head then had `head_writes` pending writes (a resume adds some).
+    mark: str = ""
+    head_writes: int = 0
+    # The engine's run (its events, how it ended, when it has really stopped).
+    handle: RunHandle | None = None
+    timed_out: bool = False  # stopped by the server's run time limit, not by a caller
+    # Whether `task` has begun: a task cancelled before its first step never runs its
+    # body, so the cleanup in its `finally` (releasing the thread) would never happen.
+    started: bool = False
+
+    def stop(self) -> None:
+        """Stop the run at its next await: cancel its task once it has begun; one not
+        yet begun sees `stop_requested` as it begins and stops there instead."""
+        self.stop_requested = True
+        if self.task is not None and self.started and not self.done:
+            self.task.cancel()
+
+    def start_task(self, coro: Any) -> None:
+        self.started = False
+        self.task = asyncio.create_task(coro)
+
+    def begin(self) -> None:
+        """First thing a run's task does: from now on it can be cancelled safely."""
+        self.started = True
+        if self.stop_requested:
+            raise asyncio.CancelledError
+
+    def emit(self, event: RunEvent) -> None:
+        self.events.append(event)
+        self.changed.set()
+
+    def metadata_event(self) -> MetadataEvent:
+        return MetadataEvent(run_id=self.run_id, thread_id=self.thread_id, graph_id=self.graph_id)
+
+    def end(self) -> EndEvent | None:
+        """The run's end event, once it has one."""
+        last = self.events[-1] if self.events else None
+        return last if isinstance(last, EndEvent) else None
+
+    def record(self) -> RunRecord:
+        """What the store keeps of the run."""
+        return RunRecord(
+            run_id=self.run_id,
+            thread_id=self.thread_id,
+            graph_id=self.graph_id,
+            status=self.status.value,
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+            metadata=dict(self.metadata),
+            multitask_strategy=int(self.multitask),
+            error=self.error.as_record() if self.error is not None else None,
+        )
+
+    @classmethod
+    def ended(cls, record: RunRecord) -> Run:
+        """A run known only from the store (it ended, maybe in an earlier server
+        process): its stream is its metadata, its error if any, and its end."""
+        run = cls(
+            run_id=record.run_id,
+            thread_id=record.thread_id,
+            graph_id=record.graph_id,
+            multitask=Multitask(record.multitask_strategy or Multitask.REJECT),
+            metadata=dict(record.metadata),
+            status=RunStatus(record.status),
+            created_at=record.created_at,
+            updated_at=record.updated_at,
+            error=RunError.from_record(record.error) if record.error else None,
+            done=True,
+        )
+        run.events.append(run.metadata_event())
+        if run.error is not None:
+            run.events.append(ErrorEvent(run.error))
+        run.events.append(EndEvent(run.status))
+        return run
+
+    async def follow(self, start: int = 0) -> AsyncIterator[RunEvent]:
+        """Every event from `start` on, waiting for new ones until the run is over."""
+        index = start
+        while True:
+            while index < len(self.events):
+                yield self.events[index]
+                index += 1
+            if self.done:
+                return
+            self.changed.clear()
+            if index < len(self.events) or self.done:
+                continue
+            await self.changed.wait()
