@@ -1,7 +1,9 @@
 """SDK exceptions: every failed call keeps the gRPC status code it came from.
 
-Callers branch on the class (`except NotFoundError`) or on `.code`; `.message` is
-the server's sentence for a person, `.details` the unpacked `google.rpc.Status`
+Callers branch on the class (`except NotFoundError`), on `.code`, or on
+`.reason` (`lockstep_api.reasons.Reason`, declared in the protos as
+`lockstep.v1.ErrorReason`: `err.reason == Reason.THREAD_BUSY`); `.message` is the
+server's sentence for a person, `.details` the unpacked `google.rpc.Status`
 details (e.g. `ErrorInfo`, `BadRequest`) when the server sent any.
 """
 
@@ -12,10 +14,12 @@ from typing import Any
 
 import grpc
 
+from lockstep_api.reasons import DOMAIN, Reason, reason
+
 __all__ = [
     "AbortedError",
     "AlreadyExistsError",
-    "CancelledError",
+    "CallCancelledError",
     "DeadlineExceededError",
     "FailedPreconditionError",
     "InternalError",
@@ -23,8 +27,10 @@ __all__ = [
     "LockstepError",
     "NotFoundError",
     "PermissionDeniedError",
+    "Reason",
     "ResourceExhaustedError",
     "RunFailedError",
+    "ThreadBusyError",
     "UnauthenticatedError",
     "UnavailableError",
     "UnimplementedError",
@@ -51,12 +57,20 @@ class LockstepError(Exception):
             self.code = code
         self.details: tuple[Any, ...] = tuple(details)
 
+    @property
+    def reason(self) -> Reason | str:
+        """Why the server refused the call (its `ErrorInfo` reason): a `Reason`, the raw
+        string for one this SDK does not know yet, or "" when the server gave none
+        (or `googleapis-common-protos` is not installed to read it)."""
+        return _reason(self.details)
+
     def __str__(self) -> str:
         return f"{self.code.name}: {self.message}"
 
 
-class CancelledError(LockstepError):
-    """The call was cancelled (by the caller or the server)."""
+class CallCancelledError(LockstepError):
+    """The call was cancelled (by the caller or the server). Not asyncio's
+    CancelledError, which stops a task: this one is a failed call."""
 
     code = grpc.StatusCode.CANCELLED
 
@@ -101,6 +115,11 @@ class FailedPreconditionError(LockstepError):
     """The thread is not in a state that allows this (e.g. a run is already active)."""
 
     code = grpc.StatusCode.FAILED_PRECONDITION
+
+
+class ThreadBusyError(FailedPreconditionError):
+    """The thread has an active run (or an edit in progress): wait for it, cancel it,
+    or start the run with a multitask strategy (reason THREAD_BUSY)."""
 
 
 class AbortedError(LockstepError):
@@ -165,7 +184,7 @@ class RunFailedError(LockstepError):
 _BY_CODE: dict[grpc.StatusCode, type[LockstepError]] = {
     cls.code: cls
     for cls in (
-        CancelledError,
+        CallCancelledError,
         InvalidArgumentError,
         DeadlineExceededError,
         NotFoundError,
@@ -180,6 +199,9 @@ _BY_CODE: dict[grpc.StatusCode, type[LockstepError]] = {
         UnauthenticatedError,
     )
 }
+
+#: Classes more specific than their status code's, picked by the error's reason.
+_BY_REASON: dict[str, type[LockstepError]] = {Reason.THREAD_BUSY: ThreadBusyError}
 
 _BY_NUMBER: dict[int, grpc.StatusCode] = {c.value[0]: c for c in grpc.StatusCode}
 
@@ -204,9 +226,17 @@ def from_rpc_error(err: grpc.RpcError) -> LockstepError:
     message = (details_fn() if callable(details_fn) else None) or str(err)
     trailers_fn = getattr(err, "trailing_metadata", None)
     trailers = trailers_fn() if callable(trailers_fn) else None
-    cls = error_class(code)
-    exc = cls(message, code, _status_details(trailers))
-    return exc
+    details = _status_details(trailers)
+    cls = _BY_REASON.get(_reason(details)) or error_class(code)
+    return cls(message, code, details)
+
+
+def _reason(details: Sequence[Any]) -> Reason | str:
+    """The reason of the Lockstep `ErrorInfo` among a status's details ("" if none)."""
+    for detail in details:
+        if type(detail).__name__ == "ErrorInfo" and getattr(detail, "domain", "") == DOMAIN:
+            return reason(detail.reason) or detail.reason
+    return ""
 
 
 def _status_details(trailers: Any) -> tuple[Any, ...]:

@@ -8,6 +8,7 @@ import pytest
 from lockstep_client import errors
 from lockstep_client.errors import (
     AbortedError,
+    CallCancelledError,
     DeadlineExceededError,
     FailedPreconditionError,
     InternalError,
@@ -15,7 +16,9 @@ from lockstep_client.errors import (
     LockstepError,
     NotFoundError,
     PermissionDeniedError,
+    Reason,
     RunFailedError,
+    ThreadBusyError,
     UnauthenticatedError,
     UnavailableError,
     from_rpc_error,
@@ -119,3 +122,40 @@ def test_run_failed_error_names_the_node():
     assert exc.code is grpc.StatusCode.UNKNOWN
     assert str(exc) == "run failed in node 'step_2': ZeroDivisionError: division by zero"
     assert exc.node == "step_2"
+
+
+def _refusal(code: grpc.StatusCode, reason: str, domain: str = "lockstep.dev") -> FakeRpcError:
+    status_pb2 = pytest.importorskip("google.rpc.status_pb2")
+    error_details_pb2 = pytest.importorskip("google.rpc.error_details_pb2")
+    status = status_pb2.Status(code=code.value[0], message="refused")
+    status.details.add().Pack(error_details_pb2.ErrorInfo(reason=reason, domain=domain))
+    return FakeRpcError(code, "refused", (("grpc-status-details-bin", status.SerializeToString()),))
+
+
+def test_the_reason_is_the_protos_error_reason():
+    exc = from_rpc_error(_refusal(grpc.StatusCode.NOT_FOUND, "RUN_NOT_FOUND"))
+    assert type(exc) is NotFoundError
+    assert exc.reason is Reason.RUN_NOT_FOUND and exc.reason == "RUN_NOT_FOUND"
+
+
+def test_a_busy_thread_is_its_own_class_and_still_a_failed_precondition():
+    exc = from_rpc_error(_refusal(grpc.StatusCode.FAILED_PRECONDITION, "THREAD_BUSY"))
+    assert type(exc) is ThreadBusyError and isinstance(exc, FailedPreconditionError)
+    assert exc.reason is Reason.THREAD_BUSY and exc.code is grpc.StatusCode.FAILED_PRECONDITION
+
+
+def test_a_reason_this_sdk_does_not_know_is_kept_as_sent():
+    exc = from_rpc_error(_refusal(grpc.StatusCode.FAILED_PRECONDITION, "SOMETHING_NEW"))
+    assert type(exc) is FailedPreconditionError and exc.reason == "SOMETHING_NEW"
+    other = from_rpc_error(_refusal(grpc.StatusCode.FAILED_PRECONDITION, "THREAD_BUSY", "x.dev"))
+    assert type(other) is FailedPreconditionError and other.reason == ""
+
+
+def test_the_call_cancelled_error_does_not_shadow_asyncios():
+    import asyncio
+
+    import lockstep_client
+
+    assert not hasattr(lockstep_client, "CancelledError")
+    exc = from_rpc_error(FakeRpcError(grpc.StatusCode.CANCELLED, "cancelled"))
+    assert type(exc) is CallCancelledError and not isinstance(exc, asyncio.CancelledError)

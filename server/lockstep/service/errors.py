@@ -16,8 +16,7 @@ from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from lockstep.runs.errors import RequestError, classify
-
-DOMAIN = "lockstep.dev"
+from lockstep_api.reasons import DOMAIN
 
 #: Status messages travel in trailers (twice: grpc-message and the details), which
 #: clients take up to 8 KB of: a message echoing a caller's huge value is cut.

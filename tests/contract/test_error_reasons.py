@@ -1,0 +1,56 @@
+"""Every reason the server can put in an error's ErrorInfo is declared in the protos
+(lockstep.v1.ErrorReason), and every declared one is a reason the server sends.
+
+The server's reasons are strings (its run layer imports no protobuf); they are read
+here from its source: the reason argument of every refusal it raises, each refusal
+class's own reason, and the `<WHAT>_NOT_FOUND` of each thing it looks up.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from lockstep.runs.errors import Code, RequestError, classify
+from lockstep_api.reasons import Reason
+from lockstep_api.v1 import enums_pb2
+
+SERVER = Path(__file__).resolve().parents[2] / "server" / "lockstep"
+# Refusals built with the reason as their second argument (`_Bad` is screening's).
+REFUSALS = {"RequestError", "InvalidArgument", "AlreadyExists", "FailedPrecondition", "LimitExceeded", "_Bad"}
+
+
+def _sent_reasons() -> set[str]:
+    found: set[str] = set()
+    for path in [*SERVER.glob("service/*.py"), *SERVER.glob("runs/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+                args = [*node.args[1:2], *(k.value for k in node.keywords if k.arg == "reason")]
+                if name in REFUSALS:
+                    found |= {a.value for a in args if isinstance(a, ast.Constant) and a.value}
+                if name == "NotFound" and node.args and isinstance(node.args[0], ast.Constant):
+                    found.add(f"{node.args[0].value.upper()}_NOT_FOUND")
+            if isinstance(node, ast.Assign) and any(
+                getattr(t, "id", "") == "default_reason" for t in node.targets
+            ):
+                found.add(node.value.value)
+    # A refusal without a reason of its own gives its code's name.
+    found.add(RequestError("x").reason)
+    found.add(classify(RuntimeError("x")).reason)
+    return found
+
+
+def test_every_reason_the_server_sends_is_declared_and_every_declared_one_is_sent():
+    sent = _sent_reasons()
+    assert {"THREAD_BUSY", "DRAINING", "RUN_NOT_FOUND", "TOO_DEEP", "TOKEN_INVALID"} <= sent
+    declared = {r.value for r in Reason}
+    assert sent - declared == set(), "add these to ErrorReason in protos/lockstep/v1/enums.proto"
+    assert declared - sent == set(), "ErrorReason declares reasons the server never sends"
+
+
+def test_a_reason_on_the_wire_is_its_enum_value_name_without_the_prefix():
+    assert Reason.THREAD_BUSY == "THREAD_BUSY"
+    assert Reason.THREAD_BUSY.number == enums_pb2.ERROR_REASON_THREAD_BUSY
+    assert "UNSPECIFIED" not in {r.value for r in Reason}
+    assert classify(RuntimeError("boom")).code == Code.INTERNAL
