@@ -16,9 +16,13 @@ SKIPPED = "__skipped__"
 RESERVED = frozenset({START, END, INTERRUPT, ERROR, RESUME, SENDS, RETURN, SKIPPED})
 
 
+#: The prefix of the trigger channels edges write to wake a node (`branch_channel`).
+BRANCH_PREFIX = "branch:to:"
+
+
 def branch_channel(node: str) -> str:
     """The trigger channel an edge writes to wake `node`."""
-    return f"branch:to:{node}"
+    return f"{BRANCH_PREFIX}{node}"
 
 
 def join_channel(sources: tuple[str, ...], target: str) -> str:

@@ -1,35 +1,36 @@
 """Exceptions a graph author or caller can catch."""
 
 
-class LockstepError(Exception):
-    """Base class of every error this package raises on purpose."""
+class GraphError(Exception):
+    """Base class of every error the engine raises on purpose. (The SDK's
+    `lockstep_client.LockstepError` is another thing: a call to a server failed.)"""
 
 
-class GraphBuildError(LockstepError, ValueError):
+class GraphBuildError(GraphError, ValueError):
     """The graph as described cannot be compiled (unknown node, dangling edge...)."""
 
 
-class InvalidUpdateError(LockstepError, ValueError):
+class InvalidUpdateError(GraphError, ValueError):
     """A write cannot be applied: two writers to a plain key, an unknown as_node..."""
 
 
-class GraphRecursionError(LockstepError, RecursionError):
+class GraphRecursionError(GraphError, RecursionError):
     """The run took more supersteps than its recursion_limit allows."""
 
 
-class EmptyInputError(LockstepError, ValueError):
+class EmptyInputError(GraphError, ValueError):
     """There is nothing to run: no input and no checkpoint to continue from."""
 
 
-class StateTooLargeError(LockstepError, ValueError):
+class StateTooLargeError(GraphError, ValueError):
     """A step or update would make the state bigger than its run's max_state_bytes."""
 
 
-class CheckpointNotFound(LockstepError, LookupError):
+class CheckpointNotFound(GraphError, LookupError):
     """A config names a checkpoint the thread does not have."""
 
 
-class NodeError(LockstepError):
+class NodeError(GraphError):
     """A node (or task) of a host's run failed: `node` names it, `cause` is what it raised.
 
     What a host's run handle raises (pregel/host.py), so a server tells a node's own
@@ -42,7 +43,7 @@ class NodeError(LockstepError):
         self.cause = cause
 
 
-class GraphInterrupt(LockstepError):
+class GraphInterrupt(GraphError):
     """Raised inside a node to pause it; the runtime turns it into an Interrupt."""
 
     def __init__(self, interrupts: tuple = ()) -> None:

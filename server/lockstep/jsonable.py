@@ -1,4 +1,5 @@
-"""Graph values as JSON-shaped data: what leaves the engine for a client or a log."""
+"""Values as JSON-shaped data: graph values leaving the engine for the wire, and SDK
+results the CLI prints."""
 
 from __future__ import annotations
 

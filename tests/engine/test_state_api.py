@@ -11,7 +11,7 @@ import pytest
 from support import thread
 
 from lockstep import START, InvalidUpdateError, StateGraph
-from lockstep.errors import LockstepError
+from lockstep.errors import GraphError
 
 
 class S(TypedDict):
@@ -111,7 +111,7 @@ def test_update_state_as_unknown_node_is_a_clear_error(saver):
     graph.invoke({"x": 1}, cfg)
     with pytest.raises(InvalidUpdateError, match="'zzz' is not a node"):
         graph.update_state(cfg, {"x": 2}, as_node="zzz")
-    assert issubclass(InvalidUpdateError, LockstepError)
+    assert issubclass(InvalidUpdateError, GraphError)
 
 
 def test_update_state_on_a_fresh_thread_acts_as_input(saver):

@@ -5,29 +5,18 @@ Every function here is pure (returns strings); `commands` decides where they go.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shlex
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from lockstep.jsonable import jsonable
 from lockstep_client import GraphInfo, Interrupt, Run, RunError, StateSnapshot, Thread
 
 _WIDE = 100  # values longer than this on one line are printed indented
 
 
 # ---------------------------------------------------------------------------- JSON
-
-
-def jsonable(obj: Any) -> Any:
-    """SDK dataclasses, tuples and NamedTuples -> plain dicts and lists."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [jsonable(v) for v in obj]
-    return obj
 
 
 def to_json(obj: Any) -> str:

@@ -16,6 +16,7 @@ import typing
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
+from lockstep.constants import END
 from lockstep.graph.message import langchain_messages
 from lockstep.types import Command
 
@@ -440,4 +441,4 @@ def tools_condition(state: Any, messages_key: str = "messages") -> Literal["tool
         raise ValueError(f"No messages found in input state to tool_edge: {state}")
     if getattr(messages[-1], "tool_calls", None):
         return "tools"
-    return "__end__"
+    return END

@@ -29,6 +29,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextvars import ContextVar
 from typing import Any
 
+from lockstep.constants import INTERRUPT
 from lockstep.pregel.streaming import task_metadata
 
 EVENTS = "events"  # the run queue's mode for these items; never a user's stream mode
@@ -258,7 +259,7 @@ async def astream_events(
                 yield chunk
             continue
         if mode == "values":
-            last = {k: v for k, v in chunk.items() if k != "__interrupt__"} if isinstance(chunk, dict) else chunk
+            last = {k: v for k, v in chunk.items() if k != INTERRUPT} if isinstance(chunk, dict) else chunk
         if mode in modes:
             event = run.event("on_chain_stream", {"chunk": chunk if single else (mode, chunk)})
             if keep(event):

@@ -24,7 +24,16 @@ from lockstep.checkpoint.base import (
     new_tuple,
 )
 from lockstep.checkpoint.ids import new_checkpoint_id, new_stamp
-from lockstep.constants import ERROR, INTERRUPT, RESUME, RETURN, SENDS, SKIPPED, START
+from lockstep.constants import (
+    BRANCH_PREFIX,
+    ERROR,
+    INTERRUPT,
+    RESUME,
+    RETURN,
+    SENDS,
+    SKIPPED,
+    START,
+)
 from lockstep.errors import (
     EmptyInputError,
     GraphRecursionError,
@@ -554,7 +563,7 @@ class Loop:
         versions = self.checkpoint.channel_versions
         for pending in prepare(self.graph.nodes, self.checkpoint, self.channels, None):
             for channel in pending.triggers:
-                if channel.startswith("branch:to:") and channel not in grouped:
+                if channel.startswith(BRANCH_PREFIX) and channel not in grouped:
                     node_seen = all_seen.get(pending.name, {})
                     # Marked seen, not read: as_node inference must not take the node
                     # for one that ran (see CompiledGraph._resolve_as_node).
@@ -623,7 +632,7 @@ class Loop:
         if channel == SENDS and value.node not in self.graph.nodes:
             raise InvalidUpdateError(f"{writer!r} sends to unknown node {value.node!r}")
         if channel not in self.channels:
-            target = channel.removeprefix("branch:to:")
+            target = channel.removeprefix(BRANCH_PREFIX)
             raise InvalidUpdateError(f"{writer!r} routes to unknown node {target!r}")
 
     # -- checkpoints --------------------------------------------------------
@@ -741,7 +750,7 @@ class Loop:
         self.status = "interrupted"
         self.interrupts = ()
         if "updates" in self.modes:
-            self.events.append(("updates", {"__interrupt__": ()}))
+            self.events.append(("updates", {INTERRUPT: ()}))
 
     # -- events -------------------------------------------------------------
 
@@ -789,12 +798,12 @@ class Loop:
         if self.final_only:  # invoke lists every one of them (see graph._with_interrupts)
             self.run_interrupts += interrupts
         if "updates" in self.modes:
-            self.events.append(("updates", {"__interrupt__": interrupts}))
+            self.events.append(("updates", {INTERRUPT: interrupts}))
         if "values" in self.modes:
             values = self.graph.read_output(self.channels)
             if not isinstance(values, dict):  # an entrypoint's return value may be anything
                 values = {}
-            self.events.append(("values", {**values, "__interrupt__": interrupts}))
+            self.events.append(("values", {**values, INTERRUPT: interrupts}))
 
     def _emit_task(self, kind: str, task: Task) -> None:
         """A task starting ("task") or ending ("task_result"): `tasks` mode, and in

@@ -15,7 +15,6 @@ from lockstep.errors import (
     EmptyInputError,
     GraphRecursionError,
     InvalidUpdateError,
-    LockstepError,
     StateTooLargeError,
 )
 
@@ -42,7 +41,7 @@ class Code(enum.IntEnum):
     UNAUTHENTICATED = 16
 
 
-class RequestError(LockstepError):
+class RequestError(Exception):
     """A request refused: its status code, a message for a person and a reason for a
     program (`ErrorInfo.reason` on the wire; the subclass's own when not given)."""
 

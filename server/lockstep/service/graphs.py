@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lockstep.constants import END, START
 from lockstep.graph.schema import reducer_name
 from lockstep.registry import HostedGraph
 from lockstep.runs.errors import NotFound
@@ -24,7 +25,7 @@ def describe(hosted: HostedGraph) -> message_pb2.Graph:
         nodes=[  # the contract lists START and END in edges only
             message_pb2.GraphNode(name=n)
             for n in drawing.nodes
-            if n not in ("__start__", "__end__")
+            if n not in (START, END)
         ],
         edges=[
             message_pb2.Edge(
