@@ -11,10 +11,12 @@ __all__ = ["get_config", "get_store", "get_stream_writer"]
 
 
 def get_config() -> dict[str, Any]:
-    """The config the running node's run gives its nodes (as its `config` parameter)."""
+    """The running node's config: what it gets as its `config` parameter."""
     from lockstep.pregel.context import current_run
+    from lockstep.pregel.streaming import task_config
 
-    return current_run().run_config
+    loop = current_run()
+    return task_config(loop.run_config, loop)
 
 
 def get_store() -> Any:

@@ -179,7 +179,9 @@ def test_chat_model_events_from_the_same_handler():
         input={"messages": []},
     )
     model = GenericFakeChatModel(messages=iter(["hi there"]))
-    config, token = stream.enter(task, 3)
+    # A run's loop as the chat stream reads it: step 2 done, so the task runs in 3.
+    loop = SimpleNamespace(step=2, checkpoint_ns="", graph=SimpleNamespace(nodes={}))
+    config, token = stream.enter(task, loop)
     try:
         reply = model.invoke([HumanMessage("yo")])
     finally:

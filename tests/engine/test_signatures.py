@@ -185,7 +185,7 @@ def test_nodes_see_langgraphs_config_keys_without_a_config():
 
     b = StateGraph(S).add_node("n", node).add_edge(START, "n").compile()
     b.invoke({})
-    assert seen == [["callbacks", "configurable", "metadata", "recursion_limit", "tags"]]
+    assert seen == [["callbacks", "configurable", "metadata"]]  # as LangGraph: no tags given, none shown
 
 
 def test_with_config_refuses_an_unknown_config_key():

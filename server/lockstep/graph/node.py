@@ -49,10 +49,7 @@ class Callee:
             if name == "config":
                 from lockstep.pregel.streaming import task_config  # (pregel imports graph)
 
-                config = task_config(config, loop)  # the task's namespace and metadata
-                if self.metadata:  # add_node(metadata=...): seen in the node's config
-                    config = {**config, "metadata": {**config.get("metadata", {}), **self.metadata}}
-                kw["config"] = config
+                kw["config"] = task_config(config, loop)  # the task's namespace and metadata
             elif name == "writer":
                 kw["writer"] = loop.write_custom
             elif name == "store":

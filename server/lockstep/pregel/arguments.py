@@ -39,19 +39,23 @@ def run_options(
     }
 
 
-def node_config(config: dict[str, Any] | None, recursion_limit: int) -> dict[str, Any]:
-    """The config a run's nodes are given (made once per run): the caller's, with
-    the keys LangGraph always fills present, so `config["configurable"]` and
-    `config["metadata"]` can be read without a check."""
+# What the run itself takes from its config: LangGraph gives its nodes neither.
+_RUN_ONLY = frozenset({"run_name", "run_id"})
+
+
+def node_config(config: dict[str, Any] | None) -> dict[str, Any]:
+    """The config a run's nodes are given (made once per run; pregel/streaming.py's
+    task_config adds each task's part), as LangGraph gives it: the caller's keys but
+    the run's name and id (`recursion_limit` only if the caller gave one), with
+    `configurable`, `metadata` and `callbacks` always there and `tags` when there
+    are some."""
     config = config or {}
-    return {
-        "tags": [],
-        "metadata": {},
-        "callbacks": None,
-        **config,
-        "recursion_limit": recursion_limit,
-        "configurable": dict(config.get("configurable") or {}),
-    }
+    out = {"metadata": {}, "callbacks": None}
+    out.update((k, v) for k, v in config.items() if k not in _RUN_ONLY)
+    if not out.get("tags"):
+        out.pop("tags", None)
+    out["configurable"] = dict(config.get("configurable") or {})
+    return out
 
 
 def coerce_context(schema: type | None, context: Any) -> Any:

@@ -59,10 +59,10 @@ class ChatStream:
 
     # -- around each task ----------------------------------------------------
 
-    def enter(self, task: Any, step: int, parent_ns: str = "") -> tuple[dict[str, Any], Any]:
+    def enter(self, task: Any, loop: Any) -> tuple[dict[str, Any], Any]:
         """The task's config (also given to its node) and the token that undoes
         making it the ambient LangChain config."""
-        metadata = {**self.base_metadata, **task_metadata(task, step, parent_ns)}
+        metadata = {**self.base_metadata, **task_metadata(task, loop)}
         ns = metadata["langgraph_checkpoint_ns"]
         config = {
             **self.config,

@@ -96,7 +96,7 @@ class EventRun:
         """Loop.watch: a task started ("task") or finished ("task_result")."""
         if kind == "task":
             step = self.loop.step + 1
-            metadata = task_metadata(task, step, self.loop.checkpoint_ns)
+            metadata = task_metadata(task, self.loop)
             node = {
                 "run_id": str(uuid.uuid4()),
                 "name": task.name,

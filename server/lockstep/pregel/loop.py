@@ -160,7 +160,7 @@ class Loop:
         self.stored: tuple[Config, Checkpoint, dict[str, Any], Config | None] | None = None
         limit = settings.max_state_bytes
         self.sizer = StateSizer(limit) if limit is not None else None
-        self.run_config = node_config(config, recursion_limit)  # what its nodes are given
+        self.run_config = node_config(config)  # what its nodes are given
         # durability="exit": the saves held until the run ends, and where it started
         # (see take_saves and pregel/durability.py); None: saved as they come.
         self.held: list[Save] | None = None
@@ -815,7 +815,7 @@ class Loop:
         if "tasks" not in modes and "debug" not in modes:
             return
         if kind == "task":
-            payload = task_payload(task)
+            payload = task_payload(task, self.graph)
         else:
             payload = task_result_payload(task, self.graph.state_keys)
         if "tasks" in modes:

@@ -41,7 +41,7 @@ def _run_sync(graph: Any, loop: Any, task: Task, config: dict, paths: bool = Tru
     token = enter((task, loop))
     chat = loop.chat  # messages mode: the task gets a LangChain config (pregel/chat.py)
     if chat is not None:
-        config, chat_token = chat.enter(task, loop.step + 1, loop.checkpoint_ns)
+        config, chat_token = chat.enter(task, loop)
     try:
         attempt = 0
         callee = spec.callee
@@ -117,7 +117,7 @@ async def _call_async(graph: Any, loop: Any, spec: NodeSpec, task: Task, config:
     token = enter((task, loop))
     chat = loop.chat
     if chat is not None:
-        config, chat_token = chat.enter(task, loop.step + 1, loop.checkpoint_ns)
+        config, chat_token = chat.enter(task, loop)
     try:
         attempt = 0
         callee = spec.callee

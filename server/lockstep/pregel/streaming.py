@@ -44,38 +44,56 @@ def task_namespace(parent: str, name: str, task_id: str) -> str:
     return f"{parent}{NS_SEP}{part}" if parent else part
 
 
-def task_metadata(task: Any, step: int, parent_ns: str = "") -> dict[str, Any]:
+def task_metadata(task: Any, loop: Any) -> dict[str, Any]:
     """The metadata LangGraph gives a running task's config (and its events)."""
     path = task.path
     if len(path) == 2 and path[0] == PUSH and isinstance(path[1], int):
         path = (*path, False)  # a Send's task (not a functional API call), as LangGraph
     return {
-        "langgraph_step": step,
+        "langgraph_step": loop.step + 1,
         "langgraph_node": task.name,
-        # A Send's task has no trigger channel: LangGraph names the push that made it.
-        "langgraph_triggers": task.triggers or (PUSH,),
+        "langgraph_triggers": task_triggers(task, loop.graph),
         "langgraph_path": path,
-        "langgraph_checkpoint_ns": task_namespace(parent_ns, task.name, task.id),
+        "langgraph_checkpoint_ns": task_namespace(loop.checkpoint_ns, task.name, task.id),
     }
 
 
+def task_triggers(task: Any, graph: Any) -> tuple[str, ...]:
+    """A task's triggers as LangGraph shows them: every channel its node listens to,
+    sorted (a node behind a join also names its own edge channel), whichever fired.
+    A Send's task has no trigger channel: LangGraph names the push that made it."""
+    if not task.triggers:
+        return (PUSH,)
+    spec = graph.nodes.get(task.name)
+    return tuple(sorted(spec.triggers)) if spec is not None else task.triggers
+
+
 def task_config(config: dict[str, Any], loop: Any) -> dict[str, Any]:
-    """The running task's config as LangGraph gives it to a node: its namespace in
-    `configurable.checkpoint_ns`, and the task's metadata (made only for a node
-    that asks for its config)."""
+    """The running task's config as LangGraph gives it to a node (as its `config`
+    parameter and from get_config()): in `configurable`, the task's namespace, the
+    checkpoint its step started from (`checkpoint_map`, by parent namespace) and no
+    `checkpoint_id`; in `metadata`, the task's and its node's (add_node(metadata=)).
+    Made only for a node that asks for it."""
     from lockstep.pregel.context import _current
 
     current = _current.get(None)
     if current is None:
         return config
     task = current[0]
-    metadata = task_metadata(task, loop.step + 1, loop.checkpoint_ns)
+    metadata = task_metadata(task, loop)
     conf = config.get("configurable") or {}
     extra = {"thread_id": conf["thread_id"]} if conf.get("thread_id") is not None else {}
+    spec = loop.graph.nodes.get(task.name)
+    own = spec.callee.metadata if spec is not None and spec.callee is not None else None
     return {
         **config,
-        "metadata": {**config.get("metadata", {}), **extra, **metadata},
-        "configurable": {**conf, "checkpoint_ns": metadata["langgraph_checkpoint_ns"]},
+        "metadata": {**config.get("metadata", {}), **extra, **metadata, **(own or {})},
+        "configurable": {
+            **conf,
+            "checkpoint_map": {**conf.get("checkpoint_map", {}), loop.checkpoint_ns: loop.checkpoint.id},
+            "checkpoint_id": None,
+            "checkpoint_ns": metadata["langgraph_checkpoint_ns"],
+        },
     }
 
 
@@ -112,10 +130,9 @@ def interrupt_dict(interrupt: Any) -> dict[str, Any]:
     }
 
 
-def task_payload(task: Any) -> dict[str, Any]:
+def task_payload(task: Any, graph: Any) -> dict[str, Any]:
     """A task starting (`tasks` mode; a debug `task` event's payload)."""
-    # A Send's task has no trigger channel: LangGraph names the push that made it.
-    triggers = task.triggers or (PUSH,)
+    triggers = task_triggers(task, graph)
     return {"id": task.id, "name": task.name, "input": task.input, "triggers": triggers}
 
 

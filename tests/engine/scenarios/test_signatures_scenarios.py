@@ -313,3 +313,61 @@ def test_get_config_get_store_and_writer_inside_nodes(lib):
         bare.invoke({"log": []}),
         outcome(lib.get_config),
     ]
+
+
+@compared
+def test_a_node_reads_its_config_as_in_langgraph(lib):
+    """What a node finds in its config (the parameter and get_config()): the caller's
+    configurable keys, the task's namespace, the checkpoint its step started from
+    (checkpoint_map), no checkpoint_id, the langgraph_* metadata (a node behind a
+    join lists every channel it listens to), and none of the run's own keys."""
+    seen = {}
+
+    def record(name):
+        def node(state, config):
+            seen[name] = (config, lib.get_config())
+            return {"log": [name]}
+
+        return node
+
+    graph = lib.StateGraph(Log)
+    graph.add_node("a", record("a"), metadata={"owner": "team-a"})
+    graph.add_node("b", record("b"))
+    graph.add_node("c", record("c"))
+    graph.add_edge(lib.START, "a")
+    graph.add_edge(lib.START, "b")
+    graph.add_edge(["a", "b"], "c")
+    app = graph.compile(checkpointer=lib.MemorySaver())
+    cfg = {
+        "configurable": {"thread_id": "t", "user_id": "u1"},
+        "metadata": {"request": 7},
+        "tags": ["web"],
+        "run_name": "nightly",
+        "recursion_limit": 50,
+    }
+    app.invoke({"log": []}, cfg)
+    started = {s.metadata["step"]: s.config["configurable"]["checkpoint_id"] for s in app.get_state_history(cfg)}
+
+    def shown(config):  # what a user reads: not the callbacks, nor LangGraph's internals
+        conf = {k: v for k, v in config["configurable"].items() if not k.startswith("__")}
+        return {**{k: v for k, v in config.items() if k != "callbacks"}, "configurable": conf}
+
+    out = []
+    for name in ("a", "b", "c"):
+        config, got = seen[name]
+        step = config["metadata"]["langgraph_step"]
+        out.append(
+            [
+                sorted(config),
+                shown(config),
+                shown(got) == shown(config),
+                config["configurable"]["checkpoint_map"] == {"": started[step - 1]},
+            ]
+        )
+    bare = lib.StateGraph(Log)
+    bare.add_node("a", record("bare"))
+    bare.add_edge(lib.START, "a")
+    bare.compile().invoke({"log": []}, {"tags": []})
+    config = seen["bare"][0]
+    out.append([sorted(config), shown(config)])
+    return out
