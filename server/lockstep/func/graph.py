@@ -14,6 +14,7 @@ import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from lockstep.checkpoint.base import Config
 from lockstep.constants import END, START
 from lockstep.func.calls import begin
 from lockstep.graph.channels import MISSING, Channel, LastValue
@@ -21,7 +22,7 @@ from lockstep.graph.drawing import Edge, Graph, Node
 from lockstep.graph.injection import wanted
 from lockstep.graph.node import Callee, NodeSpec
 from lockstep.pregel import context
-from lockstep.pregel.graph import CompiledGraph
+from lockstep.pregel.graph import CompiledGraph, check_drawing_args
 from lockstep.runtime import runtime_of
 from lockstep.types import RetryPolicy
 
@@ -111,7 +112,9 @@ class EntrypointGraph(CompiledGraph):
         writes = None if values is None else output_writes(values)
         return super()._update(config, saved, writes, as_node or self.entry, settings)
 
-    def get_graph(self, xray: Any = False) -> Graph:
+    def get_graph(self, config: Config | None = None, *, xray: int | bool = False) -> Graph:
+        """The entrypoint as LangGraph draws it: START -> the function -> END."""
+        check_drawing_args(config, xray)
         graph = Graph()
         for name in (self.entry, START, END):  # LangGraph lists the node first
             graph.nodes[name] = Node(name, name)

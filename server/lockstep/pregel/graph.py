@@ -1003,7 +1003,7 @@ class CompiledGraph:
         every value."""
         from lockstep.graph.drawing import describe
 
-        _check_drawing_args(config, xray)
+        check_drawing_args(config, xray)
         return describe(
             self.builder,
             interrupt_before=self.interrupt_before,
@@ -1015,7 +1015,7 @@ class CompiledGraph:
         return self.get_graph(config, xray=xray)
 
 
-def _check_drawing_args(config: Any, xray: Any) -> None:
+def check_drawing_args(config: Any, xray: Any) -> None:
     if config is not None and not isinstance(config, dict):
         raise TypeError(f"get_graph(config=...) takes a config dict, got {type(config).__name__}")
     if not isinstance(xray, bool | int):

@@ -311,7 +311,13 @@ def test_entrypoint_reads_config_and_draws(lib):
         return f"hello {name} from {config['configurable']['user']}"
 
     cfg = {"configurable": {"thread_id": "g", "user": "ana"}}
-    return [greet.invoke("bo", cfg), greet.get_graph().draw_mermaid(), list(greet.get_graph().nodes)]
+    return [
+        greet.invoke("bo", cfg),
+        greet.get_graph().draw_mermaid(),
+        list(greet.get_graph().nodes),
+        greet.get_graph(cfg).draw_mermaid(),  # config first, as on a compiled graph
+        list(greet.get_graph(cfg, xray=True).nodes),
+    ]
 
 
 @compared
