@@ -9,12 +9,13 @@ model with the error, while a tool that fails raises), and parallel calls.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import inspect
 import types
 import typing
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from lockstep.constants import END
 from lockstep.graph.message import langchain_messages
@@ -32,7 +33,7 @@ import pydantic
 from langchain_core.runnables.config import get_config_list, get_executor_for_config
 from langchain_core.tools import BaseTool, StructuredTool, ToolException
 from langchain_core.tools import tool as make_tool
-from langchain_core.tools.base import InjectedToolArg, ToolOutputMixin
+from langchain_core.tools.base import InjectedToolArg, ToolOutputMixin, _DirectlyInjectedToolArg
 
 try:  # what calling a tool directly needs (see _direct); without them, always tool.invoke
     from langchain_core.runnables.config import var_child_runnable_config
@@ -79,6 +80,50 @@ class InjectedState(InjectedToolArg):
         self.field = field
 
 
+class InjectedStore(InjectedToolArg):
+    """Annotate a tool parameter (`Annotated[BaseStore, InjectedStore()]`) to be given
+    the graph's store (`compile(store=...)`) by ToolNode instead of by the model."""
+
+
+ContextT = TypeVar("ContextT")
+StateT = TypeVar("StateT")
+
+
+@dataclasses.dataclass
+class ToolRuntime(_DirectlyInjectedToolArg, Generic[ContextT, StateT]):
+    """What ToolNode gives a tool parameter annotated `ToolRuntime` (the model does
+    not see it): the graph's state, the run's context, the node's config, the stream
+    writer, the call's id, the store, and the node's tools."""
+
+    state: StateT
+    context: ContextT
+    config: dict[str, Any]
+    stream_writer: Callable[[Any], None]
+    tool_call_id: str | None
+    store: Any
+    tools: list[BaseTool] = dataclasses.field(default_factory=list)
+
+
+def _run_params(tool: BaseTool) -> dict[str, str]:
+    """The tool's parameters ToolNode fills from the run: name -> "store" (annotated
+    InjectedStore) or "runtime" (annotated ToolRuntime)."""
+    schema = tool.args_schema
+    if not (isinstance(schema, type) and issubclass(schema, pydantic.BaseModel)):
+        return {}
+    out: dict[str, str] = {}
+    for name, field in schema.model_fields.items():
+        hint = typing.get_origin(field.annotation) or field.annotation
+        if isinstance(hint, type) and issubclass(hint, ToolRuntime):
+            out[name] = "runtime"
+        elif any(extra is InjectedStore or isinstance(extra, InjectedStore) for extra in field.metadata):
+            out[name] = "store"
+    return out
+
+
+def _noop_writer(chunk: Any) -> None:
+    """A stream writer outside a running graph: nothing reads it."""
+
+
 def _state_params(tool: BaseTool) -> dict[str, str | None]:
     """The tool's parameters annotated InjectedState -> the state key each wants
     (None: the whole state)."""
@@ -122,10 +167,13 @@ class ToolNode:
         self.tools_by_name: dict[str, BaseTool] = {}
         self._direct: dict[str, tuple[bool, bool]] = {}
         self._state_params: dict[str, dict[str, str | None]] = {}
+        self._run_params: dict[str, dict[str, str]] = {}  # InjectedStore, ToolRuntime
         for item in tools:
             tool = item if isinstance(item, BaseTool) else make_tool(item)
             self._direct[tool.name] = _may_call_directly(tool)
             self._state_params[tool.name] = _state_params(tool)
+            if wants := _run_params(tool):
+                self._run_params[tool.name] = wants
             self.tools_by_name[tool.name] = _passing_commands(tool)
 
     def get_name(self) -> str:
@@ -137,7 +185,7 @@ class ToolNode:
     # -- running -------------------------------------------------------------
 
     def invoke(self, input: Any, config: dict[str, Any] | None = None) -> Any:
-        calls, kind = self._calls(input)
+        calls, kind = self._calls(input, config)
         if len(calls) == 1:  # no thread pool for one call: most steps of an agent ask one
             # (tool.invoke completes the config itself, as get_config_list would)
             return self._output([self._run_one(calls[0], self._config(config))], kind)
@@ -147,7 +195,7 @@ class ToolNode:
         return self._output(results, kind)
 
     async def ainvoke(self, input: Any, config: dict[str, Any] | None = None) -> Any:
-        calls, kind = self._calls(input)
+        calls, kind = self._calls(input, config)
         configs = get_config_list(self._config(config), len(calls))
         results = await asyncio.gather(*(self._arun_one(c, cfg) for c, cfg in zip(calls, configs, strict=True)))
         return self._output(list(results), kind)
@@ -214,20 +262,51 @@ class ToolNode:
 
     # -- input and output ----------------------------------------------------
 
-    def _calls(self, input: Any) -> tuple[list[dict[str, Any]], str]:
-        """The tool calls to run (with the state their tools want injected), and the
-        input's shape ("list" or "dict")."""
+    def _calls(self, input: Any, config: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], str]:
+        """The tool calls to run (with the state, store or runtime their tools want
+        injected), and the input's shape ("list" or "dict")."""
         calls, kind = self._asked(input)
-        if not any(self._state_params.get(c["name"]) for c in calls):
+        run_params = self._run_params
+        if not any(self._state_params.get(c["name"]) for c in calls) and not (
+            run_params and any(c["name"] in run_params for c in calls)
+        ):
             return calls, kind
         out = []
         for call in calls:
             wanted = self._state_params.get(call["name"])
-            if wanted:
-                given = {p: _state_value(input, key) for p, key in wanted.items()}
+            given = {p: _state_value(input, key) for p, key in wanted.items()} if wanted else {}
+            if call["name"] in run_params:
+                given.update(self._run_values(call, input, config))
+            if given:
                 call = {**call, "args": {**call["args"], **given}, "asked": call["args"]}
             out.append(call)
         return out, kind
+
+    def _run_values(self, call: dict[str, Any], state: Any, config: dict[str, Any] | None) -> dict[str, Any]:
+        """The store and ToolRuntime a call's tool asks for, from the running graph
+        (outside one: no store, no context, a writer nobody reads)."""
+        from lockstep.runtime import get_runtime
+
+        try:
+            runtime = get_runtime()
+        except RuntimeError:
+            runtime = None
+        store = runtime.store if runtime is not None else None
+        out: dict[str, Any] = {}
+        for param, kind in self._run_params[call["name"]].items():
+            if kind == "store":
+                out[param] = store
+            else:
+                out[param] = ToolRuntime(
+                    state=state,
+                    context=runtime.context if runtime is not None else None,
+                    config=dict(config or {}),
+                    stream_writer=runtime.stream_writer if runtime is not None else _noop_writer,
+                    tool_call_id=call["id"],
+                    store=store,
+                    tools=list(self.tools_by_name.values()),
+                )
+        return out
 
     def _asked(self, input: Any) -> tuple[list[dict[str, Any]], str]:
         """The tool calls of the input's last AIMessage (or the input's own list)."""

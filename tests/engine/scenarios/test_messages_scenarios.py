@@ -327,14 +327,14 @@ def weather_tools():
     return [get_weather, get_time]
 
 
-def agent_graph(lib, replies, *, tools=None, state=None, key="messages"):
+def agent_graph(lib, replies, *, tools=None, state=None, key="messages", context_schema=None):
     """The docs' tool-calling agent: a model node, a ToolNode, tools_condition between."""
     model = GenericFakeChatModel(messages=iter(replies))
 
     def agent(state):
         return {key: [model.invoke(state[key])]}
 
-    graph = lib.StateGraph(state or lib.MessagesState)
+    graph = lib.StateGraph(state or lib.MessagesState, context_schema=context_schema)
     graph.add_node("agent", agent)
     graph.add_node("tools", lib.ToolNode(tools or weather_tools(), messages_key=key))
     graph.add_edge(lib.START, "agent")
@@ -547,3 +547,53 @@ def test_tool_arguments_coerced_defaulted_and_given_by_alias(lib):
     app = agent_graph(lib, replies, tools=[repeat, search, no_args]).compile()
     out = app.invoke({"messages": [("user", "go")]})
     return [(m.type, m.content, getattr(m, "status", None)) for m in out["messages"]]
+
+
+@compared
+def test_tools_given_the_store_and_their_runtime(lib):
+    """The docs' tools reading long-term memory (InjectedStore) and their runtime
+    (ToolRuntime: state, context, config, the call's id, the store, the stream
+    writer), none of it seen by the model."""
+    from dataclasses import dataclass
+
+    from langchain_core.tools import tool
+
+    @dataclass
+    class Context:
+        user_id: str
+
+    @tool
+    def recall(topic: str, store: Annotated[object, lib.InjectedStore()]) -> str:
+        """What the user said about a topic."""
+        item = store.get(("notes",), topic)
+        return item.value["text"] if item else "nothing"
+
+    @tool
+    def remember(topic: str, text: str, runtime: lib.ToolRuntime) -> str:
+        """Keep a note for the current user."""
+        runtime.store.put(("notes",), topic, {"text": text, "by": runtime.context.user_id})
+        runtime.stream_writer({"saved": topic, "call": runtime.tool_call_id})
+        seen = len(runtime.state["messages"])
+        thread = runtime.config["configurable"]["thread_id"]
+        names = sorted(t.name for t in runtime.tools)
+        return f"kept {topic} (call {runtime.tool_call_id}, {seen} messages, thread {thread}, {names})"
+
+    replies = [
+        AIMessage("", tool_calls=calls(("remember", {"topic": "tea", "text": "green"}))),
+        AIMessage("", tool_calls=calls(("recall", {"topic": "tea"}), ("recall", {"topic": "cake"}))),
+        AIMessage("Green tea, noted."),
+    ]
+    store = lib.InMemoryStore()
+    graph = agent_graph(lib, replies, tools=[recall, remember], context_schema=Context)
+    app = graph.compile(store=store, checkpointer=lib.MemorySaver())
+    cfg = {"configurable": {"thread_id": "notes"}}
+    chunks = list(
+        app.stream(
+            {"messages": [("user", "remember: green tea")]},
+            cfg,
+            context=Context(user_id="u9"),
+            stream_mode=["custom", "updates"],
+        )
+    )
+    schemas = [t.tool_call_schema.model_json_schema() for t in (recall, remember)]
+    return [schemas, chunks, store.get(("notes",), "tea").value]
