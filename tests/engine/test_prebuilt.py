@@ -138,8 +138,8 @@ def test_a_command_answering_the_call_with_an_injected_id():
 
 
 def test_unknown_argument_is_a_type_error():
-    with pytest.raises(TypeError, match="wrap_tool_call"):
-        ToolNode([add], wrap_tool_call=lambda r, h: h(r))
+    with pytest.raises(TypeError, match="wrap_tool_calls"):
+        ToolNode([add], wrap_tool_calls=lambda r, h: h(r))
 
 
 def test_tools_condition():

@@ -120,6 +120,26 @@ def _run_params(tool: BaseTool) -> dict[str, str]:
     return out
 
 
+@dataclasses.dataclass(frozen=True)
+class ToolCallRequest:
+    """One tool call as `wrap_tool_call` sees it: the model's call, its tool (None if
+    ToolNode has no tool of that name), the graph's state and the call's ToolRuntime.
+    `override(...)` gives a changed copy to pass to `execute`."""
+
+    tool_call: dict[str, Any]
+    tool: BaseTool | None
+    state: Any
+    runtime: ToolRuntime
+
+    def override(self, **changes: Any) -> ToolCallRequest:
+        return dataclasses.replace(self, **changes)
+
+
+# wrap_tool_call(request, execute) -> ToolMessage | Command; execute may be called
+# any number of times (retries), with the request or a changed one.
+ToolCallWrapper = Callable[[ToolCallRequest, Callable[[ToolCallRequest], Any]], Any]
+
+
 def _noop_writer(chunk: Any) -> None:
     """A stream writer outside a running graph: nothing reads it."""
 
@@ -159,8 +179,12 @@ class ToolNode:
         tags: list[str] | None = None,
         handle_tool_errors: ErrorHandler = _default_handle_tool_errors,
         messages_key: str = "messages",
+        wrap_tool_call: ToolCallWrapper | None = None,
+        awrap_tool_call: Callable[..., Any] | None = None,
     ) -> None:
         self.name = name
+        self.wrap_tool_call = wrap_tool_call  # see _invoke_wrapped
+        self.awrap_tool_call = awrap_tool_call
         self.tags = list(tags or ())
         self.handle_tool_errors = handle_tool_errors
         self.messages_key = messages_key
@@ -185,6 +209,8 @@ class ToolNode:
     # -- running -------------------------------------------------------------
 
     def invoke(self, input: Any, config: dict[str, Any] | None = None) -> Any:
+        if self.wrap_tool_call is not None:
+            return self._invoke_wrapped(input, config)
         calls, kind = self._calls(input, config)
         if len(calls) == 1:  # no thread pool for one call: most steps of an agent ask one
             # (tool.invoke completes the config itself, as get_config_list would)
@@ -195,6 +221,10 @@ class ToolNode:
         return self._output(results, kind)
 
     async def ainvoke(self, input: Any, config: dict[str, Any] | None = None) -> Any:
+        if self.awrap_tool_call is not None:
+            return await self._ainvoke_wrapped(input, config)
+        if self.wrap_tool_call is not None:  # a sync wrapper only: the sync calls, off the loop
+            return await asyncio.to_thread(self._invoke_wrapped, input, config)
         calls, kind = self._calls(input, config)
         configs = get_config_list(self._config(config), len(calls))
         results = await asyncio.gather(*(self._arun_one(c, cfg) for c, cfg in zip(calls, configs, strict=True)))
@@ -282,31 +312,87 @@ class ToolNode:
             out.append(call)
         return out, kind
 
-    def _run_values(self, call: dict[str, Any], state: Any, config: dict[str, Any] | None) -> dict[str, Any]:
-        """The store and ToolRuntime a call's tool asks for, from the running graph
-        (outside one: no store, no context, a writer nobody reads)."""
+    # -- wrap_tool_call ------------------------------------------------------
+
+    def _requests(self, input: Any, config: dict[str, Any] | None) -> tuple[list[ToolCallRequest], str]:
+        asked, kind = self._asked(input)
+        requests = [
+            ToolCallRequest(
+                tool_call=call,
+                tool=self.tools_by_name.get(call["name"]),
+                state=input,
+                runtime=self._tool_runtime(call, input, config),
+            )
+            for call in asked
+        ]
+        return requests, kind
+
+    def _prepared(self, request: ToolCallRequest) -> dict[str, Any]:
+        """The request's call with what its tool asks ToolNode for injected (from
+        the request: a wrapper may have changed its state or runtime)."""
+        call = request.tool_call
+        name = call["name"]
+        wanted = self._state_params.get(name)
+        given = {p: _state_value(request.state, key) for p, key in wanted.items()} if wanted else {}
+        for param, kind in self._run_params.get(name, {}).items():
+            given[param] = request.runtime.store if kind == "store" else request.runtime
+        if not given:
+            return call
+        return {**call, "args": {**call["args"], **given}, "asked": call["args"]}
+
+    def _invoke_wrapped(self, input: Any, config: dict[str, Any] | None) -> Any:
+        """Each call through `wrap_tool_call(request, execute)`, as LangGraph's."""
+        requests, kind = self._requests(input, config)
+        config = self._config(config)
+
+        def execute(request: ToolCallRequest) -> Any:
+            return self._run_one(self._prepared(request), config)
+
+        def one(request: ToolCallRequest) -> Any:
+            return self.wrap_tool_call(request, execute)
+
+        if len(requests) == 1:
+            return self._output([one(requests[0])], kind)
+        with get_executor_for_config(config) as executor:
+            results = list(executor.map(one, requests))
+        return self._output(results, kind)
+
+    async def _ainvoke_wrapped(self, input: Any, config: dict[str, Any] | None) -> Any:
+        requests, kind = self._requests(input, config)
+        config = self._config(config)
+
+        async def execute(request: ToolCallRequest) -> Any:
+            return await self._arun_one(self._prepared(request), config)
+
+        results = await asyncio.gather(*(self.awrap_tool_call(r, execute) for r in requests))
+        return self._output(list(results), kind)
+
+    def _tool_runtime(self, call: dict[str, Any], state: Any, config: dict[str, Any] | None) -> ToolRuntime:
+        """The call's ToolRuntime, from the running graph (outside one: no store, no
+        context, a writer nobody reads)."""
         from lockstep.runtime import get_runtime
 
         try:
             runtime = get_runtime()
         except RuntimeError:
             runtime = None
-        store = runtime.store if runtime is not None else None
-        out: dict[str, Any] = {}
-        for param, kind in self._run_params[call["name"]].items():
-            if kind == "store":
-                out[param] = store
-            else:
-                out[param] = ToolRuntime(
-                    state=state,
-                    context=runtime.context if runtime is not None else None,
-                    config=dict(config or {}),
-                    stream_writer=runtime.stream_writer if runtime is not None else _noop_writer,
-                    tool_call_id=call["id"],
-                    store=store,
-                    tools=list(self.tools_by_name.values()),
-                )
-        return out
+        return ToolRuntime(
+            state=state,
+            context=runtime.context if runtime is not None else None,
+            config=dict(config or {}),
+            stream_writer=runtime.stream_writer if runtime is not None else _noop_writer,
+            tool_call_id=call["id"],
+            store=runtime.store if runtime is not None else None,
+            tools=list(self.tools_by_name.values()),
+        )
+
+    def _run_values(self, call: dict[str, Any], state: Any, config: dict[str, Any] | None) -> dict[str, Any]:
+        """The store and ToolRuntime a call's tool asks for."""
+        runtime = self._tool_runtime(call, state, config)
+        return {
+            param: runtime.store if kind == "store" else runtime
+            for param, kind in self._run_params[call["name"]].items()
+        }
 
     def _asked(self, input: Any) -> tuple[list[dict[str, Any]], str]:
         """The tool calls of the input's last AIMessage (or the input's own list)."""

@@ -597,3 +597,47 @@ def test_tools_given_the_store_and_their_runtime(lib):
     )
     schemas = [t.tool_call_schema.model_json_schema() for t in (recall, remember)]
     return [schemas, chunks, store.get(("notes",), "tea").value]
+
+
+@compared
+def test_wrap_tool_call_retries_and_rewrites_calls(lib):
+    """ToolNode(wrap_tool_call=...): a wrapper sees each call as a request (call, tool,
+    state, runtime) and runs it with execute(), here retrying a flaky tool and
+    rewriting another call's arguments; an unknown tool reaches it with no tool."""
+    from langchain_core.tools import tool
+
+    attempts = []
+
+    @tool
+    def flaky(city: str) -> str:
+        """Weather that fails on its first try."""
+        attempts.append(city)
+        if len(attempts) < 2:
+            raise ConnectionError("try again")
+        return f"sunny in {city}"
+
+    def wrapper(request, execute):
+        seen.append((request.tool_call["name"], request.tool is not None, len(request.state["messages"])))
+        if request.tool_call["name"] == "flaky" and request.tool_call["args"]["city"] == "sf":
+            request = request.override(tool_call={**request.tool_call, "args": {"city": "SF"}})
+        for _ in range(3):
+            try:
+                return execute(request)
+            except ConnectionError:
+                continue
+        return None
+
+    seen = []
+    replies = [
+        AIMessage("", tool_calls=calls(("flaky", {"city": "sf"}), ("nope", {}))),
+        AIMessage("Sunny."),
+    ]
+    model = GenericFakeChatModel(messages=iter(replies))
+    graph = lib.StateGraph(lib.MessagesState)
+    graph.add_node("agent", lambda s: {"messages": [model.invoke(s["messages"])]})
+    graph.add_node("tools", lib.ToolNode([flaky], wrap_tool_call=wrapper))
+    graph.add_edge(lib.START, "agent")
+    graph.add_conditional_edges("agent", lib.tools_condition)
+    graph.add_edge("tools", "agent")
+    out = graph.compile().invoke({"messages": [("user", "weather?")]})
+    return [out, sorted(seen), attempts]
