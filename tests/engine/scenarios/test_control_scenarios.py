@@ -138,6 +138,20 @@ def test_two_overwrites_of_one_key_in_a_step_fail(lib):
     return [outcome(two.invoke, {"log": []}), outcome(one.compile().invoke, {"log": ["in"]})]
 
 
+def _steps(chunks):
+    """(mode, chunk) pairs of a stream with modes ["updates", "values"], as steps: each
+    step's updates (sorted: a step's tasks run in parallel, and LangGraph streams each
+    one's update as its thread finishes), then the step's values."""
+    out, updates = [], []
+    for mode, chunk in chunks:
+        if mode == "updates":
+            updates.append(chunk)
+        else:
+            out.append((sorted(updates, key=repr), chunk))
+            updates = []
+    return out + ([(sorted(updates, key=repr), None)] if updates else [])
+
+
 @compared
 def test_deferred_join_runs_once(lib):
     """The docs' example: branches of different lengths meet at a deferred node, which
@@ -155,7 +169,7 @@ def test_deferred_join_runs_once(lib):
     graph.add_edge("d", lib.END)
     app = graph.compile(checkpointer=lib.MemorySaver())
     cfg = {"configurable": {"thread_id": "t"}}
-    chunks = list(app.stream({"log": []}, cfg))
+    chunks = _steps(app.stream({"log": []}, cfg, stream_mode=["updates", "values"]))
     history = [(s.values, s.next, s.metadata["step"]) for s in app.get_state_history(cfg)]
     return [chunks, history]
 
@@ -178,7 +192,7 @@ def test_deferred_summary_after_map_reduce(lib):
     graph.add_edge("review", "recheck")
     graph.add_edge(["work", "recheck"], "summary")
     app = graph.compile()
-    return [app.invoke({"log": []}), list(app.stream({"log": []}, stream_mode="updates"))]
+    return [app.invoke({"log": []}), _steps(app.stream({"log": []}, stream_mode=["updates", "values"]))]
 
 
 @compared
