@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from lockstep.pregel.arguments import node_config
 from lockstep.pregel.streaming import task_metadata
 from lockstep.types import Command
 
@@ -48,7 +49,7 @@ class ChatStream:
         self.wake: Callable[[], None] | None = None
         self.woken: Any = None  # the async driver's asyncio.Event, once made
         self.seen: set[str] = set()  # message ids streamed already, or the node's input
-        self.config = config
+        self.config = node_config(config)  # the run's own keys are not its nodes'
         conf = config.get("configurable") or {}
         base = dict(config.get("metadata") or {})
         if conf.get("thread_id") is not None:
