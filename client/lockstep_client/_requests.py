@@ -11,9 +11,9 @@ from typing import Any, Generic, TypeVar
 
 from google.protobuf.message import Message
 
+from lockstep_api import names
 from lockstep_api.convert import fill_struct, fill_value, from_struct
 from lockstep_api.v1 import (
-    enums_pb2,
     message_pb2,
     runs_service_pb2,
     threads_service_pb2,
@@ -28,51 +28,9 @@ from lockstep_client.types import (
     interrupt_from_proto,
     run_error_from_proto,
     run_from_proto,
-    run_status_name,
     snapshot_from_proto,
     thread_from_proto,
 )
-
-STREAM_MODES: dict[str, int] = {
-    "values": enums_pb2.STREAM_MODE_VALUES,
-    "updates": enums_pb2.STREAM_MODE_UPDATES,
-    "debug": enums_pb2.STREAM_MODE_DEBUG,
-    "custom": enums_pb2.STREAM_MODE_CUSTOM,
-}
-
-MULTITASK_STRATEGIES: dict[str, int] = {
-    "reject": enums_pb2.MULTITASK_STRATEGY_REJECT,
-    "enqueue": enums_pb2.MULTITASK_STRATEGY_ENQUEUE,
-    "interrupt": enums_pb2.MULTITASK_STRATEGY_INTERRUPT,
-    "rollback": enums_pb2.MULTITASK_STRATEGY_ROLLBACK,
-}
-
-ON_DISCONNECT: dict[str, int] = {
-    "cancel": enums_pb2.ON_DISCONNECT_CANCEL,
-    "continue": enums_pb2.ON_DISCONNECT_CONTINUE,
-}
-
-DURABILITY: dict[str, int] = {
-    "sync": enums_pb2.DURABILITY_SYNC,
-    "async": enums_pb2.DURABILITY_ASYNC,
-}
-
-THREAD_STATUSES: dict[str, int] = {
-    "idle": enums_pb2.THREAD_STATUS_IDLE,
-    "busy": enums_pb2.THREAD_STATUS_BUSY,
-    "interrupted": enums_pb2.THREAD_STATUS_INTERRUPTED,
-    "error": enums_pb2.THREAD_STATUS_ERROR,
-}
-
-RUN_STATUSES: dict[str, int] = {
-    "pending": enums_pb2.RUN_STATUS_PENDING,
-    "running": enums_pb2.RUN_STATUS_RUNNING,
-    "success": enums_pb2.RUN_STATUS_SUCCESS,
-    "interrupted": enums_pb2.RUN_STATUS_INTERRUPTED,
-    "error": enums_pb2.RUN_STATUS_ERROR,
-    "cancelled": enums_pb2.RUN_STATUS_CANCELLED,
-    "timeout": enums_pb2.RUN_STATUS_TIMEOUT,
-}
 
 #: Interrupt ids are 32 lowercase hex digits (a 128-bit digest), as the engine and LangGraph make them.
 INTERRUPT_ID = re.compile(r"[0-9a-f]{32}")
@@ -88,14 +46,14 @@ T = TypeVar("T")
 DEFAULT_PAGE = 100
 
 
-def choice(table: Mapping[str, int], value: str | None, what: str) -> int:
+def choice(table: names.EnumNames, value: str | None, what: str) -> int:
     """A name from `table` -> its enum number (0 = unspecified for None)."""
     if value is None:
         return 0
     try:
-        return table[value]
+        return table.number(value)
     except KeyError:
-        allowed = ", ".join(repr(k) for k in table)
+        allowed = ", ".join(repr(k) for k in table.numbers)
         raise ValueError(f"unknown {what} {value!r}; expected one of {allowed}") from None
 
 
@@ -105,8 +63,8 @@ def stream_modes(stream_mode: str | Sequence[str]) -> list[str]:
     if not modes:
         raise ValueError("stream_mode must name at least one mode")
     for mode in modes:
-        if mode not in STREAM_MODES:
-            allowed = ", ".join(repr(k) for k in STREAM_MODES)
+        if mode not in names.STREAM_MODES.numbers:
+            allowed = ", ".join(repr(k) for k in names.STREAM_MODES.numbers)
             raise ValueError(f"unknown stream_mode {mode!r}; expected one of {allowed}")
     return list(dict.fromkeys(modes))
 
@@ -228,10 +186,12 @@ def run_request(
     req: Any = cls(
         thread_id=thread_id or "",
         graph_id=graph_id,
-        stream_modes=[STREAM_MODES[m] for m in modes],
-        multitask_strategy=choice(MULTITASK_STRATEGIES, multitask_strategy, "multitask_strategy"),
-        on_disconnect=choice(ON_DISCONNECT, on_disconnect, "on_disconnect"),
-        durability=choice(DURABILITY, durability, "durability"),
+        stream_modes=[names.STREAM_MODES.number(m) for m in modes],
+        multitask_strategy=choice(
+            names.MULTITASK_STRATEGIES, multitask_strategy, "multitask_strategy"
+        ),
+        on_disconnect=choice(names.ON_DISCONNECT, on_disconnect, "on_disconnect"),
+        durability=choice(names.DURABILITY, durability, "durability"),
     )
     if input is not None:
         fill_struct(req.input, input, "input")
@@ -280,7 +240,7 @@ def result_from_wait(resp: runs_service_pb2.WaitRunResponse, raise_error: bool) 
     return RunResult(
         run_id=resp.run_id,
         thread_id=resp.thread_id,
-        status=run_status_name(resp.status),
+        status=names.RUN_STATUSES.name(resp.status),
         values=from_struct(resp.values) if resp.HasField("values") else {},
         interrupts=tuple(interrupt_from_proto(i) for i in resp.interrupts),
         error=error,
@@ -354,7 +314,7 @@ def list_threads_request(
 ) -> threads_service_pb2.ListThreadsRequest:
     req = threads_service_pb2.ListThreadsRequest(
         graph_id=graph_id or "",
-        status=choice(THREAD_STATUSES, status, "thread status"),
+        status=choice(names.THREAD_STATUSES, status, "thread status"),
         page_size=page_size,
         page_token=page_token,
     )
@@ -372,11 +332,7 @@ def create_thread_request(
     req = threads_service_pb2.CreateThreadRequest(
         thread_id=thread_id or "",
         graph_id=graph_id or "",
-        if_exists=choice(
-            {"raise": enums_pb2.IF_EXISTS_RAISE, "do_nothing": enums_pb2.IF_EXISTS_DO_NOTHING},
-            if_exists,
-            "if_exists",
-        ),
+        if_exists=choice(names.IF_EXISTS, if_exists, "if_exists"),
     )
     if metadata:
         fill_struct(req.metadata, metadata, "metadata")
@@ -388,7 +344,7 @@ def list_runs_request(
 ) -> runs_service_pb2.ListRunsRequest:
     return runs_service_pb2.ListRunsRequest(
         thread_id=thread_id or "",
-        status=choice(RUN_STATUSES, status, "run status"),
+        status=choice(names.RUN_STATUSES, status, "run status"),
         page_size=page_size,
         page_token=page_token,
     )

@@ -13,8 +13,9 @@ from typing import Any, NamedTuple
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from lockstep_api import names
 from lockstep_api.convert import from_struct, from_value
-from lockstep_api.v1 import enums_pb2, message_pb2
+from lockstep_api.v1 import message_pb2
 
 __all__ = [
     "Edge",
@@ -33,16 +34,6 @@ __all__ = [
 ]
 
 Config = dict[str, Any]
-
-
-def _enum_name(enum: Any, number: int, prefix: str) -> str:
-    """'RUN_STATUS_SUCCESS' -> 'success'; '' for UNSPECIFIED, the number as text if unknown."""
-    try:
-        name = enum.Name(number)
-    except ValueError:
-        return str(number)
-    short = name.removeprefix(prefix).lower()
-    return "" if short == "unspecified" else short
 
 
 def _iso(ts: Timestamp) -> str | None:
@@ -227,7 +218,7 @@ def interrupt_from_proto(msg: message_pb2.Interrupt) -> Interrupt:
         value=from_value(msg.value) if msg.HasField("value") else None,
         id=msg.id,
         node=msg.node,
-        when=_enum_name(enums_pb2.InterruptWhen, msg.when, "INTERRUPT_WHEN_") or "during",
+        when=names.INTERRUPT_WHEN.name(msg.when) or "during",
     )
 
 
@@ -244,7 +235,7 @@ def task_from_proto(msg: message_pb2.Task) -> PregelTask:
 def metadata_from_proto(msg: message_pb2.CheckpointMetadata) -> dict[str, Any]:
     """{'source', 'step', 'parents'} as LangGraph has them, plus any extra keys the server kept."""
     out = from_struct(msg.extra) if msg.HasField("extra") else {}
-    out["source"] = _enum_name(enums_pb2.CheckpointSource, msg.source, "CHECKPOINT_SOURCE_")
+    out["source"] = names.CHECKPOINT_SOURCES.name(msg.source)
     out["step"] = msg.step
     out["parents"] = dict(msg.parents)
     return out
@@ -269,7 +260,7 @@ def thread_from_proto(msg: message_pb2.Thread) -> Thread:
     return Thread(
         thread_id=msg.thread_id,
         graph_id=msg.graph_id,
-        status=_enum_name(enums_pb2.ThreadStatus, msg.status, "THREAD_STATUS_"),
+        status=names.THREAD_STATUSES.name(msg.status),
         created_at=_iso(msg.created_at),
         updated_at=_iso(msg.updated_at),
         metadata=from_struct(msg.metadata),
@@ -282,29 +273,23 @@ def run_error_from_proto(msg: message_pb2.RunError) -> RunError:
     return RunError(message=msg.message, node=msg.node, code=msg.code, error_type=msg.error_type)
 
 
-def run_status_name(number: int) -> str:
-    return _enum_name(enums_pb2.RunStatus, number, "RUN_STATUS_")
-
-
 def run_from_proto(msg: message_pb2.Run) -> Run:
     return Run(
         run_id=msg.run_id,
         thread_id=msg.thread_id,
         graph_id=msg.graph_id,
-        status=run_status_name(msg.status),
+        status=names.RUN_STATUSES.name(msg.status),
         created_at=_iso(msg.created_at),
         updated_at=_iso(msg.updated_at),
         metadata=from_struct(msg.metadata),
-        multitask_strategy=_enum_name(
-            enums_pb2.MultitaskStrategy, msg.multitask_strategy, "MULTITASK_STRATEGY_"
-        ),
+        multitask_strategy=names.MULTITASK_STRATEGIES.name(msg.multitask_strategy),
         error=run_error_from_proto(msg.error) if msg.HasField("error") else None,
     )
 
 
 def run_end_from_proto(msg: message_pb2.RunEnd) -> RunEnd:
     return RunEnd(
-        status=run_status_name(msg.status),
+        status=names.RUN_STATUSES.name(msg.status),
         checkpoint=config_from_ref(msg.checkpoint) if msg.HasField("checkpoint") else None,
     )
 

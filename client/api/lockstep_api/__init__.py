@@ -1,1 +1,1 @@
-"""Lockstep's wire package, shared by the server and the SDK: the stubs generated from protos/ (`lockstep_api.v1`) and the Python value <-> Struct conversion (`convert`); it may import protobuf and grpcio only, never `lockstep` or `lockstep_client`."""
+"""Lockstep's wire package, shared by the server and the SDK: the stubs generated from protos/ (`lockstep_api.v1`), the Python value <-> Struct conversion (`convert`), the enums' short names (`names`) and the error reasons (`reasons`); it may import protobuf and grpcio only, never `lockstep` or `lockstep_client`."""

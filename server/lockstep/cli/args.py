@@ -14,12 +14,12 @@ from typing import NoReturn
 
 from lockstep.service import eventloop
 from lockstep.stores import DEFAULT_STORE
-from lockstep_client._requests import STREAM_MODES as WIRE_STREAM_MODES
+from lockstep_api import names
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
-# What a server streams: the SDK's wire mapping of the engine's modes.
-STREAM_MODES = tuple(WIRE_STREAM_MODES)
-THREAD_STATUSES = ("idle", "busy", "interrupted", "error")
+# What a server streams and how threads stand: the contract's names (lockstep_api.names).
+STREAM_MODES = tuple(names.STREAM_MODES.numbers)
+THREAD_STATUSES = tuple(names.THREAD_STATUSES.numbers)
 INVALID_ARGUMENT = 3
 
 

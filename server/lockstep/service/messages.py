@@ -17,28 +17,14 @@ from lockstep.runs.errors import Code, RequestError
 from lockstep.stores.runs import RunRecord
 from lockstep.stores.threads import ThreadRecord
 from lockstep.types import Interrupt, StateSnapshot
-from lockstep_api import convert
+from lockstep_api import convert, names
 from lockstep_api.v1 import enums_pb2, message_pb2
 
-SOURCES = {
-    "input": enums_pb2.CHECKPOINT_SOURCE_INPUT,
-    "loop": enums_pb2.CHECKPOINT_SOURCE_LOOP,
-    "update": enums_pb2.CHECKPOINT_SOURCE_UPDATE,
-    "fork": enums_pb2.CHECKPOINT_SOURCE_FORK,
-}
-MODES = {
-    enums_pb2.STREAM_MODE_VALUES: "values",
-    enums_pb2.STREAM_MODE_UPDATES: "updates",
-    enums_pb2.STREAM_MODE_DEBUG: "debug",
-    enums_pb2.STREAM_MODE_CUSTOM: "custom",
-}
-THREAD_STATUS = {
-    "idle": enums_pb2.THREAD_STATUS_IDLE,
-    "busy": enums_pb2.THREAD_STATUS_BUSY,
-    "interrupted": enums_pb2.THREAD_STATUS_INTERRUPTED,
-    "error": enums_pb2.THREAD_STATUS_ERROR,
-}
-THREAD_STATUS_NAME = {v: k for k, v in THREAD_STATUS.items()}
+# The contract's short names (lockstep_api.names), in the directions this module needs.
+SOURCES = names.CHECKPOINT_SOURCES.numbers
+MODES = names.STREAM_MODES.names
+THREAD_STATUS = names.THREAD_STATUSES.numbers
+THREAD_STATUS_NAME = names.THREAD_STATUSES.names
 #: A run's status, and its multitask strategy, as the wire numbers them (same names).
 RUN_STATUS = {s: enums_pb2.RunStatus.Value(f"RUN_STATUS_{s.name}") for s in runs.RunStatus}
 RUN_STATUS_OF = {v: k for k, v in RUN_STATUS.items()}
@@ -46,11 +32,7 @@ MULTITASK = {
     m: enums_pb2.MultitaskStrategy.Value(f"MULTITASK_STRATEGY_{m.name}") for m in runs.Multitask
 }
 MULTITASK_OF = {v: k for k, v in MULTITASK.items()}
-INTERRUPT_WHEN = {
-    "during": enums_pb2.INTERRUPT_WHEN_DURING,
-    "before": enums_pb2.INTERRUPT_WHEN_BEFORE,
-    "after": enums_pb2.INTERRUPT_WHEN_AFTER,
-}
+INTERRUPT_WHEN = names.INTERRUPT_WHEN.numbers
 
 
 def finite(data: Any, path: str = "value") -> Any:
