@@ -21,7 +21,9 @@ from lockstep_client import (
     FailedPreconditionError,
     InvalidArgumentError,
     NotFoundError,
+    Reason,
     RunFailedError,
+    ThreadBusyError,
 )
 
 pytestmark = pytest.mark.timeout(60)
@@ -415,8 +417,10 @@ def start_slow(client, t: str, seconds: float = 0.8):
 def test_multitask_reject_and_enqueue(client, tid):
     t = tid()
     first = start_slow(client, t)
-    with pytest.raises(FailedPreconditionError):  # reject is the default
+    with pytest.raises(ThreadBusyError) as busy:  # reject is the default
         client.runs.wait(t, "slow", {"seconds": 0})
+    assert isinstance(busy.value, FailedPreconditionError)
+    assert busy.value.reason is Reason.THREAD_BUSY
     with pytest.raises(FailedPreconditionError):
         list(client.runs.stream(t, "slow", {"seconds": 0}, multitask_strategy="reject"))
     queued = client.runs.create(t, "slow", {"seconds": 0}, multitask_strategy="enqueue")
