@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test fuzz lint bench proto clean
+.PHONY: setup run test fuzz lint bench proto clean browser
 
 setup: $(STAMP)
 
@@ -20,8 +20,16 @@ $(STAMP): pyproject.toml client/pyproject.toml client/api/pyproject.toml
 run: setup
 	$(PY) -m lockstep serve
 
-test: setup
+test: setup browser
 	$(PY) -m pytest
+
+# The inspector's browser tests drive the system's Chromium (Debian's package, through
+# Playwright); installed when missing, a no-op when it is there.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
 # The wire fuzz with FUZZ_EXAMPLES cases per RPC and kind (`make test` runs 150), seeded at
 # random each time: a failure prints the case and how to replay it (@reproduce_failure).

@@ -66,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "inspect":
+        from lockstep.inspector.serve import run
+
+        return run(args)
     from lockstep.cli.commands import run_client_command
 
     return run_client_command(args)

@@ -196,6 +196,34 @@ def _add_serve_security(serve: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_inspect(commands: argparse._SubParsersAction) -> None:
+    inspect = commands.add_parser(
+        "inspect",
+        help="serve a web page to look at and act on a server's graphs and threads",
+        description="Serve the web inspector on --address; it talks to the Lockstep "
+        "server at --target through the SDK.",
+    )
+    inspect.add_argument(
+        "--address", default="127.0.0.1:8080",
+        help="host:port the page is served on (default %(default)s; port 0 picks a free one)",
+    )  # fmt: skip
+    group = inspect.add_argument_group("the Lockstep server")
+    group.add_argument(
+        "--target",
+        default=os.environ.get("LOCKSTEP_ADDRESS") or DEFAULT_ADDRESS,
+        help="server host:port (env LOCKSTEP_ADDRESS; default %(default)s)",
+    )
+    group.add_argument(
+        "--token",
+        default=os.environ.get("LOCKSTEP_TOKEN") or None,
+        help="bearer token sent with every call (env LOCKSTEP_TOKEN)",
+    )
+    group.add_argument(
+        "--timeout", type=float, default=None, metavar="SECONDS", help="deadline of every call"
+    )
+    _add_client_tls(group)
+
+
 def _add_stream_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--stream-mode",
@@ -212,6 +240,7 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="lockstep", description="Lockstep workflow server")
     commands = top.add_subparsers(dest="command", required=True, parser_class=_SubcommandParser)
     _add_serve(commands)
+    _add_inspect(commands)
 
     common = [_common()]
 
