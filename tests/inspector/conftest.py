@@ -40,8 +40,10 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Per module: Playwright's sync API runs an event loop on this thread while it is open,
+    so later tests' asyncio.run() would fail if it stayed open for the session."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
