@@ -14,12 +14,12 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from server_process import EXAMPLES_DIR
 from server_process import HERE as SERVER_TESTS
-from server_process import ROOT
 
 # The graphs the inspected server hosts: the seed's, and one slow enough to cancel.
 GRAPHS = (
-    f"dynamic_breakpoints={ROOT / 'examples' / 'dynamic_breakpoints.py'}:graph",
+    f"dynamic_breakpoints={EXAMPLES_DIR / 'dynamic_breakpoints.py'}:graph",
     f"slow={SERVER_TESTS / 'graphs' / 'slow.py'}:graph",
 )
 READY_TIMEOUT = 30.0

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,11 @@ def test_server_wheel_serves_examples_and_the_sdk_wheel_runs_the_seed_scenario(
         printed = [line for line in server.log_since(mark).splitlines() if line.startswith("---")]
         assert "---Step 3---" in printed
     print(f"wheels: built+installed in {installing:.0f}s, total {time.monotonic() - started:.0f}s")
+
+
+def test_server_wheel_ships_the_inspector_page(wheels):
+    """`lockstep inspect` needs no build step: its page and Mermaid (with its license) are
+    package data of the server's wheel."""
+    names = set(zipfile.ZipFile(wheels["lockstep"]).namelist())
+    assets = ("index.html", "app.js", "app.css", "vendor/mermaid.min.js", "vendor/mermaid.LICENSE")
+    assert {f"lockstep/inspector/assets/{a}" for a in assets} <= names
