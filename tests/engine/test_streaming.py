@@ -126,6 +126,30 @@ def test_a_node_adds_its_own_event_under_its_run(is_async):
     assert mine["tags"] == ["graph:step:1"]
 
 
+def test_a_graph_a_node_invokes_leaves_astream_events_of_the_outer_run_whole():
+    """The inner graph is a run of its own: it does not take over the outer run's
+    events (a sync graph once lost every node event after the call)."""
+    inner = StateGraph(S)
+    inner.add_node("i", lambda s: {"log": ["i"]})
+    inner.add_edge(START, "i")
+    inner = inner.compile()
+    graph = StateGraph(S)
+    graph.add_node("o", lambda s: {"log": inner.invoke({"log": []})["log"]})
+    graph.add_node("p", lambda s: {"log": ["p"]})
+    graph.add_edge(START, "o")
+    graph.add_edge("o", "p")
+    graph = graph.compile()
+
+    async def main() -> list[tuple[str, str]]:
+        return [(e["event"], e["name"]) async for e in graph.astream_events({"log": []}, version="v2")]
+
+    nodes = [(kind, name) for kind, name in asyncio.run(main()) if name in ("o", "p")]
+    assert nodes == [
+        ("on_chain_start", "o"), ("on_chain_stream", "o"), ("on_chain_end", "o"),
+        ("on_chain_start", "p"), ("on_chain_stream", "p"), ("on_chain_end", "p"),
+    ]
+
+
 def test_emit_event_outside_astream_events_reaches_no_one_and_outside_a_node_raises():
     def node(state):
         emit_event({"event": "on_custom_event", "name": "x", "run_id": "r", "data": {}})

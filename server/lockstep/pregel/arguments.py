@@ -39,6 +39,28 @@ def run_options(
     }
 
 
+def astream_options(
+    *,
+    context: Any = None,
+    print_mode: str | Sequence[str] = (),
+    output_keys: str | Sequence[str] | None = None,
+    interrupt_before: str | Sequence[str] | None = None,
+    interrupt_after: str | Sequence[str] | None = None,
+    durability: str | None = None,
+    control: Any = None,
+    subgraphs: bool = False,
+    debug: bool | None = None,
+    version: str = "v1",
+) -> tuple[dict[str, Any], bool]:
+    """astream's keywords given as a dict (astream_events forwards them), checked as
+    astream checks its own: (run_options' dict, subgraphs)."""
+    options = run_options(
+        context, print_mode, output_keys, interrupt_before, interrupt_after,
+        durability, control, subgraphs, debug, version,
+    )
+    return options, subgraphs
+
+
 # What the run itself takes from its config: LangGraph gives its nodes neither.
 _RUN_ONLY = frozenset({"run_name", "run_id"})
 

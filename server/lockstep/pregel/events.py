@@ -14,27 +14,25 @@ The hook: code running inside a node adds its own events to the run's stream wit
 out). Chat models called in a node come through it (pregel/chat.py). Outside a run
 of `astream_events` it does nothing: a plain run has no one to tell.
 
-How it is wired: `astream_events` sets a context variable that the graph reads once
-when it makes the run's Loop (`attach`); the Loop then reports each task's start and
-end to it (`Loop.watch`), and the events travel in the run's own queue as
-("events", event) items, so they reach the reader in order with the stream's chunks
-(and, for chat models, while the node still runs: pregel/live.py). Runs not started
-by `astream_events` pay one context variable read.
+How it is wired: `astream_events` starts the run with its EventRun in the run's
+settings, which the Loop attaches to as it is made (`attach`); the Loop then reports
+each task's start and end to it (`Loop.watch`), and the events travel in the run's
+own queue as ("events", event) items, so they reach the reader in order with the
+stream's chunks (and, for chat models, while the node still runs: pregel/live.py).
+A graph a node runs inside is a run of its own, not attached.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from contextvars import ContextVar
 from typing import Any
 
 from lockstep.constants import INTERRUPT
+from lockstep.pregel.arguments import astream_options
 from lockstep.pregel.streaming import task_metadata
 
 EVENTS = "events"  # the run queue's mode for these items; never a user's stream mode
-
-_watching: ContextVar[EventRun | None] = ContextVar("lockstep_events", default=None)
 
 
 class EventRun:
@@ -163,11 +161,6 @@ def path_called(loop: Any, fn: Any, index: int, state: Any, result: Any) -> None
         owner._path_event(current[0], fn, index, state, result)
 
 
-def watching() -> EventRun | None:
-    """The astream_events call this run reports to, if any (read once per run)."""
-    return _watching.get()
-
-
 def emit_event(event: dict[str, Any]) -> None:
     """Add `event` to the stream of the astream_events call running this node (see the
     module's docstring); nothing when the run is not one."""
@@ -244,33 +237,22 @@ async def astream_events(
     if keep(start):
         yield start
     last: Any = None
-    stream = graph.astream(input, config, stream_mode=wanted, **kw)
-    # The run is made on the first pull: the context variable must be set then.
-    token = _watching.set(run)
+    options, subgraphs = astream_options(**kw)
+    stream = graph._arun(input, graph._merged(config), wanted, options, subgraphs, watcher=run)
     try:
-        first = [await stream.__anext__()]
-    except StopAsyncIteration:
-        first = []
+        async for mode, chunk in stream:
+            if mode == EVENTS:
+                if keep(chunk):
+                    yield chunk
+                continue
+            if mode == "values":
+                last = {k: v for k, v in chunk.items() if k != INTERRUPT} if isinstance(chunk, dict) else chunk
+            if mode in modes:
+                event = run.event("on_chain_stream", {"chunk": chunk if single else (mode, chunk)})
+                if keep(event):
+                    yield event
     finally:
-        _watching.reset(token)
-    async for mode, chunk in _chain(first, stream):
-        if mode == EVENTS:
-            if keep(chunk):
-                yield chunk
-            continue
-        if mode == "values":
-            last = {k: v for k, v in chunk.items() if k != INTERRUPT} if isinstance(chunk, dict) else chunk
-        if mode in modes:
-            event = run.event("on_chain_stream", {"chunk": chunk if single else (mode, chunk)})
-            if keep(event):
-                yield event
+        await stream.aclose()
     end = run.event("on_chain_end", {"output": last})
     if keep(end):
         yield end
-
-
-async def _chain(first: list[Any], rest: AsyncIterator[Any]) -> AsyncIterator[Any]:
-    for item in first:
-        yield item
-    async for item in rest:
-        yield item

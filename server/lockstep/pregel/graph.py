@@ -366,7 +366,6 @@ class CompiledGraph:
             context=_coerce_context(self.context_schema, context) if context is not None else None,
             time_travel=time_travel,
             threads=threads,
-            watcher=events.watching(),
         )
 
     def stream(
@@ -517,11 +516,14 @@ class CompiledGraph:
         kw: dict[str, Any],
         subgraphs: bool = False,
         host: RunHandle | None = None,
+        watcher: Any = None,
     ) -> AsyncIterator[Any]:
-        """astream's run, or a host's (`host`: its handle): the events as they come."""
+        """astream's run, or a host's (`host`: its handle), or one astream_events
+        reports (`watcher`): the events as they come."""
         settings = RunSettings(
             max_state_bytes=host.max_state_bytes if host is not None else None,
             node_errors=host is not None,
+            watcher=watcher,
         )
         if not self._all_sync:
             return self._astream_async(input, config, stream_mode, kw, settings, subgraphs, host)

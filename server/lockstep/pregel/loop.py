@@ -101,13 +101,11 @@ class Loop:
         context: Any = None,
         time_travel: str | None = None,
         threads: set[Any] | None = None,
-        watcher: Any = None,
     ) -> None:
         """`config` is the run's (its nodes get it through node_config); `context` its
         `context=`; `time_travel` is "fork" or "replay" when the run addresses an old
         checkpoint by id (see _travel); `threads` is where the async driver keeps the
-        sync nodes running in worker threads; `watcher` the astream_events call told
-        of each task (pregel/events.py's EventRun)."""
+        sync nodes running in worker threads."""
         self.graph = graph
         self.settings = settings
         self.final_only = settings.final_only
@@ -175,6 +173,7 @@ class Loop:
             self.events = live.Waking(self.events)
         if "messages" in modes:
             self.chat = self.live = chat.stream_for(self.events, config or {})
+        watcher = settings.watcher
         if watcher is not None:  # an astream_events call (pregel/events.py)
             self.watch = watcher.task_event
             self.show_tasks = True

@@ -41,6 +41,8 @@ class RunSettings:
     #: A failed node raises NodeError(node, cause) (a host's run) instead of its
     #: own exception (invoke/stream, as LangGraph).
     node_errors: bool = False
+    #: The astream_events call told of each task (pregel/events.py's EventRun).
+    watcher: Any = None
 
 
 DEFAULT = RunSettings()
