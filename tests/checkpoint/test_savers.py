@@ -535,10 +535,10 @@ def test_sqlite_file_settings_and_schema(tmp_path):
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] > 0
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     columns = {
         table: [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
-        for table in ("checkpoints", "blobs", "writes", "threads", "runs")
+        for table in ("checkpoints", "blobs", "writes", "threads", "runs", "store_items")
     }
     assert columns == {
         "checkpoints": [
@@ -572,6 +572,17 @@ def test_sqlite_file_settings_and_schema(tmp_path):
             "metadata",
             "multitask_strategy",
             "error",
+        ],
+        # Long-term memory (lockstep.store.SqliteStore's table) too.
+        "store_items": [
+            "prefix",
+            "key",
+            "value",
+            "created_at",
+            "updated_at",
+            "seq",
+            "ttl_minutes",
+            "expires_at",
         ],
     }
     cid = Chain(saver).put({"a": Blob("full", 1)}, source="input", step=-1)

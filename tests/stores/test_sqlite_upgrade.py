@@ -17,6 +17,7 @@ import pytest
 from lockstep.checkpoint import serde
 from lockstep.checkpoint.base import Blob, Checkpoint, PendingWrite
 from lockstep.checkpoint.ids import new_checkpoint_id
+from lockstep.store.sqlite import SqliteStore
 from lockstep.stores.runs import SUCCESS
 from lockstep.stores.sqlite import SqliteBackend
 from lockstep.stores.sqlite.migrations import SCHEMA_VERSION
@@ -160,3 +161,54 @@ def test_a_file_from_a_newer_lockstep_is_refused(tmp_path):
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(RuntimeError, match="upgrade lockstep"):
         SqliteBackend(path)
+
+
+def _file_of_schema_2(path) -> None:
+    """A file as the backend of schema version 2 left it: checkpoints and records in
+    its migrations, long-term memory not (its store made its own tables on first use)."""
+    _old_file(path, THREADS_WITH_TENANTS)
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 2")
+
+
+def _tables(path) -> set[str]:
+    with sqlite3.connect(path) as db:
+        return {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def test_long_term_memory_is_in_the_files_migrations(tmp_path):
+    path = tmp_path / "lockstep.db"
+    SqliteBackend(path).close()  # a new file, memory never used
+    assert {"store_items", "checkpoints", "threads", "runs"} <= _tables(path)
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_a_schema_2_file_gains_memory_tables_and_keeps_what_it_had(tmp_path):
+    path = tmp_path / "lockstep.db"
+    _file_of_schema_2(path)
+    assert "store_items" not in _tables(path)
+
+    backend = SqliteBackend(path)
+    assert "store_items" in _tables(path)
+    assert backend.threads.get("t1").graph_id == "approval"
+    backend.memory.put(("users", "42"), "prefs", {"theme": "dark"})
+    backend.close()
+    backend = SqliteBackend(path)
+    assert backend.memory.get(("users", "42"), "prefs").value == {"theme": "dark"}
+    backend.close()
+
+
+def test_memory_a_schema_2_backend_wrote_survives_the_migration(tmp_path):
+    path = tmp_path / "lockstep.db"
+    _file_of_schema_2(path)
+    with SqliteStore.from_conn_string(str(path)) as store:  # as the old backend opened it
+        store.setup()
+        store.put(("users", "42"), "prefs", {"theme": "dark"})
+
+    backend = SqliteBackend(path)
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert backend.memory.get(("users", "42"), "prefs").value == {"theme": "dark"}
+    assert [i.key for i in backend.memory.search(("users",))] == ["prefs"]
+    backend.close()

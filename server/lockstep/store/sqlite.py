@@ -61,6 +61,18 @@ MIGRATIONS = (
 BUSY_TIMEOUT_MS = 30_000
 
 
+def migrate(cur: sqlite3.Cursor | sqlite3.Connection) -> None:
+    """Apply the MIGRATIONS a file has not had yet (the caller holds a write
+    transaction). `setup` runs it; so does the server's SQLite backend, whose own
+    migrations cover these tables too (lockstep.stores.sqlite.migrations)."""
+    cur.execute("CREATE TABLE IF NOT EXISTS store_migrations (v INTEGER PRIMARY KEY)")
+    row = cur.execute("SELECT MAX(v) FROM store_migrations").fetchone()
+    done = -1 if row[0] is None else row[0]
+    for version in range(done + 1, len(MIGRATIONS)):
+        cur.execute(MIGRATIONS[version])
+        cur.execute("INSERT INTO store_migrations (v) VALUES (?)", (version,))
+
+
 def _micros(at: datetime) -> int:
     delta = at - datetime(1970, 1, 1, tzinfo=UTC)
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
@@ -156,12 +168,7 @@ class SqliteStore(SweepsTTL, SyncBatchedStore):
             if self.is_setup:
                 return
             with self._transaction() as cur:
-                cur.execute("CREATE TABLE IF NOT EXISTS store_migrations (v INTEGER PRIMARY KEY)")
-                row = cur.execute("SELECT MAX(v) FROM store_migrations").fetchone()
-                done = -1 if row[0] is None else row[0]
-                for version in range(done + 1, len(MIGRATIONS)):
-                    cur.execute(MIGRATIONS[version])
-                    cur.execute("INSERT INTO store_migrations (v) VALUES (?)", (version,))
+                migrate(cur)
             self.is_setup = True
 
     def batch(self, ops: Iterable[Op]) -> list[Result]:

@@ -1,6 +1,7 @@
 """The SQLite backend (`sqlite:///PATH`, the server's embedded default): one file
-holding checkpoints, thread records and run records, opened, migrated and written
-by one `Database` (see `database` and `migrations`)."""
+holding checkpoints, thread records, run records and long-term memory, opened and
+migrated by one `Database` (see `database` and `migrations`), which also queues
+and commits every write but the memory store's own."""
 
 from __future__ import annotations
 
@@ -32,12 +33,14 @@ class SqliteBackend(Backend):
 
     @property
     def memory(self) -> SqliteStore:
-        """A `SqliteStore` in the same file (its tables are its own: `store_items`)."""
+        """A `SqliteStore` on the same file, whose tables (`store_items`) the file's
+        migrations made as it opened. Its own connection, opened on first use: its
+        writes commit at once and do not queue behind checkpoints."""
         with self._memory_lock:
             if self._memory is None:
                 self._memory_conn = self.db.another_connection()
                 self._memory = SqliteStore(self._memory_conn)
-                self._memory.setup()
+                self._memory.setup()  # finds every step done: the migrations ran them
             return self._memory
 
     def close(self) -> None:

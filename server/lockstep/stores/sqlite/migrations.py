@@ -1,5 +1,6 @@
 """The SQLite backend's schema: one ordered list of steps for every table its
-file keeps, checkpoints and the server's thread and run records alike.
+file keeps: checkpoints, the server's thread and run records, and long-term
+memory (`lockstep.store.SqliteStore`'s tables) alike.
 
 `PRAGMA user_version` says how many steps a file has had; opening it applies the
 rest, in one transaction. Append a step, never edit one: files in the field
@@ -11,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from lockstep.store import sqlite as memory_store
 from lockstep.stores.threads import DEFAULT_TENANT
 
 Step = tuple[str, ...] | Callable[[sqlite3.Connection], None]
@@ -38,6 +40,13 @@ def _records(conn: sqlite3.Connection) -> None:
     )
     conn.execute("CREATE INDEX IF NOT EXISTS runs_by_thread ON runs (thread_id, created_at)")
     conn.execute("CREATE INDEX IF NOT EXISTS runs_by_time ON runs (created_at)")
+
+
+def _memory(conn: sqlite3.Connection) -> None:
+    """Long-term memory (`SqliteStore`'s tables). Files written before this step may
+    have them already (the backend once let the store create its own on first use):
+    the store's own record of its steps (`store_migrations`) says which are done."""
+    memory_store.migrate(conn)
 
 
 # Step i brings a file from schema version i to i + 1.
@@ -79,6 +88,7 @@ MIGRATIONS: tuple[Step, ...] = (
         """,
     ),
     _records,
+    _memory,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
