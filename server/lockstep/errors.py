@@ -43,6 +43,15 @@ class NodeError(GraphError):
         self.cause = cause
 
 
+class ParentCommand(GraphError):
+    """A subgraph's node returned Command(graph=Command.PARENT): it leaves the
+    subgraph's run and is taken by the parent's task as its own return value."""
+
+    def __init__(self, command: object) -> None:
+        super().__init__(command)
+        self.command = command
+
+
 class GraphInterrupt(GraphError):
     """Raised inside a node to pause it; the runtime turns it into an Interrupt."""
 

@@ -96,7 +96,6 @@ def test_an_unknown_keyword_is_a_type_error_naming_it(call):
 
 
 @pytest.mark.parametrize(("call", "named"), [
-    (lambda g: g.get_state(CFG, subgraphs=True), "subgraphs"),
     (lambda g: g.update_state(CFG, {}, task_id="x"), "task_id"),
 ])
 def test_a_parameter_not_implemented_yet_is_refused_when_used(call, named):

@@ -19,6 +19,7 @@ from lockstep.checkpoint.base import (
     new_tuple,
     thread_id_of,
 )
+from lockstep.checkpoint.namespaced import is_nested_key, nested_keys
 
 
 class _Thread:
@@ -128,12 +129,15 @@ class MemorySaver(BaseSaver):
         thread.writes.setdefault(cid, []).append(kept)
 
     def delete_thread(self, thread_id: str) -> None:
+        low, high = nested_keys(thread_id)  # its subgraphs' checkpoints go with it
         with self._lock:
             self._threads.pop(thread_id, None)
+            for key in [k for k in self._threads if low <= k < high]:
+                del self._threads[key]
 
     def list_threads(self) -> list[str]:
         with self._lock:
-            return [t for t, data in self._threads.items() if data.order]
+            return [t for t, data in self._threads.items() if data.order and not is_nested_key(t)]
 
     def rewind(self, thread_id: str, since: str, keep_writes: int = 0) -> None:
         with self._lock:  # held throughout: no reader sees the thread half rewound

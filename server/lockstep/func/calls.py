@@ -243,7 +243,7 @@ class _Job:
 
     def _failed(self) -> None:
         task, loop = self.task, self.loop
-        if task.interrupts:
+        if task.paused:
             # Recorded, not reported: the caller's own stop reports it (as LangGraph).
             if loop.config is not None:
                 writes = [PendingWrite(task.id, INTERRUPT, task.interrupts)]

@@ -107,10 +107,10 @@ class EntrypointGraph(CompiledGraph):
         """`updates` mode shows what the function returned."""
         return dict(state_writes).get(END)
 
-    def _update(self, config, saved, values, as_node, settings) -> Any:
+    def _update(self, config, saved, values, as_node, settings, saver=None) -> Any:
         """update_state sets what the thread last returned (and `previous`)."""
         writes = None if values is None else output_writes(values)
-        return super()._update(config, saved, writes, as_node or self.entry, settings)
+        return super()._update(config, saved, writes, as_node or self.entry, settings, saver)
 
     def get_graph(self, config: Config | None = None, *, xray: int | bool = False) -> Graph:
         """The entrypoint as LangGraph draws it: START -> the function -> END."""

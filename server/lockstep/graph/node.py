@@ -29,12 +29,15 @@ class Callee:
     afn: Callable[..., Any] | None = None
     name: str = ""
     metadata: dict[str, Any] | None = None  # add_node(metadata=...)
+    subgraph: Any = None  # the runnable itself, which may be a compiled graph (pregel/nesting.py)
 
     @classmethod
     def of(cls, fn: Any, name: str | None = None) -> Callee:
         name = name or node_name(fn)
         if is_runnable(fn):
-            return _runnable_callee(fn, name)
+            callee = _runnable_callee(fn, name)
+            callee.subgraph = fn
+            return callee
         target = fn
         call = getattr(fn, "__call__", None)  # noqa: B004 - callables that are objects
         if not inspect.isfunction(fn) and not inspect.ismethod(fn) and call is not None:

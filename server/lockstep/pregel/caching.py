@@ -37,7 +37,7 @@ def lookup(graph: Any, task: Task) -> bool:
 
 def store(graph: Any, task: Task) -> None:
     """Keep a finished task's writes (not a failed or paused one's)."""
-    if task.error is None and not task.interrupts and task.cache_key is not None:
+    if task.error is None and not task.paused and task.cache_key is not None:
         ttl = graph.cache_policies[task.name].ttl
         graph.cache.set({task.cache_key: ((list(task.writes), task.update), ttl)})
 

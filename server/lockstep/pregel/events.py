@@ -106,7 +106,7 @@ class EventRun:
             self._put(_node_event(node, "on_chain_start", {"input": task.input}))
             return
         node = self.nodes.pop(task.id, None)
-        if node is None or task.error is not None or task.interrupts:
+        if node is None or task.error is not None or task.paused:
             return  # as LangGraph: a task that failed or paused has no end
         self._put(_node_event(node, "on_chain_stream", {"chunk": task.update}))
         self._put(_node_event(node, "on_chain_end", {"input": task.input, "output": task.update}))

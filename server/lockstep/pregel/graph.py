@@ -17,8 +17,15 @@ from lockstep.checkpoint.base import (
     checkpoint_id_of,
     thread_id_of,
 )
+from lockstep.checkpoint.namespaced import Namespaced
 from lockstep.constants import END, INTERRUPT, SENDS, SKIPPED, START, branch_channel
-from lockstep.errors import GraphRecursionError, InvalidUpdateError, NodeError
+from lockstep.errors import (
+    GraphInterrupt,
+    GraphRecursionError,
+    InvalidUpdateError,
+    NodeError,
+    ParentCommand,
+)
 from lockstep.graph.channels import MISSING, Channel, Ephemeral, LastValue, Managed, Topic
 from lockstep.graph.deferred import deferred_channels
 from lockstep.graph.node import Branch, NodeSpec
@@ -39,6 +46,7 @@ from lockstep.pregel.arguments import run_options
 from lockstep.pregel.commands import command_update, is_command
 from lockstep.pregel.host import RunHandle
 from lockstep.pregel.loop import Loop, Save
+from lockstep.pregel.nesting import Nesting, addressed, nesting_for, subgraph_of
 from lockstep.pregel.output import output_chunks
 from lockstep.pregel.settings import DEFAULT, RunSettings
 from lockstep.pregel.tasks import Task, update_writes
@@ -316,6 +324,28 @@ class CompiledGraph:
 
     # -- running -------------------------------------------------------------
 
+    def _target(self, config: Config | None) -> tuple[BaseSaver | None, Nesting | None, Config | None]:
+        """Where a run made now saves, and from where it loads: (store, nesting,
+        config to load with). A run made inside a running node is that node's
+        subgraph run (pregel/nesting.py): its parent's thread, under its namespace."""
+        nesting = nesting_for(self)
+        if nesting is not None:
+            thread_id = nesting.parent.thread_id
+            return nesting.saver, nesting, {"configurable": {"thread_id": thread_id}}
+        if self.checkpointer is True:
+            raise RuntimeError(
+                "checkpointer=True keeps a subgraph's own history on its parent's thread; "
+                "a graph run on its own needs a checkpointer: compile(checkpointer=MemorySaver())"
+            )
+        return self._saver, None, config
+
+    @property
+    def _saver(self) -> BaseSaver | None:
+        """The store runs of this graph from outside save to (compile(checkpointer=);
+        True and False name a subgraph's choice, not a store)."""
+        saver = self.checkpointer
+        return saver if isinstance(saver, BaseSaver) else None
+
     def _loop(
         self,
         config: Config | None,
@@ -324,27 +354,38 @@ class CompiledGraph:
         kw: Mapping[str, Any],
         settings: RunSettings = DEFAULT,
         threads: set[Any] | None = None,
+        target: tuple[BaseSaver | None, Nesting | None, Config | None] | None = None,
+        subgraphs: bool = False,
     ) -> Loop:
+        """The run's loop; `target` is what _target gave when its checkpoint was
+        loaded (worked out here if not given)."""
         modes = streaming.stream_modes(stream_mode if stream_mode is not None else self.stream_mode)
+        saver, nesting, _ = target if target is not None else self._target(config)
         config = config or {}
-        thread_id = (config.get("configurable") or {}).get("thread_id")
-        checkpoint_ns = (config.get("configurable") or {}).get("checkpoint_ns") or ""
-        if checkpoint_ns:
-            raise ValueError(
-                f"checkpoint_ns {checkpoint_ns!r} names a subgraph's checkpoints; a graph run "
-                "from outside runs at the root: leave checkpoint_ns out (or \"\")"
-            )
-        if self.checkpointer is not None and thread_id is None:
-            raise ValueError(
-                'this graph has a checkpointer: pass config={"configurable": {"thread_id": ...}}'
-            )
+        if nesting is not None:
+            thread_id: Any = nesting.parent.thread_id
+            checkpoint_ns = nesting.checkpoint_ns
+        else:
+            thread_id = (config.get("configurable") or {}).get("thread_id")
+            checkpoint_ns = (config.get("configurable") or {}).get("checkpoint_ns") or ""
+            if isinstance(saver, Namespaced):  # update_state on a subgraph's checkpoint
+                checkpoint_ns = saver.checkpoint_ns
+            elif checkpoint_ns:
+                raise ValueError(
+                    f"checkpoint_ns {checkpoint_ns!r} names a subgraph's checkpoints; a graph run "
+                    "from outside runs at the root: leave checkpoint_ns out (or \"\")"
+                )
+            if saver is not None and thread_id is None:
+                raise ValueError(
+                    'this graph has a checkpointer: pass config={"configurable": {"thread_id": ...}}'
+                )
         before = kw.get("interrupt_before")
         after = kw.get("interrupt_after")
         context = kw.get("context")
         time_travel = None
-        if saved is not None and checkpoint_id_of(config) and self.checkpointer is not None:
+        if saved is not None and checkpoint_id_of(config) and saver is not None and nesting is None:
             # Time travel: see Loop._travel. (One cheap read of the head.)
-            head = self.checkpointer.get_tuple({"configurable": {"thread_id": str(thread_id)}})
+            head = saver.get_tuple({"configurable": {"thread_id": str(thread_id)}})
             superseded = head is not None and head.checkpoint.id != saved.checkpoint.id
             if superseded or saved.metadata.get("source") not in ("update", "fork"):
                 time_travel = "fork"
@@ -360,12 +401,15 @@ class CompiledGraph:
             interrupt_after=tuple(after) if after else self.interrupt_after,
             recursion_limit=config.get("recursion_limit", DEFAULT_RECURSION_LIMIT),
             checkpoint_ns=checkpoint_ns,
-            exit_only=_durability(kw) == "exit" and self.checkpointer is not None,
+            exit_only=_durability(kw) == "exit" and saver is not None,
             config=config,
             settings=settings,
             context=_coerce_context(self.context_schema, context) if context is not None else None,
             time_travel=time_travel,
             threads=threads,
+            saver=saver,
+            nesting=nesting,
+            subgraphs=subgraphs,
         )
 
     def stream(
@@ -405,8 +449,9 @@ class CompiledGraph:
         paused (not when it fails or is stopped). With `settings.final_only` (values
         mode only) it yields just the run's last chunk, once the run has ended or
         stopped: what invoke returns, without reading the state at every step."""
-        saved = self._saved(config)
-        loop = self._loop(config, saved, stream_mode, kw, settings)
+        target = self._target(config)
+        saved = self._saved(target[0], target[2])
+        loop = self._loop(config, saved, stream_mode, kw, settings, None, target, subgraphs)
         stop = settings.stop
         shape = _shape(self, loop, stream_mode, subgraphs)
         run_config = loop.run_config
@@ -449,6 +494,8 @@ class CompiledGraph:
                 yield from self._final(loop)
                 return
         yield from self._drain(loop, shape)
+        if loop.nesting is not None and loop.status == "interrupted":
+            raise GraphInterrupt(loop.interrupts)  # the parent's task pauses with it
         yield from self._final(loop)
         if on_end is not None:
             on_end(loop)
@@ -525,7 +572,9 @@ class CompiledGraph:
             node_errors=host is not None,
             watcher=watcher,
         )
-        if not self._all_sync:
+        if not self._all_sync or nesting_for(self) is not None:
+            # (A subgraph run stays on its parent's event loop: its sync nodes go to
+            # worker threads one by one, as its parent's do.)
             return self._astream_async(input, config, stream_mode, kw, settings, subgraphs, host)
         # Nothing to await in the graph: run the sync loop in one worker thread.
         durability = _durability(kw)
@@ -571,10 +620,11 @@ class CompiledGraph:
         really stopped only once they have returned)."""
         threads: set[Any] = set()
         try:
-            saved = await self._asaved(config)
+            target = self._target(config)
+            saved = await self._asaved(target[0], target[2])
             if host is not None:
                 settings = dataclasses.replace(settings, stop=host.stop_signal)
-            loop = self._loop(config, saved, stream_mode, kw, settings, threads)
+            loop = self._loop(config, saved, stream_mode, kw, settings, threads, target, subgraphs)
             stop = settings.stop
             shape = _shape(self, loop, stream_mode, subgraphs)
             run_config = loop.run_config
@@ -619,6 +669,8 @@ class CompiledGraph:
                     return
             for item in await self._adrain(loop, shape):
                 yield item
+            if loop.nesting is not None and loop.status == "interrupted":
+                raise GraphInterrupt(loop.interrupts)  # the parent's task pauses with it
             if host is not None:
                 host.ended(_final_snapshot(self, loop))
         finally:
@@ -781,6 +833,13 @@ class CompiledGraph:
                 loop.fail()
                 self._flush(loop)
                 error = task.error
+                if isinstance(error, ParentCommand):
+                    if loop.nesting is not None:
+                        raise error  # the parent's task takes it as its own return
+                    error = InvalidUpdateError(
+                        f"node {task.name!r}: Command(graph=PARENT) needs a parent graph; "
+                        "this graph runs at the top"
+                    )
                 note = f"During task with name {task.name!r} and id {task.id!r}"
                 if note not in getattr(error, "__notes__", ()):  # as LangGraph; once
                     error.add_note(note)
@@ -790,6 +849,10 @@ class CompiledGraph:
 
     def _drain(self, loop: Loop, shape: Callable[[str, Any], Any] | None) -> Iterator[Any]:
         self._flush(loop)
+        if loop.forward is not None:
+            for mode, chunk in _forward(loop):
+                yield chunk if shape is None else shape(mode, chunk)
+            return
         events = loop.events
         if loop.final_only:  # keep the last; _final yields it when the run is over
             while events:
@@ -806,11 +869,13 @@ class CompiledGraph:
     async def _adrain(self, loop: Loop, shape: Callable[[str, Any], Any] | None) -> list[Any]:
         saves = loop.take_saves()
         if saves:
-            saver = self.checkpointer
+            saver = loop.saver
             if saver is None or not saver.blocking:
                 self._save(loop, saves)
             else:
                 await asyncio.to_thread(_apply_saves, saver, saves)
+        if loop.forward is not None:
+            return [chunk if shape is None else shape(mode, chunk) for mode, chunk in _forward(loop)]
         events = loop.events
         out = []
         while events:
@@ -824,7 +889,7 @@ class CompiledGraph:
             self._save(loop, saves)
 
     def _save(self, loop: Loop, saves: list[Save]) -> None:
-        saver = self.checkpointer
+        saver = loop.saver
         if saver is None:
             return
         behind = loop.write_behind
@@ -836,34 +901,68 @@ class CompiledGraph:
     # -- reading and editing a thread ---------------------------------------
 
     def _require_saver(self) -> BaseSaver:
-        if self.checkpointer is None:
+        saver = self._saver
+        if saver is None:
             raise ValueError("no checkpointer set: compile(checkpointer=MemorySaver()) to keep state")
-        return self.checkpointer
+        return saver
 
-    def _saved(self, config: Config | None) -> CheckpointTuple | None:
-        if self.checkpointer is None or not config:
+    @staticmethod
+    def _saved(saver: BaseSaver | None, config: Config | None) -> CheckpointTuple | None:
+        if saver is None or not config:
             return None
-        return snapshot.load(self.checkpointer, config)
+        return snapshot.load(saver, config)
 
-    async def _asaved(self, config: Config | None) -> CheckpointTuple | None:
-        if self.checkpointer is None or not config:
+    @staticmethod
+    async def _asaved(saver: BaseSaver | None, config: Config | None) -> CheckpointTuple | None:
+        if saver is None or not config:
             return None
-        if not self.checkpointer.blocking:
-            return snapshot.load(self.checkpointer, config)
-        return await asyncio.to_thread(snapshot.load, self.checkpointer, config)
+        if not saver.blocking:
+            return snapshot.load(saver, config)
+        return await asyncio.to_thread(snapshot.load, saver, config)
+
+    @property
+    def subgraph_nodes(self) -> dict[str, CompiledGraph]:
+        """The nodes that run a subgraph (a compiled graph added as a node, or the
+        one graph a node's function refers to), by name; found once."""
+        found = self.__dict__.get("_subgraph_nodes")
+        if found is None:
+            found = {}
+            for name in self.nodes:
+                sub = subgraph_of(self, name) if name != START else None
+                if sub is not None:
+                    found[name] = sub
+            self._subgraph_nodes = found
+        return found
+
+    def get_subgraphs(
+        self, *, namespace: str | None = None, recurse: bool = False
+    ) -> Iterator[tuple[str, CompiledGraph]]:
+        """The subgraphs of this graph as (namespace, graph): each node's, and with
+        `recurse` theirs too (`"node|inner"`); `namespace` keeps only that one."""
+        for name, sub in self.subgraph_nodes.items():
+            if namespace is None or namespace == name:
+                yield name, sub
+            if recurse and (namespace is None or namespace.startswith(name + "|")):
+                inner = None if namespace is None else namespace[len(name) + 1 :]
+                for ns, deeper in sub.get_subgraphs(namespace=inner, recurse=True):
+                    yield f"{name}|{ns}", deeper
+
+    def _state_target(self, config: Config) -> tuple[CompiledGraph, BaseSaver, Config]:
+        """(graph, store, config) a state method acts on: this graph's, or the
+        subgraph's a config with a checkpoint_ns addresses (pregel/nesting.py)."""
+        config = self._merged(config)
+        graph, saver = addressed(self, self._require_saver(), config)
+        return graph, saver, config
 
     def get_state(self, config: Config, *, subgraphs: bool = False) -> StateSnapshot:
-        not_yet("get_state", subgraphs=subgraphs)
-        saver = self._require_saver()
-        return snapshot.state(self, saver, self._merged(config))
+        graph, saver, config = self._state_target(config)
+        return snapshot.state(graph, saver, config, subgraphs)
 
     async def aget_state(self, config: Config, *, subgraphs: bool = False) -> StateSnapshot:
-        not_yet("aget_state", subgraphs=subgraphs)
-        config = self._merged(config)
-        saver = self._require_saver()
+        graph, saver, config = self._state_target(config)
         if not saver.blocking:
-            return snapshot.state(self, saver, config)
-        return await asyncio.to_thread(snapshot.state, self, saver, config)
+            return snapshot.state(graph, saver, config, subgraphs)
+        return await asyncio.to_thread(snapshot.state, graph, saver, config, subgraphs)
 
     def get_state_history(
         self,
@@ -873,8 +972,7 @@ class CompiledGraph:
         before: Config | None = None,
         limit: int | None = None,
     ) -> Iterator[StateSnapshot]:
-        saver = self._require_saver()
-        config = self._merged(config)
+        graph, saver, config = self._state_target(config)
         thread_id_of(config)
         count = 0
         # Without a filter the store can stop at the limit: a page then costs the
@@ -885,7 +983,7 @@ class CompiledGraph:
             if limit is not None and count >= limit:
                 return
             count += 1
-            yield snapshot.from_saved(self, saved)
+            yield snapshot.from_saved(graph, saved)
 
     async def aget_state_history(
         self,
@@ -929,10 +1027,9 @@ class CompiledGraph:
     def _update_state(
         self, config: Config, values: Any, as_node: str | None, settings: RunSettings
     ) -> Config:
-        saver = self._require_saver()
-        config = self._merged(config)
+        graph, saver, config = self._state_target(config)
         saved = snapshot.load(saver, config)
-        return self._update(config, saved, values, as_node, settings)
+        return graph._update(config, saved, values, as_node, settings, saver)
 
     def _update(
         self,
@@ -941,10 +1038,13 @@ class CompiledGraph:
         values: Any,
         as_node: str | None,
         settings: RunSettings,
+        saver: BaseSaver | None = None,
     ) -> Config:
         """Apply `values` as `as_node` returning them would (the last node to run
-        when not given), through the loop's own write path, and save it."""
-        loop = self._loop(config, saved, "values", {}, settings)
+        when not given), through the loop's own write path, and save it to `saver`
+        (this graph's own store when not given)."""
+        target = (saver or self._saver, None, config)
+        loop = self._loop(config, saved, "values", {}, settings, None, target)
         as_node = self._resolve_as_node(saved, as_node)
         spec = self.nodes[as_node]
         control: list[tuple[str, Any]] = []
@@ -1041,6 +1141,21 @@ def _with_interrupts(last: Any, interrupts: Sequence[Any]) -> Any:
     if isinstance(last, dict):
         return {**last, INTERRUPT: list(interrupts)}
     return {INTERRUPT: list(interrupts)}
+
+
+def _forward(loop: Loop) -> list[tuple[str, Any]]:
+    """A subgraph run's queued events: those in the modes the top run streams go
+    to its queue under this run's namespace; the run's caller gets its own modes'."""
+    events, forward, ns = loop.events, loop.forward, loop.namespace
+    wanted, own = loop.subgraph_modes or frozenset(), loop.own_modes
+    out = []
+    while events:
+        mode, chunk = events.popleft()
+        if mode in wanted:
+            forward.append((mode, streaming.Nested(ns, chunk)))
+        if mode in own:
+            out.append((mode, chunk))
+    return out
 
 
 def _apply_saves(saver: BaseSaver, saves: list[Save]) -> None:

@@ -101,12 +101,31 @@ class Loop:
         context: Any = None,
         time_travel: str | None = None,
         threads: set[Any] | None = None,
+        saver: Any = None,
+        nesting: Any = None,
+        subgraphs: bool = False,
     ) -> None:
         """`config` is the run's (its nodes get it through node_config); `context` its
         `context=`; `time_travel` is "fork" or "replay" when the run addresses an old
         checkpoint by id (see _travel); `threads` is where the async driver keeps the
-        sync nodes running in worker threads."""
+        sync nodes running in worker threads. `saver` is the store the run saves to
+        (None: none); `nesting` places a subgraph's run in its parent's
+        (pregel/nesting.py); `subgraphs`: the caller streams subgraphs' events too."""
         self.graph = graph
+        self.saver = saver
+        self.nesting = nesting
+        # Subgraph runs' events go to the top run's queue (`forward`), in the modes
+        # it streams (`subgraph_modes`; None: it does not stream them).
+        self.subgraph_modes: frozenset[str] | None = modes if subgraphs else None
+        self.forward: Any = None
+        self.own_modes = modes
+        if nesting is not None:
+            parent = nesting.parent
+            if parent.subgraph_modes is not None:
+                self.subgraph_modes = parent.subgraph_modes
+                self.forward = parent.forward if parent.forward is not None else parent.events
+                modes = modes | parent.subgraph_modes
+                settings = dataclasses.replace(settings, final_only=False)
         self.settings = settings
         self.final_only = settings.final_only
         self.write_behind = settings.write_behind
@@ -118,7 +137,7 @@ class Loop:
         self.namespace = namespace_tuple(checkpoint_ns)
         self.modes = modes
         # As LangGraph: checkpoints stream only when they are saved (a checkpointer is set).
-        self.show_checkpoints = graph.checkpointer is not None and not modes.isdisjoint(
+        self.show_checkpoints = saver is not None and not modes.isdisjoint(
             ("checkpoints", "debug")
         )
         self.show_tasks = not modes.isdisjoint(("tasks", "debug"))
@@ -168,7 +187,7 @@ class Loop:
         # An entrypoint, or custom mode: every event wakes the driver, so each is
         # yielded as it is written (pregel/live.py). The queue is made first: the
         # chat stream below appends to it.
-        waking = graph.live_events or "custom" in modes
+        waking = graph.live_events or "custom" in modes or subgraphs
         if waking:
             self.events = live.Waking(self.events)
         if "messages" in modes:
@@ -205,8 +224,17 @@ class Loop:
     watch: Any = None
     # (checkpoint id, the (node, triggers) found triggered when the loop made it)
     _planned: tuple[str, list[tuple[str, tuple[str, ...]]]] | None = None
+    # In the run's first step when it continues a saved thread (no new input): a
+    # subgraph run its tasks make then continues from its own checkpoint.
+    resuming = False
+    # Command(resume={interrupt id: value}): the answers, for subgraph runs to take
+    # theirs from (their interrupts pause the parent's task, which records them too).
+    resume_map: dict[str, Any] | None = None
 
     def start(self, input: Any) -> None:
+        if self.nesting is not None:
+            input = self._nested_input(input)
+        self.resuming = input is None or isinstance(input, Command)
         if self.time_travel and (
             input is None or (isinstance(input, Command) and input.resume is None)
         ):
@@ -224,6 +252,24 @@ class Loop:
             self._apply_null_writes()
             self._skip_static_breakpoint()
             self._emit_values()
+
+    def _nested_input(self, input: Any) -> Any:
+        """A subgraph run made while its parent resumes continues from its own saved
+        checkpoint (its input is not taken again), with the parent's answers."""
+        parent = self.nesting.parent
+        if not parent.resuming or self.config is None:
+            return input
+        self.null_resume = parent.null_resume  # a bare answer: whoever asks first
+        answers = parent.resume_map
+        if answers:
+            self.resume_map = answers
+            ids = {i.id for items in self._pending_interrupts().values() for i in items}
+            mine = {k: v for k, v in answers.items() if k in ids}
+            if mine:
+                writes = self._resume_writes(mine)
+                self.pending += writes
+                self.saves.append(Save(self.config, writes=writes))
+        return None
 
     def _skip_static_breakpoint(self) -> None:
         """Resuming goes past the interrupt_before/after that paused the thread (as LangGraph):
@@ -291,7 +337,7 @@ class Loop:
         input would. Its update is applied first (and saved with the input), its goto
         is the input task's routing (runner), and a resume has nothing to answer yet:
         the run's first interrupt() still pauses."""
-        if command.resume is not None and self.graph.checkpointer is None:
+        if command.resume is not None and self.saver is None:
             raise RuntimeError(
                 "Command(resume=...) needs a checkpointer: compile(checkpointer=...) "
                 "so the run can pause and be resumed"
@@ -326,6 +372,7 @@ class Loop:
             for i in items:
                 by_id.setdefault(i.id, task)
         if isinstance(resume, dict) and resume and all(k in by_id for k in resume):
+            self.resume_map = resume
             answers: dict[str, list[Any]] = {}
             for interrupt_id, value in resume.items():
                 answers.setdefault(by_id[interrupt_id], []).append(value)
@@ -496,7 +543,7 @@ class Loop:
             return
         if task.error is not None:
             writes = [PendingWrite(task.id, ERROR, repr(task.error))]  # as LangGraph shows it
-        elif task.interrupts:
+        elif task.paused:
             writes = [PendingWrite(task.id, INTERRUPT, task.interrupts)]
             if task.resume:
                 writes.append(PendingWrite(task.id, RESUME, list(task.resume)))
@@ -508,14 +555,14 @@ class Loop:
         self.saves.append(new_tuple(Save, (self.config, None, None, None, writes)))
         if self.watch is not None and task.name != START:  # before the graph's own chunks
             self.watch("task_result", task)
-        if task.error is None and not task.interrupts:
+        if task.error is None and not task.paused:
             if "updates" in self.modes and task.name != START:
                 if task.cached:  # as LangGraph marks a result taken from the node cache
                     chunk = {task.name: task.update, "__metadata__": {"cached": True}}
                     self.events.append(("updates", chunk))
                 else:
                     self.events.append(("updates", {task.name: task.update}))
-        elif task.interrupts:
+        elif task.paused:
             # As LangGraph: each interrupted task is reported as it stops.
             self._emit_interrupt(task.interrupts)
         if self.show_tasks and task.name != START:
@@ -525,10 +572,12 @@ class Loop:
         """Complete the step: apply every write, save the checkpoint, or pause."""
         tasks = self.tasks
         interrupted: tuple[Interrupt, ...] = ()
+        paused = False
         for task in tasks:
-            if task.interrupts:
+            if task.paused:
                 interrupted += task.interrupts
-        if interrupted:
+                paused = True
+        if paused:
             self.status = "interrupted"
             self.interrupts = interrupted
             self._emit_finished_values(tasks)
@@ -543,6 +592,7 @@ class Loop:
         # As LangGraph: a bare resume belongs to the checkpoint it was given on, so
         # only the first step of the run can take it.
         self.null_resume.clear()
+        self.resuming = False
         self._stepped = True
         if not changed.isdisjoint(self.graph.state_keys):
             self._emit_values()
@@ -748,7 +798,7 @@ class Loop:
         self._stepped = False
         self.status = "interrupted"
         self.interrupts = ()
-        if "updates" in self.modes:
+        if "updates" in self.modes and self.nesting is None:  # (its parent's task reports it)
             self.events.append(("updates", {INTERRUPT: ()}))
 
     # -- events -------------------------------------------------------------
@@ -782,7 +832,7 @@ class Loop:
         writing one plain key here (InvalidUpdateError) rather than on the resume."""
         grouped: dict[str, list[tuple[str, Any]]] = {}
         for task in sorted(tasks, key=apply_order):
-            if task.error is None and not task.interrupts:
+            if task.error is None and not task.paused:
                 for channel, value in task.writes:
                     if channel in self.graph.state_keys:
                         grouped.setdefault(channel, []).append((task.name, value))

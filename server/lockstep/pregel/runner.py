@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import dataclasses
 import random
 import time
 from types import CoroutineType
 from typing import Any
 
 from lockstep.constants import START
-from lockstep.errors import GraphInterrupt
+from lockstep.errors import GraphInterrupt, ParentCommand
 from lockstep.graph.node import NodeSpec
 from lockstep.pregel import caching
 from lockstep.pregel.context import enter, leave, node_interrupt_id
@@ -54,6 +55,9 @@ def _run_sync(graph: Any, loop: Any, task: Task, config: dict, paths: bool = Tru
                     output = callee.fn(task.input)
                 if isinstance(output, CoroutineType):  # async, in a sync run: see README
                     output = asyncio.run(output)
+                break
+            except ParentCommand as exc:  # from a subgraph it ran: as if it returned it
+                output = dataclasses.replace(exc.command, graph=None)
                 break
             except Exception as exc:
                 delay = _after_failure(spec, task, exc, attempt)
@@ -126,6 +130,9 @@ async def _call_async(graph: Any, loop: Any, spec: NodeSpec, task: Task, config:
             try:
                 output = await callee.afn(task.input, **callee.kwargs(config, loop))
                 break
+            except ParentCommand as exc:  # from a subgraph it ran: as if it returned it
+                output = dataclasses.replace(exc.command, graph=None)
+                break
             except Exception as exc:
                 delay = _after_failure(spec, task, exc, attempt)
                 if delay is None:
@@ -164,6 +171,7 @@ def _interrupted(task: Task, exc: GraphInterrupt) -> None:
             item = Interrupt(value=item.value, id=node_interrupt_id(task.id))
         items.append(item)
     task.interrupts = tuple(items)
+    task.paused = True
 
 
 def _finish(

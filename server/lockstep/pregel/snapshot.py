@@ -14,6 +14,8 @@ from lockstep.checkpoint.base import (
 from lockstep.constants import ERROR, INTERRUPT, RETURN
 from lockstep.errors import InvalidUpdateError
 from lockstep.pregel.loop import NULL_TASK, latest_writes
+from lockstep.pregel.nesting import subgraph_saver
+from lockstep.pregel.streaming import task_namespace
 from lockstep.pregel.tasks import apply_order, prepare
 from lockstep.types import PregelTask, StateSnapshot
 
@@ -23,11 +25,14 @@ def load(saver: BaseSaver, config: Config) -> CheckpointTuple | None:
     return saver.get_tuple(config)
 
 
-def state(graph: Any, saver: BaseSaver, config: Config) -> StateSnapshot:
+def state(graph: Any, saver: BaseSaver, config: Config, subgraphs: bool = False) -> StateSnapshot:
+    """The thread at the checkpoint `config` names (its head without an id); with
+    `subgraphs`, each task running a subgraph shows that subgraph's state."""
     saved = load(saver, config)
     if saved is None:
         return empty(thread_id_of(config))
-    return from_saved(graph, saved, live=checkpoint_id_of(config) is None)
+    live = checkpoint_id_of(config) is None
+    return from_saved(graph, saved, live, saver if subgraphs else None)
 
 
 def empty(thread_id: str) -> StateSnapshot:
@@ -62,17 +67,23 @@ def from_loop(graph: Any, loop: Any) -> StateSnapshot | None:
     return _snapshot(graph, saved, dict(loop.channels), live=True)
 
 
-def from_saved(graph: Any, saved: CheckpointTuple, live: bool = False) -> StateSnapshot:
+def from_saved(
+    graph: Any, saved: CheckpointTuple, live: bool = False, nested: BaseSaver | None = None
+) -> StateSnapshot:
     """The thread at one checkpoint. As LangGraph: `live` (the thread's head, read
     without a checkpoint id) shows the writes of tasks that already finished in the
     unfinished step and leaves them out of `next`; otherwise the snapshot is a record of
     the step as it started. Command(update=...) input waiting on the step shows in both."""
     channels = graph.fresh_channels()
     graph.restore_channels(channels, saved.blobs)
-    return _snapshot(graph, saved, channels, live)
+    return _snapshot(graph, saved, channels, live, nested)
 
 
-def _snapshot(graph: Any, saved: CheckpointTuple, channels: Any, live: bool) -> StateSnapshot:
+def _snapshot(
+    graph: Any, saved: CheckpointTuple, channels: Any, live: bool, nested: BaseSaver | None = None
+) -> StateSnapshot:
+    """(`nested`: the store to read the tasks' subgraph states from; None: each such
+    task shows the config that addresses its subgraph's state instead, as LangGraph.)"""
     tasks = prepare(graph.nodes, saved.checkpoint, channels, None)
     pending = latest_writes(saved.pending_writes)
     outcome: dict[str, dict[str, Any]] = {}
@@ -101,6 +112,7 @@ def _snapshot(graph: Any, saved: CheckpointTuple, channels: Any, live: bool) -> 
         else:
             channels.update(applied)
     shown = []
+    states = _task_states(graph, saved, tasks, nested) if graph.subgraph_nodes else {}
     for task in tasks:
         done = outcome.get(task.id, {})
         shown.append(
@@ -110,7 +122,7 @@ def _snapshot(graph: Any, saved: CheckpointTuple, channels: Any, live: bool) -> 
                 path=task.path,
                 error=done.get(ERROR),
                 interrupts=() if task.id in finished else tuple(done.get(INTERRUPT, ())),
-                state=None,
+                state=states.get(task.id),
                 result=_result(graph, done),
             )
         )
@@ -127,6 +139,29 @@ def _snapshot(graph: Any, saved: CheckpointTuple, channels: Any, live: bool) -> 
         tasks=tuple(shown),
         interrupts=tuple(i for t in shown for i in t.interrupts),
     )
+
+
+def _task_states(
+    graph: Any, saved: CheckpointTuple, tasks: list[Any], nested: BaseSaver | None
+) -> dict[str, Any]:
+    """What `tasks[i].state` shows for the tasks that run a subgraph: the config of
+    the subgraph's checkpoints (its namespace on this thread) or, read from
+    `nested`, its own snapshot (with its tasks' subgraphs too)."""
+    subgraphs = graph.subgraph_nodes
+    conf = saved.config.get("configurable", {})
+    thread_id, parent_ns = conf.get("thread_id"), conf.get("checkpoint_ns", "")
+    out: dict[str, Any] = {}
+    for task in tasks:
+        sub = subgraphs.get(task.name)
+        if sub is None:
+            continue
+        ns = task_namespace(parent_ns, task.name, task.id)
+        address = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ns}}
+        if nested is None:
+            out[task.id] = address
+        else:
+            out[task.id] = state(sub, subgraph_saver(sub, nested, ns), address, subgraphs=True)
+    return out
 
 
 def _result(graph: Any, done: dict[str, Any]) -> dict[str, Any] | None:

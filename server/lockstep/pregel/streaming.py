@@ -13,7 +13,7 @@ parts: `()` for the root run, so a flat graph yields `((), chunk)`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, get_args
+from typing import Any, NamedTuple, get_args
 
 from lockstep.constants import ERROR, INTERRUPT, RETURN
 from lockstep.pregel.tasks import PUSH
@@ -102,15 +102,25 @@ def namespace_tuple(checkpoint_ns: str) -> tuple[str, ...]:
     return tuple(checkpoint_ns.split(NS_SEP)) if checkpoint_ns else ()
 
 
+class Nested(NamedTuple):
+    """A subgraph run's chunk in the top run's queue, with the subgraph's namespace."""
+
+    namespace: tuple[str, ...]
+    chunk: Any
+
+
 def shaper(single: bool, namespace: tuple[str, ...] | None) -> Any:
     """How the run's (mode, chunk) events are yielded: the chunk alone for one mode
     given as a string, else (mode, chunk); with a namespace (subgraphs=True), that
-    namespace first. Returns None for the plain chunk (the usual case, kept inline)."""
+    namespace first (a subgraph's chunk: its own). Returns None for the plain chunk
+    (the usual case, kept inline)."""
     if namespace is None:
         return None if single else _pair
     if single:
-        return lambda mode, chunk: (namespace, chunk)
-    return lambda mode, chunk: (namespace, mode, chunk)
+        return lambda mode, chunk: tuple(chunk) if type(chunk) is Nested else (namespace, chunk)
+    return lambda mode, chunk: (
+        (chunk[0], mode, chunk[1]) if type(chunk) is Nested else (namespace, mode, chunk)
+    )
 
 
 def _pair(mode: str, chunk: Any) -> tuple[str, Any]:
@@ -141,7 +151,7 @@ def task_result_payload(task: Any, state_keys: Any) -> dict[str, Any]:
     to state keys (a key written twice shows as {"$writes": [...]}), its error, and the
     interrupts it stopped at."""
     result: dict[str, Any] = {}
-    if task.error is None and not task.interrupts:
+    if task.error is None and not task.paused:
         for channel, value in task.writes:
             if channel not in state_keys:
                 continue

@@ -9,7 +9,7 @@ from typing import Any
 
 from lockstep.checkpoint.base import Checkpoint
 from lockstep.constants import END, SENDS, START, branch_channel
-from lockstep.errors import InvalidUpdateError
+from lockstep.errors import InvalidUpdateError, ParentCommand
 from lockstep.graph.channels import Channel
 from lockstep.graph.node import NodeSpec
 from lockstep.graph.schema import has_annotations, object_writes
@@ -30,6 +30,7 @@ class Task:
     writes: list[tuple[str, Any]] = field(default_factory=list)
     update: Any = None  # what the node returned, as `updates` mode shows it
     interrupts: tuple[Interrupt, ...] = ()
+    paused: bool = False  # stopped by an interrupt (a subgraph's breakpoint has none)
     error: BaseException | None = None
     resume: list[Any] = field(default_factory=list)
     done: bool = False  # finished in an earlier attempt at this step: writes reused
@@ -156,7 +157,7 @@ def update_writes(name: str, update: Any, state_keys: Mapping[str, Channel]) -> 
 
 def _command_writes(name: str, command: Command, state_keys) -> tuple[list, list]:
     if command.graph == Command.PARENT:
-        raise InvalidUpdateError(f"node {name!r}: Command(graph=PARENT) needs a parent graph")
+        raise ParentCommand(command)  # for the parent graph's task (pregel/graph.py)
     state = update_writes(name, command.update, state_keys) if command.update is not None else []
     return state, goto_writes(name, command.goto)
 

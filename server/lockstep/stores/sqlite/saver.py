@@ -39,6 +39,7 @@ from lockstep.checkpoint.base import (
     checkpoint_id_of,
     thread_id_of,
 )
+from lockstep.checkpoint.namespaced import is_nested_key, nested_keys
 from lockstep.stores.sqlite.database import Database, Op
 from lockstep.stores.sqlite.migrations import SCHEMA_VERSION
 
@@ -279,9 +280,14 @@ class SqliteSaver(BaseSaver):
     def delete_thread(self, thread_id: str) -> None:
         thread_id = str(thread_id)
 
+        low, high = nested_keys(thread_id)  # its subgraphs' checkpoints go with it
+
         def op(conn: sqlite3.Connection) -> None:
             for table in ("checkpoints", "blobs", "writes"):
-                conn.execute(f"DELETE FROM {table} WHERE thread_id = ?", (thread_id,))
+                conn.execute(
+                    f"DELETE FROM {table} WHERE thread_id = ? OR (thread_id >= ? AND thread_id < ?)",
+                    (thread_id, low, high),
+                )
 
         self._write(op)  # inside a batch(), part of its transaction
 
@@ -314,7 +320,7 @@ class SqliteSaver(BaseSaver):
             rows = self._conn.execute(
                 "SELECT thread_id FROM checkpoints GROUP BY thread_id ORDER BY MIN(checkpoint_id)"
             ).fetchall()
-        return [r[0] for r in rows]
+        return [r[0] for r in rows if not is_nested_key(r[0])]
 
     # -- extras ----------------------------------------------------------------
 
