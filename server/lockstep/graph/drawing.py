@@ -240,10 +240,12 @@ def describe(
     *,
     interrupt_before: Sequence[str] = (),
     interrupt_after: Sequence[str] = (),
+    subgraphs: Mapping[str, Graph] | None = None,
 ) -> Graph:
     """The graph LangGraph's `get_graph()` draws for the same StateGraph. A node named
     in `interrupt_before`/`interrupt_after` is marked in its metadata; "*" (every
-    node) marks none, as in LangGraph."""
+    node) marks none, as in LangGraph. `subgraphs` (get_graph(xray=...)) are drawn in
+    place of their nodes, their ids prefixed `node:`."""
     from lockstep.graph import dryrun
 
     found = dryrun.walk(builder)
@@ -273,7 +275,26 @@ def describe(
             _add_edge(graph, source, END)
     elif len(found.last_step) == 1 and not any(t == END for _, t, _, _ in edges):
         _add_edge(graph, found.last_step[0], END, conditional=True)
+    for name, sub in (subgraphs or {}).items():
+        _expand(graph, name, sub)
     return graph
+
+
+def _expand(graph: Graph, name: str, sub: Graph) -> None:
+    """Draw subgraph `sub` in place of node `name`: its nodes between its START and
+    END, joined to the edges that reached and left the node."""
+    if len(sub.nodes) <= 1 or name not in graph.nodes or not sub.first_node() or not sub.last_node():
+        return
+    sub.trim_first_node()
+    sub.trim_last_node()
+    graph.nodes.pop(name)
+    first, last = graph.extend(sub, prefix=name)
+    for index, edge in enumerate(graph.edges):
+        if edge.source == name and last is not None:
+            edge = edge.copy(source=last.id)
+        if edge.target == name and first is not None:
+            edge = edge.copy(target=first.id)
+        graph.edges[index] = edge
 
 
 def _edge_order(edge: tuple[str, str, bool, str | None]) -> tuple[Any, ...]:

@@ -208,7 +208,7 @@ def _make_handler_class() -> type:
                 "metadata": dict(metadata),
             }
             streamed = None
-            if not (tags and NOSTREAM in tags):
+            if not (tags and NOSTREAM in tags) and _own_call(self.stream):
                 user_tags = [t for t in tags or () if not t.startswith("seq:step")]
                 streamed = {**metadata, "tags": user_tags} if user_tags else metadata
             inputs = {"messages": messages}
@@ -250,6 +250,16 @@ def _make_handler_class() -> type:
             self.runs.pop(run_id, None)
 
     return MessagesHandler
+
+
+def _own_call(stream: ChatStream) -> bool:
+    """Whether a model is called by a task of the run `stream` is for, rather than
+    by a subgraph run's (which streams its own messages when the top run streams
+    subgraphs, and none otherwise, as in LangGraph)."""
+    from lockstep.pregel.context import _current
+
+    current = _current.get(None)
+    return current is None or current[1].chat is stream
 
 
 def _serialized_name(serialized: dict[str, Any] | None) -> str:

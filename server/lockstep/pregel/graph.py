@@ -344,7 +344,7 @@ class CompiledGraph:
         """The store runs of this graph from outside save to (compile(checkpointer=);
         True and False name a subgraph's choice, not a store)."""
         saver = self.checkpointer
-        return saver if isinstance(saver, BaseSaver) else None
+        return None if saver is True or saver is False else saver
 
     def _loop(
         self,
@@ -1100,16 +1100,22 @@ class CompiledGraph:
 
     def get_graph(self, config: Config | None = None, *, xray: int | bool = False):
         """The nodes and edges LangGraph's `get_graph()` lists for the same graph, with
-        its `draw_mermaid()` and `draw_ascii()`. `xray` expands subgraph nodes; a
-        graph without subgraphs (all of Lockstep's, so far) is drawn the same for
-        every value."""
+        its `draw_mermaid()` and `draw_ascii()`. `xray` draws subgraph nodes as their
+        graphs (True: at every depth; a number: that many levels)."""
         from lockstep.graph.drawing import describe
 
         check_drawing_args(config, xray)
+        subgraphs = None
+        if xray:
+            deeper = xray if isinstance(xray, bool) or xray <= 0 else xray - 1
+            subgraphs = {
+                name: sub.get_graph(config, xray=deeper) for name, sub in self.get_subgraphs()
+            }
         return describe(
             self.builder,
             interrupt_before=self.interrupt_before,
             interrupt_after=self.interrupt_after,
+            subgraphs=subgraphs,
         )
 
     async def aget_graph(self, config: Config | None = None, *, xray: int | bool = False):

@@ -192,6 +192,9 @@ class Loop:
             self.events = live.Waking(self.events)
         if "messages" in modes:
             self.chat = self.live = chat.stream_for(self.events, config or {})
+            above = nesting.parent.chat if nesting is not None else None
+            if above is not None:  # a message streamed below is not sent again above
+                self.chat.seen = above.seen
         watcher = settings.watcher
         if watcher is not None:  # an astream_events call (pregel/events.py)
             self.watch = watcher.task_event

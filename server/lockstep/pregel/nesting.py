@@ -83,18 +83,20 @@ def addressed(graph: Any, saver: BaseSaver, config: Any) -> tuple[Any, BaseSaver
 
 
 def subgraph_of(graph: Any, node: str) -> Any:
-    """The compiled graph node `node` of `graph` runs: the node itself, or the one
-    graph its function refers to (as LangGraph finds it); None when there is none."""
+    """The compiled graph node `node` of `graph` runs: the node itself, or the first
+    graph its function refers to (as LangGraph finds it); None when there is none.
+    As in LangGraph, a subgraph compiled with checkpointer=False does not count."""
     from lockstep.pregel.graph import CompiledGraph  # (graph.py imports this module)
 
     spec = graph.nodes.get(node)
     if spec is None or spec.callee is None:
         return None
-    target = getattr(spec.callee, "subgraph", None)
-    if isinstance(target, CompiledGraph):
-        return target
-    found = [g for g in _referenced(spec.callee.fn) if isinstance(g, CompiledGraph)]
-    return found[0] if len(found) == 1 else None
+    target = spec.callee.subgraph
+    candidates = [target] if target is not None else _referenced(spec.callee.fn)
+    for candidate in candidates:
+        if isinstance(candidate, CompiledGraph) and candidate.checkpointer is not False:
+            return candidate
+    return None
 
 
 def _referenced(fn: Any) -> list[Any]:

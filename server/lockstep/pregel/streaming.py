@@ -182,6 +182,7 @@ def checkpoint_payload(loop: Any, tasks: Sequence[Any]) -> dict[str, Any]:
     for w in loop.pending:
         outcome.setdefault(w.task_id, {})[w.channel] = w.value
     shown = []
+    subgraphs = loop.graph.subgraph_nodes
     for t in tasks:
         done = outcome.get(t.id, {})
         if ERROR in done:
@@ -192,6 +193,9 @@ def checkpoint_payload(loop: Any, tasks: Sequence[Any]) -> dict[str, Any]:
             item["result"] = done[RETURN]
         item["interrupts"] = tuple(interrupt_dict(i) for i in done.get(INTERRUPT, ()))
         item["state"] = None
+        if t.name in subgraphs:  # where its subgraph checkpoints, as LangGraph shows it
+            ns = task_namespace(loop.checkpoint_ns, t.name, t.id)
+            item["state"] = {"configurable": {"thread_id": loop.thread_id, "checkpoint_ns": ns}}
         shown.append(item)
     return {
         "config": _address(loop.config),

@@ -341,3 +341,79 @@ def test_astream_subgraphs_every_mode(lib, saver):
         return out
 
     return asyncio.run(go())
+
+
+@pytest.mark.parametrize("xray", [False, True, 1, 2])
+def test_get_graph_xray_draws_subgraphs(xray):
+    def scenario(lib):
+        inner = _asking_subgraph(lib, "inner")
+        mb = lib.StateGraph(S)
+        mb.add_node("inner", inner)
+        mb.add_node("tail", lambda s: {"log": ["tail"]})
+        mb.add_edge(lib.START, "inner")
+        mb.add_edge("inner", "tail")
+        graph = _parent(lib, mb.compile(), lambda: None, "mid")
+        drawn = graph.get_graph(xray=xray)
+        return [
+            sorted(drawn.nodes),
+            sorted((e.source, e.target, e.conditional) for e in drawn.edges),
+            drawn.draw_mermaid(),
+        ]
+
+    expected = run(scenario, LANGGRAPH)
+    assert run(scenario, LOCKSTEP) == expected
+
+
+def _strip_ids(value):
+    """Checkpoint and task payloads with ids, timestamps and configs taken out (the
+    ids are generated differently; norm() takes out only those of UUID shape)."""
+    if isinstance(value, dict):
+        return {
+            k: _strip_ids(v)
+            for k, v in value.items()
+            if k not in ("id", "timestamp", "config", "parent_config", "parents", "checkpoint_map")
+        }
+    if isinstance(value, list | tuple):
+        return type(value)(_strip_ids(v) for v in value)
+    return value
+
+
+@with_savers
+def test_checkpoints_tasks_and_debug_modes_with_subgraphs(lib, saver):
+    graph = _parent(lib, _asking_subgraph(lib), saver)
+    cfg = _cfg()
+    modes = ["checkpoints", "tasks", "debug"]
+    first = [_strip_ids(e) for e in graph.stream({"log": []}, cfg, subgraphs=True, stream_mode=modes)]
+    again = [_strip_ids(e) for e in graph.stream(lib.Command(resume="y"), cfg, subgraphs=True, stream_mode=modes)]
+    return [first, again]
+
+
+@pytest.mark.parametrize("subgraphs", [False, True])
+def test_messages_mode_streams_a_subgraphs_model_tokens(subgraphs):
+    pytest.importorskip("langchain_core")
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+
+    def scenario(lib):
+        model = GenericFakeChatModel(messages=iter(["hello there"]))
+
+        def chat(state):
+            return {"messages": [model.invoke(state["messages"])]}
+
+        sb = lib.StateGraph(lib.MessagesState)
+        sb.add_node("chat", chat)
+        sb.add_edge(lib.START, "chat")
+        b = lib.StateGraph(lib.MessagesState)
+        b.add_node("agent", sb.compile())
+        b.add_edge(lib.START, "agent")
+        graph = b.compile(checkpointer=lib.MemorySaver())
+        out = []
+        for item in graph.stream(
+            {"messages": [("user", "hi")]}, _cfg(), stream_mode="messages", subgraphs=subgraphs
+        ):
+            ns, (chunk, meta) = item if subgraphs else ((), item)
+            keep = ("langgraph_node", "langgraph_step", "langgraph_checkpoint_ns")
+            out.append((ns, chunk.content, {k: meta.get(k) for k in keep}))
+        return out
+
+    expected = run(scenario, LANGGRAPH)
+    assert run(scenario, LOCKSTEP) == expected
