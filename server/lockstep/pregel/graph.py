@@ -540,19 +540,22 @@ class CompiledGraph:
         durability: str | None = None,
         max_state_bytes: int | None = None,
         prefetch: bool = True,
+        subgraphs: bool = False,
     ) -> RunHandle:
         """A run for a host (a server): its handle gives its events, stops it, says
         when the engine has really stopped and how the run left the thread, and
         raises NodeError when a node fails (pregel/host.py). `max_state_bytes`
         refuses to save a bigger state (pregel/sizing.py); `prefetch` lets a graph
-        of sync nodes run ahead of a reader that only forwards its events. Called
-        with an event loop running; nothing runs until the first event is read."""
+        of sync nodes run ahead of a reader that only forwards its events. With
+        `subgraphs`, each event comes with its run's namespace first, as stream()'s
+        do: `()` for this graph's own, `("node:<task id>", ...)` for a subgraph's.
+        Called with an event loop running; nothing runs until the first event is read."""
         kw = run_options(
             context, (), None, interrupt_before, interrupt_after, durability, None, False, None, "v1"
         )
         return RunHandle(
             self, input, self._merged(config), stream_mode, kw,
-            max_state_bytes=max_state_bytes, prefetch=prefetch,
+            max_state_bytes=max_state_bytes, prefetch=prefetch, subgraphs=subgraphs,
         )
 
     def _arun(

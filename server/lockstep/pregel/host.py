@@ -32,9 +32,12 @@ class RunHandle:
         *,
         max_state_bytes: int | None,
         prefetch: bool,
+        subgraphs: bool = False,
     ) -> None:
         self.max_state_bytes = max_state_bytes
         self.prefetch = prefetch
+        #: Events carry their run's namespace first (subgraphs' events included).
+        self.subgraphs = subgraphs
         #: Set by stop(); the engine checks it at each step boundary.
         self.stop_signal = threading.Event()
         self._start = (graph, input, config, stream_mode, kw)
@@ -46,12 +49,13 @@ class RunHandle:
         return self
 
     async def __anext__(self) -> Any:
-        """The run's next event; NodeError when a node failed."""
+        """The run's next event (with `subgraphs`, its namespace first); NodeError
+        when a node failed."""
         if self._events is None:
             if self._stopped.done():
                 raise StopAsyncIteration  # closed before it began
             graph, input, config, stream_mode, kw = self._start
-            self._events = graph._arun(input, config, stream_mode, kw, host=self)
+            self._events = graph._arun(input, config, stream_mode, kw, self.subgraphs, host=self)
         return await self._events.__anext__()
 
     def stop(self) -> None:

@@ -119,8 +119,12 @@ class Loop:
         self.subgraph_modes: frozenset[str] | None = modes if subgraphs else None
         self.forward: Any = None
         self.own_modes = modes
+        # A subgraph's checkpoints name the checkpoint each run above it was at, by
+        # namespace (metadata "parents", as LangGraph's): never changed once made.
+        self.parents: dict[str, str] = {}
         if nesting is not None:
             parent = nesting.parent
+            self.parents = {**parent.parents, parent.checkpoint_ns: parent.checkpoint.id}
             if parent.subgraph_modes is not None:
                 self.subgraph_modes = parent.subgraph_modes
                 self.forward = parent.forward if parent.forward is not None else parent.events
@@ -735,7 +739,7 @@ class Loop:
         # As LangGraph: the nodes woken by a step run (and stream) in name order; a
         # snapshot lists them in graph order (checkpoint.pending).
         self._planned = (new_id, sorted(plan) if len(plan) > 1 else plan)
-        metadata = {"source": source, "step": self.step, "parents": {}}
+        metadata = {"source": source, "step": self.step, "parents": self.parents or {}}
         parent = self.config or {"configurable": {"thread_id": self.thread_id}}
         last = self.saves[-1] if self.saves else None
         if last is not None and last.checkpoint is None and last.config is parent:
