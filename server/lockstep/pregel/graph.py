@@ -46,7 +46,13 @@ from lockstep.pregel.arguments import run_options
 from lockstep.pregel.commands import command_update, is_command
 from lockstep.pregel.host import RunHandle
 from lockstep.pregel.loop import Loop, Save
-from lockstep.pregel.nesting import Nesting, addressed, nesting_for, subgraph_of
+from lockstep.pregel.nesting import (
+    Nesting,
+    addressed,
+    nesting_for,
+    subgraph_of,
+    travel_config,
+)
 from lockstep.pregel.output import output_chunks
 from lockstep.pregel.settings import DEFAULT, RunSettings
 from lockstep.pregel.tasks import Task, update_writes
@@ -339,6 +345,15 @@ class CompiledGraph:
             )
         return self._saver, None, config
 
+    def _travel_inside(self, config: Config | None) -> Config | None:
+        """A run from outside given a subgraph's checkpoint runs from the top graph's
+        checkpoint of then (nesting.travel_config); any other config as given."""
+        ns = ((config or {}).get("configurable") or {}).get("checkpoint_ns")
+        saver = self._saver
+        if not ns or saver is None or nesting_for(self) is not None:
+            return config
+        return travel_config(self, saver, config)
+
     @property
     def _saver(self) -> BaseSaver | None:
         """The store runs of this graph from outside save to (compile(checkpointer=);
@@ -449,6 +464,7 @@ class CompiledGraph:
         paused (not when it fails or is stopped). With `settings.final_only` (values
         mode only) it yields just the run's last chunk, once the run has ended or
         stopped: what invoke returns, without reading the state at every step."""
+        config = self._travel_inside(config)
         target = self._target(config)
         saved = self._saved(target[0], target[2])
         loop = self._loop(config, saved, stream_mode, kw, settings, None, target, subgraphs)
@@ -623,6 +639,7 @@ class CompiledGraph:
         really stopped only once they have returned)."""
         threads: set[Any] = set()
         try:
+            config = await asyncio.to_thread(self._travel_inside, config)
             target = self._target(config)
             saved = await self._asaved(target[0], target[2])
             if host is not None:

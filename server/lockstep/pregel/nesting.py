@@ -48,6 +48,32 @@ def nesting_for(graph: Any) -> Nesting | None:
     return Nesting(parent, task, ns, Namespaced(base, ns) if base is not None else None)
 
 
+def travel_config(graph: Any, saver: BaseSaver, config: Any) -> Any:
+    """Time travel to a subgraph's checkpoint (a config from its history), as LangGraph
+    1.2 does it: the top graph runs again from the checkpoint it was at when that
+    subgraph checkpoint was made (its metadata "parents"), forking there; the
+    subgraph's task then runs anew, its run starting from its input. Returns that
+    config of the top graph."""
+    from lockstep.errors import CheckpointNotFound  # (errors is a leaf module)
+
+    conf = config["configurable"]
+    ns, checkpoint_id = conf["checkpoint_ns"], conf.get("checkpoint_id")
+    if not checkpoint_id:
+        raise ValueError(
+            f"checkpoint_ns {ns!r} names a subgraph's checkpoints: run from one of them by "
+            "its config (get_state_history), or leave checkpoint_ns out to run the graph"
+        )
+    _, sub_saver = addressed(graph, saver, config)
+    saved = sub_saver.get_tuple(config)
+    if saved is None:
+        raise CheckpointNotFound(f"no checkpoint {checkpoint_id!r} in {ns!r} on this thread")
+    top = (saved.metadata.get("parents") or {}).get("")
+    if top is None:
+        raise ValueError(f"the checkpoint {checkpoint_id!r} does not name its parent's checkpoint")
+    rest = {k: v for k, v in conf.items() if k not in ("checkpoint_ns", "checkpoint_map")}
+    return {**config, "configurable": {**rest, "checkpoint_id": top}}
+
+
 def own_history_ns(checkpoint_ns: str) -> str:
     """A `checkpointer=True` subgraph's namespace: the node names without task ids,
     so each call of the subgraph on the thread continues one history."""

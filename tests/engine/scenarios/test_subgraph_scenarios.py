@@ -417,3 +417,37 @@ def test_messages_mode_streams_a_subgraphs_model_tokens(subgraphs):
 
     expected = run(scenario, LANGGRAPH)
     assert run(scenario, LOCKSTEP) == expected
+
+
+@with_savers
+def test_time_travel_inside_a_subgraph(lib, saver):
+    graph = _parent(lib, _asking_subgraph(lib), saver)
+    cfg = _cfg()
+    graph.invoke({"log": []}, cfg)
+    graph.invoke(lib.Command(resume="first"), cfg)
+    # The subgraph's checkpoints are kept after the parent moved on; travel to the
+    # one before its `prepare` ran, from the parent's history.
+    at_sub = next(h for h in graph.get_state_history(cfg) if h.next == ("sub",))
+    sub_config = at_sub.tasks[0].state
+    history = list(graph.get_state_history(sub_config))
+    before_prepare = next(h for h in history if h.next == ("prepare",))
+    replayed = list(graph.stream(None, before_prepare.config, subgraphs=True))
+    paused = graph.get_state(cfg, subgraphs=True)
+    resumed = graph.invoke(lib.Command(resume="second"), cfg)
+    return [[(h.values, h.next) for h in history], replayed, paused, resumed]
+
+
+@with_savers
+def test_time_travel_two_deep(lib, saver):
+    mb = lib.StateGraph(S)
+    mb.add_node("mid_start", lambda s: {"log": ["mid.start"]})
+    mb.add_node("inner", _asking_subgraph(lib, "inner"))
+    mb.add_edge(lib.START, "mid_start")
+    mb.add_edge("mid_start", "inner")
+    graph = _parent(lib, mb.compile(), saver, "mid")
+    cfg = _cfg()
+    graph.invoke({"log": []}, cfg)
+    inner = graph.get_state(cfg, subgraphs=True).tasks[0].state.tasks[0].state
+    before_ask = next(h for h in graph.get_state_history(inner.config) if h.next == ("ask",))
+    replayed = list(graph.stream(None, before_ask.config, subgraphs=True))
+    return [replayed, graph.invoke(lib.Command(resume="again"), cfg)]
