@@ -10,6 +10,12 @@ Cases (each on a fresh thread per run, MemorySaver in both engines):
   f. a MessagesState agent loop: a stub model asks for a tool 20 times, a ToolNode
      (each engine's own) answers, tools_condition routes; then the model answers
 
+and, Lockstep against itself (target: at most 1.5x the flat graph's time):
+
+  g. a run through a two-level subgraph: a chain of 10 nodes whose middle node is a
+     subgraph of 10 nodes whose middle node is a subgraph of 10, against the same
+     30 nodes in one flat chain (MemorySaver; each subgraph checkpoints on the thread)
+
 Each figure is the median over several repetitions of the mean time of one call
 in a small batch; the engines' repetitions alternate (and swap which goes first)
 so drift in the machine hits both alike. Target: lockstep >= 10x faster on each.
@@ -44,7 +50,9 @@ import lockstep.graph as ls_graph
 import lockstep.prebuilt as ls_prebuilt
 
 TARGET = 10.0
+NESTING_TARGET = 1.5  # case g: the nested graph's time over the flat one's, at most
 CHAIN = 100
+LEVEL = 10  # case g: nodes per level
 FANOUT = 20
 TOOL_ROUNDS = 20
 
@@ -274,6 +282,44 @@ CASES = [
 ]
 
 
+def _level(e: Engine, prefix: str, middle: Any = None):
+    """LEVEL chained nodes bumping `n`; with `middle`, it stands in the middle as a node."""
+
+    def bump(state):
+        return {"n": state["n"] + 1}
+
+    builder = e.StateGraph(ChainState)
+    names = [f"{prefix}{i}" for i in range(LEVEL)]
+    for name in names:
+        builder.add_node(name, bump)
+    if middle is not None:
+        names.insert(LEVEL // 2, f"{prefix}_sub")
+        builder.add_node(names[LEVEL // 2], middle)
+    builder.add_edge(e.START, names[0])
+    for a, b in itertools.pairwise(names):
+        builder.add_edge(a, b)
+    return builder
+
+
+def nested_graph(e: Engine):
+    inner = _level(e, "i").compile()
+    middle = _level(e, "m", inner).compile()
+    return _level(e, "r", middle).compile(checkpointer=e.MemorySaver())
+
+
+def flat_graph(e: Engine):
+    return chain_graph(e, 3 * LEVEL)
+
+
+def nesting_cases() -> dict[str, Case]:
+    """Case g: the same 30 nodes, through two levels of subgraphs and flat."""
+    want = {"n": 3 * LEVEL}
+    out = {}
+    for label, graph in (("nested", nested_graph(LOCKSTEP)), ("flat", flat_graph(LOCKSTEP))):
+        out[label] = Case(lambda g=graph: g.invoke({"n": 0}, fresh()), lambda r: r == want)
+    return out
+
+
 # -- timing ----------------------------------------------------------------------
 
 
@@ -295,6 +341,12 @@ def batch(run: Callable[[], Any], calls: int) -> float:
 
 def measure(factory, calls: int, reps: int) -> tuple[float, float]:
     cases = {e.name: factory(e) for e in (LOCKSTEP, LANGGRAPH)}
+    samples = _samples(cases, calls, reps)
+    return statistics.median(samples["lockstep"]), statistics.median(samples["langgraph"])
+
+
+def _samples(cases: dict[str, Case], calls: int, reps: int) -> dict[str, list[float]]:
+    """Each case's batch times, the cases alternating (and swapping who goes first)."""
     for name, case in cases.items():  # warm up, and make sure both compute the same thing
         out = case.run()
         if not case.check(out):
@@ -307,7 +359,7 @@ def measure(factory, calls: int, reps: int) -> tuple[float, float]:
             gc.collect()
             samples[name].append(batch(cases[name].run, calls))
         order.reverse()  # alternate who goes first
-    return statistics.median(samples["lockstep"]), statistics.median(samples["langgraph"])
+    return samples
 
 
 def fmt(seconds: float) -> str:
@@ -354,6 +406,15 @@ def main() -> int:
     print(
         f"\n{len(CASES) - misses}/{len(CASES)} cases meet the target "
         f"({time.perf_counter() - began:.0f} s)"
+    )
+    with contextlib.redirect_stdout(_Null()):
+        samples = _samples(nesting_cases(), 5, 21)
+    nested, flat = statistics.median(samples["nested"]), statistics.median(samples["flat"])
+    ratio = nested / flat
+    print(
+        f"\ng. two-level subgraph, {3 * LEVEL} nodes: {fmt(nested)} nested, {fmt(flat)} flat: "
+        f"{ratio:.2f}x the flat time (target at most {NESTING_TARGET}x: "
+        f"{'met' if ratio <= NESTING_TARGET else 'MISSED'})"
     )
     return 0
 
