@@ -7,16 +7,18 @@ the Call is, so argument mistakes raise before any call is made.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from lockstep_api.v1 import (
     graphs_service_pb2,
     runs_service_pb2,
+    store_service_pb2,
     threads_service_pb2,
 )
 from lockstep_client import _requests as rq
+from lockstep_client.errors import Reason
 from lockstep_client.types import (
     Config,
     GraphInfo,
@@ -29,6 +31,7 @@ from lockstep_client.types import (
     event_from_proto,
     graph_from_proto,
     graph_summary_from_proto,
+    item_from_proto,
     run_from_proto,
     snapshot_from_proto,
     thread_from_proto,
@@ -39,11 +42,18 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Call(Generic[T]):
-    """`method` (a stub attribute name) called with `request`; `convert` turns the response into T."""
+    """`method` (a stub attribute name) called with `request`; `convert` turns the response
+    into T. A call failing NOT_FOUND with reason `missing` returns None instead of raising."""
 
     method: str
     request: Any
     convert: Callable[[Any], T]
+    missing: str = ""
+
+
+def is_missing(call: Call[Any], err: Exception) -> bool:
+    """Whether `err` (an SDK error) is the call's "not there", to be answered with None."""
+    return bool(call.missing) and getattr(err, "reason", None) == call.missing
 
 
 def call_metadata(token: str | None) -> tuple[tuple[str, str], ...]:
@@ -165,3 +175,56 @@ def stream_run(**run_args: Any) -> Call[StreamPart]:
 def join_run(run_id: str) -> Call[StreamPart]:
     """JoinRun; `convert` applies to each response."""
     return Call("JoinRun", runs_service_pb2.JoinRunRequest(run_id=run_id), event_of)
+
+
+def put_item(
+    namespace: Sequence[str], key: str, value: Mapping[str, Any], index: Any, ttl: float | None
+) -> Call[None]:
+    return Call("PutItem", rq.put_item_request(namespace, key, value, index, ttl), _none)
+
+
+def get_item(
+    namespace: Sequence[str], key: str, refresh_ttl: bool | None
+) -> Call[dict[str, Any] | None]:
+    """GetItem; a missing item is None, as langgraph_sdk's get_item and the store's get
+    give it (the wire says NOT_FOUND, reason ITEM_NOT_FOUND)."""
+    req = rq.get_item_request(namespace, key, refresh_ttl)
+    return Call("GetItem", req, lambda resp: item_from_proto(resp.item), Reason.ITEM_NOT_FOUND)
+
+
+def delete_item(namespace: Sequence[str], key: str) -> Call[None]:
+    req = store_service_pb2.DeleteItemRequest(namespace=rq.namespace(namespace), key=key)
+    return Call("DeleteItem", req, _none)
+
+
+def search_items(
+    namespace_prefix: Sequence[str],
+    filter: Mapping[str, Any] | None,  # noqa: A002 - langgraph_sdk's name
+    limit: int,
+    offset: int,
+    query: str | None,
+    refresh_ttl: bool | None,
+) -> Call[dict[str, Any]]:
+    """SearchItems, answered as langgraph_sdk's search_items: {"items": [...]}."""
+    req = rq.search_items_request(namespace_prefix, filter, limit, offset, query, refresh_ttl)
+    return Call(
+        "SearchItems",
+        req,
+        lambda resp: {"items": [item_from_proto(i, score=True) for i in resp.items]},
+    )
+
+
+def list_namespaces(
+    prefix: Sequence[str] | None,
+    suffix: Sequence[str] | None,
+    max_depth: int | None,
+    limit: int,
+    offset: int,
+) -> Call[dict[str, Any]]:
+    """ListNamespaces, answered as langgraph_sdk's list_namespaces: {"namespaces": [[...]]}."""
+    req = rq.list_namespaces_request(prefix, suffix, max_depth, limit, offset)
+    return Call(
+        "ListNamespaces",
+        req,
+        lambda resp: {"namespaces": [list(ns.labels) for ns in resp.namespaces]},
+    )

@@ -5,6 +5,7 @@ Everything here is pure (no I/O), so argument mistakes raise before any call is 
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
@@ -16,6 +17,7 @@ from lockstep_api.convert import fill_struct, fill_value, from_struct
 from lockstep_api.v1 import (
     message_pb2,
     runs_service_pb2,
+    store_service_pb2,
     threads_service_pb2,
 )
 from lockstep_client.errors import RunFailedError, status_code_from_number
@@ -445,3 +447,96 @@ def runs_pager(
         limit,
         page_size,
     )
+
+
+# -- the Store service (long-term memory) -------------------------------------------
+
+
+def namespace(labels: Sequence[str], what: str = "namespace") -> list[str]:
+    """A namespace's labels, checked to be a sequence of str (a bare str is refused:
+    it would be sent as one label per character). The server checks the rest."""
+    if isinstance(labels, str | bytes) or not isinstance(labels, Sequence):
+        raise TypeError(f"{what} is a list of str labels, e.g. ['users', '42'], got {labels!r}")
+    for label in labels:
+        if not isinstance(label, str):
+            raise TypeError(
+                f"{what}: label {label!r} is a {type(label).__name__}; labels must be str"
+            )
+    return list(labels)
+
+
+def _count(value: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{what} must be an int, got {value!r}")
+    return value
+
+
+def put_item_request(
+    labels: Sequence[str],
+    key: str,
+    value: Mapping[str, Any],
+    index: Any,
+    ttl: float | None,
+) -> store_service_pb2.PutItemRequest:
+    """`index` is checked as LangGraph's store checks it and not sent: the server's
+    stores have no embeddings index, so (as LangGraph's stores without one) it indexes
+    nothing. `ttl` is in minutes, None for no expiry."""
+    if not isinstance(value, Mapping):
+        raise TypeError(f"value must be a dict, got {type(value).__name__}")
+    if not (index is None or index is False or isinstance(index, list)):
+        raise TypeError(f"index must be False, None or a list of field paths, got {index!r}")
+    req = store_service_pb2.PutItemRequest(namespace=namespace(labels), key=key)
+    fill_struct(req.value, value, "value")
+    if ttl is not None:
+        if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not ttl > 0:
+            raise ValueError(f"ttl is a positive number of minutes (or None), got {ttl!r}")
+        req.ttl.FromTimedelta(datetime.timedelta(minutes=ttl))
+    return req
+
+
+def get_item_request(
+    labels: Sequence[str], key: str, refresh_ttl: bool | None
+) -> store_service_pb2.GetItemRequest:
+    req = store_service_pb2.GetItemRequest(namespace=namespace(labels), key=key)
+    if refresh_ttl is not None:
+        req.refresh_ttl = refresh_ttl
+    return req
+
+
+def search_items_request(
+    prefix: Sequence[str],
+    filter: Mapping[str, Any] | None,  # noqa: A002 - langgraph_sdk's name
+    limit: int,
+    offset: int,
+    query: str | None,
+    refresh_ttl: bool | None,
+) -> store_service_pb2.SearchItemsRequest:
+    req = store_service_pb2.SearchItemsRequest(
+        namespace_prefix=namespace(prefix, "namespace_prefix"),
+        limit=_count(limit, "limit"),
+        offset=_count(offset, "offset"),
+        query=query or "",
+    )
+    if filter is not None:
+        fill_struct(req.filter, filter, "filter")
+    if refresh_ttl is not None:
+        req.refresh_ttl = refresh_ttl
+    return req
+
+
+def list_namespaces_request(
+    prefix: Sequence[str] | None,
+    suffix: Sequence[str] | None,
+    max_depth: int | None,
+    limit: int,
+    offset: int,
+) -> store_service_pb2.ListNamespacesRequest:
+    req = store_service_pb2.ListNamespacesRequest(
+        prefix=namespace(prefix or [], "prefix"),
+        suffix=namespace(suffix or [], "suffix"),
+        limit=_count(limit, "limit"),
+        offset=_count(offset, "offset"),
+    )
+    if max_depth is not None:
+        req.max_depth = _count(max_depth, "max_depth")
+    return req

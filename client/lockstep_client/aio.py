@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import grpc
 import grpc.aio
@@ -19,12 +19,13 @@ from lockstep_api.v1 import (
     message_pb2,
     runs_service_pb2,
     runs_service_pb2_grpc,
+    store_service_pb2_grpc,
     threads_service_pb2_grpc,
 )
 from lockstep_client import _calls as calls
 from lockstep_client import _requests as rq
 from lockstep_client._channel import PemSource, channel_credentials
-from lockstep_client.errors import from_rpc_error
+from lockstep_client.errors import NotFoundError, from_rpc_error
 from lockstep_client.types import (
     Config,
     GraphInfo,
@@ -38,7 +39,13 @@ from lockstep_client.types import (
 if TYPE_CHECKING:
     from lockstep_client.remote import AsyncRemoteGraph
 
-__all__ = ["AsyncClient", "AsyncGraphsClient", "AsyncRunsClient", "AsyncThreadsClient"]
+__all__ = [
+    "AsyncClient",
+    "AsyncGraphsClient",
+    "AsyncRunsClient",
+    "AsyncStoreClient",
+    "AsyncThreadsClient",
+]
 
 T = TypeVar("T")
 
@@ -78,7 +85,13 @@ class _AsyncTransport:
             call.cancel()
 
     async def call(self, stub: Any, call: calls.Call[T]) -> T:
-        return call.convert(await self.unary(getattr(stub, call.method), call.request))
+        try:
+            resp = await self.unary(getattr(stub, call.method), call.request)
+        except NotFoundError as err:
+            if calls.is_missing(call, err):
+                return None  # type: ignore[return-value]
+            raise
+        return call.convert(resp)
 
     async def stream_call(self, stub: Any, call: calls.Call[T]) -> AsyncIterator[T]:
         async for resp in self.stream(getattr(stub, call.method), call.request):
@@ -287,6 +300,62 @@ class AsyncRunsClient:
         return [r async for r in _pages(pager, partial(self._t.unary, self._stub.ListRuns))]
 
 
+class AsyncStoreClient:
+    """Long-term memory on the server (see StoreClient)."""
+
+    def __init__(self, transport: _AsyncTransport) -> None:
+        self._t = transport
+        self._stub = store_service_pb2_grpc.StoreStub(transport.channel)
+
+    async def put_item(
+        self,
+        namespace: Sequence[str],
+        /,
+        key: str,
+        value: Mapping[str, Any],
+        index: Literal[False] | list[str] | None = None,
+        ttl: float | None = None,
+    ) -> None:
+        """Write `value` at (namespace, key), replacing what was there; `ttl` in minutes."""
+        await self._t.call(self._stub, calls.put_item(namespace, key, value, index, ttl))
+
+    async def get_item(
+        self, namespace: Sequence[str], /, key: str, *, refresh_ttl: bool | None = None
+    ) -> dict[str, Any] | None:
+        """The item at (namespace, key), or None if there is none."""
+        return await self._t.call(self._stub, calls.get_item(namespace, key, refresh_ttl))
+
+    async def delete_item(self, namespace: Sequence[str], /, key: str) -> None:
+        """Remove the item at (namespace, key), if there is one."""
+        await self._t.call(self._stub, calls.delete_item(namespace, key))
+
+    async def search_items(
+        self,
+        namespace_prefix: Sequence[str],
+        /,
+        filter: Mapping[str, Any] | None = None,  # noqa: A002 - langgraph_sdk's name
+        limit: int = 10,
+        offset: int = 0,
+        query: str | None = None,
+        refresh_ttl: bool | None = None,
+    ) -> dict[str, Any]:
+        """{"items": [...]}: items under `namespace_prefix` whose values match `filter`."""
+        call = calls.search_items(namespace_prefix, filter, limit, offset, query, refresh_ttl)
+        return await self._t.call(self._stub, call)
+
+    async def list_namespaces(
+        self,
+        prefix: Sequence[str] | None = None,
+        suffix: Sequence[str] | None = None,
+        max_depth: int | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> dict[str, Any]:
+        """{"namespaces": [[...], ...]}: the namespaces holding items, sorted."""
+        call = calls.list_namespaces(prefix, suffix, max_depth, limit, offset)
+        return await self._t.call(self._stub, call)
+
+
 class AsyncClient:
     """Client for asyncio (grpc.aio). Create it inside the event loop that will use it."""
 
@@ -313,6 +382,7 @@ class AsyncClient:
         self.graphs = AsyncGraphsClient(self._transport)
         self.threads = AsyncThreadsClient(self._transport)
         self.runs = AsyncRunsClient(self._transport)
+        self.store = AsyncStoreClient(self._transport)
 
     def graph(self, graph_id: str) -> AsyncRemoteGraph:
         """A LangGraph-like handle (ainvoke/astream/aget_state/...) on one hosted graph."""

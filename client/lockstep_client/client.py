@@ -1,4 +1,4 @@
-"""The synchronous client: `Client(target).graphs / .threads / .runs`, shaped like the LangGraph SDK.
+"""The synchronous client: `Client(target).graphs / .threads / .runs / .store`, shaped like the LangGraph SDK.
 
 Each resource is a thin layer: build the request (`_calls`, `_requests`), make one
 call with the client's token and default deadline, convert the response (`_calls`,
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import grpc
 
@@ -18,12 +18,13 @@ from lockstep_api.v1 import (
     graphs_service_pb2_grpc,
     runs_service_pb2,
     runs_service_pb2_grpc,
+    store_service_pb2_grpc,
     threads_service_pb2_grpc,
 )
 from lockstep_client import _calls as calls
 from lockstep_client import _requests as rq
 from lockstep_client._channel import PemSource, channel_credentials
-from lockstep_client.errors import from_rpc_error
+from lockstep_client.errors import NotFoundError, from_rpc_error
 from lockstep_client.types import (
     Config,
     GraphInfo,
@@ -37,7 +38,7 @@ from lockstep_client.types import (
 if TYPE_CHECKING:
     from lockstep_client.remote import RemoteGraph
 
-__all__ = ["Client", "GraphsClient", "RunsClient", "ThreadsClient"]
+__all__ = ["Client", "GraphsClient", "RunsClient", "StoreClient", "ThreadsClient"]
 
 T = TypeVar("T")
 
@@ -75,7 +76,13 @@ class _Transport:
             call.cancel()
 
     def call(self, stub: Any, call: calls.Call[T]) -> T:
-        return call.convert(self.unary(getattr(stub, call.method), call.request))
+        try:
+            resp = self.unary(getattr(stub, call.method), call.request)
+        except NotFoundError as err:
+            if calls.is_missing(call, err):
+                return None  # type: ignore[return-value]
+            raise
+        return call.convert(resp)
 
     def stream_call(self, stub: Any, call: calls.Call[T]) -> Iterator[T]:
         for resp in self.stream(getattr(stub, call.method), call.request):
@@ -298,6 +305,64 @@ class RunsClient:
         return list(_pages(pager, partial(self._t.unary, self._stub.ListRuns)))
 
 
+class StoreClient:
+    """Long-term memory on the server, shaped like langgraph_sdk's `client.store`: the
+    store the served graphs' nodes get as `store`, the caller's tenant's only.
+    Items come back as dicts ({"namespace", "key", "value", "created_at", "updated_at"})."""
+
+    def __init__(self, transport: _Transport) -> None:
+        self._t = transport
+        self._stub = store_service_pb2_grpc.StoreStub(transport.channel)
+
+    def put_item(
+        self,
+        namespace: Sequence[str],
+        /,
+        key: str,
+        value: Mapping[str, Any],
+        index: Literal[False] | list[str] | None = None,
+        ttl: float | None = None,
+    ) -> None:
+        """Write `value` at (namespace, key), replacing what was there; `ttl` in minutes."""
+        self._t.call(self._stub, calls.put_item(namespace, key, value, index, ttl))
+
+    def get_item(
+        self, namespace: Sequence[str], /, key: str, *, refresh_ttl: bool | None = None
+    ) -> dict[str, Any] | None:
+        """The item at (namespace, key), or None if there is none."""
+        return self._t.call(self._stub, calls.get_item(namespace, key, refresh_ttl))
+
+    def delete_item(self, namespace: Sequence[str], /, key: str) -> None:
+        """Remove the item at (namespace, key), if there is one."""
+        self._t.call(self._stub, calls.delete_item(namespace, key))
+
+    def search_items(
+        self,
+        namespace_prefix: Sequence[str],
+        /,
+        filter: Mapping[str, Any] | None = None,  # noqa: A002 - langgraph_sdk's name
+        limit: int = 10,
+        offset: int = 0,
+        query: str | None = None,
+        refresh_ttl: bool | None = None,
+    ) -> dict[str, Any]:
+        """{"items": [...]}: items under `namespace_prefix` whose values match `filter`."""
+        call = calls.search_items(namespace_prefix, filter, limit, offset, query, refresh_ttl)
+        return self._t.call(self._stub, call)
+
+    def list_namespaces(
+        self,
+        prefix: Sequence[str] | None = None,
+        suffix: Sequence[str] | None = None,
+        max_depth: int | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> dict[str, Any]:
+        """{"namespaces": [[...], ...]}: the namespaces holding items, sorted."""
+        call = calls.list_namespaces(prefix, suffix, max_depth, limit, offset)
+        return self._t.call(self._stub, call)
+
+
 class Client:
     """A connection to a Lockstep server.
 
@@ -332,6 +397,7 @@ class Client:
         self.graphs = GraphsClient(self._transport)
         self.threads = ThreadsClient(self._transport)
         self.runs = RunsClient(self._transport)
+        self.store = StoreClient(self._transport)
 
     def graph(self, graph_id: str) -> RemoteGraph:
         """A LangGraph-like handle (invoke/stream/get_state/...) on one hosted graph."""

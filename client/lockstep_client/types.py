@@ -269,6 +269,21 @@ def thread_from_proto(msg: message_pb2.Thread) -> Thread:
     )
 
 
+def item_from_proto(msg: Any, score: bool = False) -> dict[str, Any]:
+    """A store item as langgraph_sdk gives one: a dict (namespace a list, times ISO
+    strings); a search result also has `score` (None: nothing is ranked)."""
+    item = {
+        "namespace": list(msg.namespace),
+        "key": msg.key,
+        "value": from_struct(msg.value),
+        "created_at": _iso(msg.created_at),
+        "updated_at": _iso(msg.updated_at),
+    }
+    if score:
+        item["score"] = None
+    return item
+
+
 def run_error_from_proto(msg: message_pb2.RunError) -> RunError:
     return RunError(message=msg.message, node=msg.node, code=msg.code, error_type=msg.error_type)
 

@@ -18,13 +18,19 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from lockstep_client import AsyncClient, AsyncRemoteGraph, Client
-from lockstep_client.aio import AsyncGraphsClient, AsyncRunsClient, AsyncThreadsClient
+from lockstep_client.aio import (
+    AsyncGraphsClient,
+    AsyncRunsClient,
+    AsyncStoreClient,
+    AsyncThreadsClient,
+)
 
 KINDS = ("sync", "async")
 _ASYNC_HANDLES = (
     AsyncClient,
     AsyncGraphsClient,
     AsyncRunsClient,
+    AsyncStoreClient,
     AsyncThreadsClient,
     AsyncRemoteGraph,
 )

@@ -10,6 +10,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from lockstep_api.v1 import (
     graphs_service_pb2_grpc,
     runs_service_pb2_grpc,
+    store_service_pb2_grpc,
     threads_service_pb2_grpc,
 )
 
@@ -65,6 +66,7 @@ class Caller:
         self.graphs = graphs_service_pb2_grpc.GraphsStub(channel)
         self.threads = threads_service_pb2_grpc.ThreadsStub(channel)
         self.runs = runs_service_pb2_grpc.RunsStub(channel)
+        self.store = store_service_pb2_grpc.StoreStub(channel)
         self.reflection = reflection_pb2_grpc.ServerReflectionStub(channel)
 
     def list_services(self) -> list[str]:

@@ -24,6 +24,7 @@ from wire import refusal
 from lockstep_api.v1 import (
     graphs_service_pb2,
     runs_service_pb2,
+    store_service_pb2,
     threads_service_pb2,
 )
 from lockstep_client import Client, UnauthenticatedError
@@ -36,6 +37,7 @@ SERVICES = (
     graphs_service_pb2.DESCRIPTOR.services_by_name["Graphs"],
     threads_service_pb2.DESCRIPTOR.services_by_name["Threads"],
     runs_service_pb2.DESCRIPTOR.services_by_name["Runs"],
+    store_service_pb2.DESCRIPTOR.services_by_name["Store"],
 )
 # (name, the authorization header sent or None) -> the ErrorInfo reason expected
 BAD_CALLERS = {
@@ -59,7 +61,12 @@ def every_method():
 def test_every_rpc_without_a_valid_token_is_unauthenticated(auth_server, who):
     header, reason = BAD_CALLERS[who]
     caller = Caller(auth_server.channel, header)
-    stubs = {"Graphs": caller.graphs, "Threads": caller.threads, "Runs": caller.runs}
+    stubs = {
+        "Graphs": caller.graphs,
+        "Threads": caller.threads,
+        "Runs": caller.runs,
+        "Store": caller.store,
+    }
     checked = 0
     for service, method, request in every_method():
         refused = refusal(getattr(stubs[service], method), request)

@@ -32,6 +32,7 @@ from lockstep_api.v1 import (
     graphs_service_pb2,
     message_pb2,
     runs_service_pb2,
+    store_service_pb2,
     threads_service_pb2,
 )
 
@@ -67,7 +68,17 @@ class Rpc:
         return self.name in WRITES
 
 
-WRITES = {"CreateThread", "DeleteThread", "UpdateState", "StreamRun", "WaitRun", "CreateRun", "CancelRun"}
+WRITES = {
+    "CreateThread",
+    "DeleteThread",
+    "UpdateState",
+    "StreamRun",
+    "WaitRun",
+    "CreateRun",
+    "CancelRun",
+    "PutItem",
+    "DeleteItem",
+}
 
 
 def _rpcs() -> list[Rpc]:
@@ -76,6 +87,7 @@ def _rpcs() -> list[Rpc]:
         (graphs_service_pb2, "Graphs"),
         (threads_service_pb2, "Threads"),
         (runs_service_pb2, "Runs"),
+        (store_service_pb2, "Store"),
     ):
         desc = module.DESCRIPTOR.services_by_name[service]
         for method in desc.methods:

@@ -17,6 +17,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from lockstep_api.v1 import (
     graphs_service_pb2_grpc,
     runs_service_pb2_grpc,
+    store_service_pb2_grpc,
     threads_service_pb2_grpc,
 )
 
@@ -183,6 +184,10 @@ class ServerProcess:
     @property
     def runs(self) -> runs_service_pb2_grpc.RunsStub:
         return runs_service_pb2_grpc.RunsStub(self.channel)
+
+    @property
+    def store_stub(self) -> store_service_pb2_grpc.StoreStub:
+        return store_service_pb2_grpc.StoreStub(self.channel)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

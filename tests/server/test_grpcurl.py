@@ -53,11 +53,14 @@ def test_list_services(server):
         "lockstep.v1.Graphs",
         "lockstep.v1.Threads",
         "lockstep.v1.Runs",
+        "lockstep.v1.Store",
         "grpc.health.v1.Health",
     ):
         assert name in services
     methods = grpcurl(server, "list", "lockstep.v1.Threads").stdout.split()
     assert "lockstep.v1.Threads.GetState" in methods
+    methods = grpcurl(server, "list", "lockstep.v1.Store").stdout.split()
+    assert {f"lockstep.v1.Store.{m}" for m in ("PutItem", "GetItem", "SearchItems")} <= set(methods)
 
 
 def test_describe_runs(server):
@@ -146,3 +149,37 @@ def test_error_by_json_shows_status_and_details(server, tid):
     assert "not found" in err["message"]
     assert err["details"][0]["@type"] == "type.googleapis.com/google.rpc.ErrorInfo"
     assert err["details"][0]["reason"] == "THREAD_NOT_FOUND"
+
+
+def test_store_items_by_json(server, tid):
+    """Long-term memory from a terminal: put an item, read it back, search, and a missing one."""
+    ns = ["grpcurl", tid("ns")]
+    grpcurl(
+        server,
+        "lockstep.v1.Store/PutItem",
+        data={"namespace": ns, "key": "prefs", "value": {"theme": "dark", "n": 3}, "ttl": "600s"},
+    )
+    [reply] = json_messages(
+        grpcurl(server, "lockstep.v1.Store/GetItem", data={"namespace": ns, "key": "prefs"}).stdout
+    )
+    item = reply["item"]
+    assert (item["namespace"], item["key"], item["value"]) == (ns, "prefs", {"theme": "dark", "n": 3})
+    assert item["created_at"] == item["updated_at"]
+    [reply] = json_messages(
+        grpcurl(
+            server,
+            "lockstep.v1.Store/SearchItems",
+            data={"namespace_prefix": ["grpcurl"], "filter": {"n": {"$gte": 3}}},
+        ).stdout
+    )
+    assert [i["key"] for i in reply["items"] if i["namespace"] == ns] == ["prefs"]
+    done = grpcurl(
+        server,
+        "lockstep.v1.Store/GetItem",
+        flags=("-format-error",),
+        data={"namespace": ns, "key": "missing"},
+        ok=False,
+    )
+    [err] = json_messages(done.stdout + done.stderr)
+    assert err["code"] == 5  # NOT_FOUND
+    assert err["details"][0]["reason"] == "ITEM_NOT_FOUND"

@@ -17,6 +17,7 @@ from lockstep.errors import (
     InvalidUpdateError,
     StateTooLargeError,
 )
+from lockstep.store.base import InvalidNamespaceError
 
 
 class Code(enum.IntEnum):
@@ -116,6 +117,8 @@ def classify(exc: BaseException) -> RequestError:
         return RequestError(str(exc), "RECURSION_LIMIT", Code.RESOURCE_EXHAUSTED)
     if isinstance(exc, InvalidUpdateError):
         return InvalidArgument(str(exc), "INVALID_UPDATE")
+    if isinstance(exc, InvalidNamespaceError):  # a store namespace the caller gave
+        return InvalidArgument(str(exc), "INVALID_NAMESPACE")
     if isinstance(exc, EmptyInputError):
         return NothingToResume(str(exc))
     if isinstance(exc, TypeError | ValueError):

@@ -1,5 +1,5 @@
 """What the run layer and every servicer share: the hosted graphs, the store, the
-thread records, and whose they are.
+thread records and long-term memory, and whose they are.
 
 Threads belong to the tenant that made them: another tenant's thread is looked
 up as if it did not exist (NOT_FOUND), so every request that names a thread goes
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from lockstep.registry import HostedGraph
 from lockstep.runs.errors import InvalidArgument, NotFound
+from lockstep.runs.memory import TenantStore
 from lockstep.stores import Backend
 from lockstep.stores.threads import DEFAULT_TENANT, ThreadRecord
 
@@ -39,6 +40,11 @@ class Hosting:
         if hosted is None:
             raise NotFound("graph", graph_id)
         return hosted
+
+    def memory(self) -> TenantStore:
+        """The caller's long-term memory: the backend's store as its tenant sees it
+        (the Store service's, and the `store` its runs' nodes get)."""
+        return TenantStore(self.store.memory, current_tenant())
 
     def thread(self, thread_id: str) -> ThreadRecord:
         """The caller's thread; NOT_FOUND if there is none (or it is another tenant's)."""

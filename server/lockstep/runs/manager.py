@@ -145,7 +145,9 @@ class RunManager:
             known = self.hosting.own_thread(request.thread_id)
             graph_id = known.graph_id if known is not None else ""
         hosted = self.hosting.graph(graph_id)
-        graph = hosted.graph
+        # The run's nodes get the caller's long-term memory as their `store`, in place
+        # of any the graph was compiled with (as the checkpointer is replaced).
+        graph = hosted.graph.copy({"store": self.hosting.memory()})
         for label, names in (
             ("interrupt_before", request.interrupt_before),
             ("interrupt_after", request.interrupt_after),

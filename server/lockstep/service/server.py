@@ -20,6 +20,7 @@ from lockstep.service.graphs import GraphsService
 from lockstep.service.runs import RunsService
 from lockstep.service.screening import RequestScreen
 from lockstep.service.security import Security
+from lockstep.service.store import StoreService
 from lockstep.service.threads import ThreadsService
 from lockstep.stores import open_store
 from lockstep_api.v1 import (
@@ -27,6 +28,8 @@ from lockstep_api.v1 import (
     graphs_service_pb2_grpc,
     runs_service_pb2,
     runs_service_pb2_grpc,
+    store_service_pb2,
+    store_service_pb2_grpc,
     threads_service_pb2,
     threads_service_pb2_grpc,
 )
@@ -37,6 +40,7 @@ SERVICES = (
     graphs_service_pb2.DESCRIPTOR.services_by_name["Graphs"].full_name,
     threads_service_pb2.DESCRIPTOR.services_by_name["Threads"].full_name,
     runs_service_pb2.DESCRIPTOR.services_by_name["Runs"].full_name,
+    store_service_pb2.DESCRIPTOR.services_by_name["Store"].full_name,
 )
 
 
@@ -73,6 +77,7 @@ class Server:
             ThreadsService(self.hosting, self.runs), self.grpc
         )
         runs_service_pb2_grpc.add_RunsServicer_to_server(RunsService(self.runs), self.grpc)
+        store_service_pb2_grpc.add_StoreServicer_to_server(StoreService(self.hosting), self.grpc)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc)
         reflection.enable_server_reflection(
             (*SERVICES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),

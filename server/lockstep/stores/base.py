@@ -13,9 +13,11 @@ from lockstep.stores.threads import ThreadStore
 
 class Backend(ABC):
     """The four things a backend keeps: checkpoints (`saver`), thread records
-    (`threads`), run records (`runs`) and long-term memory (`memory`, opened on
-    first use: the server itself does not use it yet). Writes of all of them go
-    through the saver's queue, so `flush` and `durable` cover every one."""
+    (`threads`), run records (`runs`) and long-term memory (`memory`: the served
+    graphs' store and the Store service's, per tenant through
+    `lockstep.runs.memory.TenantStore`). Writes of the first three go through the
+    saver's queue, so `flush` and `durable` cover them; the memory store's writes
+    are done when its call returns."""
 
     url: str
     saver: BaseSaver

@@ -107,6 +107,9 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ERROR_REASON_NOT_JSON: _ClassVar[ErrorReason]
     ERROR_REASON_TOO_DEEP: _ClassVar[ErrorReason]
     ERROR_REASON_TOO_LONG: _ClassVar[ErrorReason]
+    ERROR_REASON_ITEM_NOT_FOUND: _ClassVar[ErrorReason]
+    ERROR_REASON_INVALID_NAMESPACE: _ClassVar[ErrorReason]
+    ERROR_REASON_INVALID_FILTER: _ClassVar[ErrorReason]
 THREAD_STATUS_UNSPECIFIED: ThreadStatus
 THREAD_STATUS_IDLE: ThreadStatus
 THREAD_STATUS_BUSY: ThreadStatus
@@ -181,3 +184,6 @@ ERROR_REASON_MALFORMED_REQUEST: ErrorReason
 ERROR_REASON_NOT_JSON: ErrorReason
 ERROR_REASON_TOO_DEEP: ErrorReason
 ERROR_REASON_TOO_LONG: ErrorReason
+ERROR_REASON_ITEM_NOT_FOUND: ErrorReason
+ERROR_REASON_INVALID_NAMESPACE: ErrorReason
+ERROR_REASON_INVALID_FILTER: ErrorReason

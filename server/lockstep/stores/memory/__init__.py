@@ -14,12 +14,10 @@ class MemoryBackend(Backend):
         self.saver = MemorySaver()
         self.threads = MemoryThreadStore()
         self.runs = MemoryRunStore()
-        self._memory: InMemoryStore | None = None
+        self._memory = InMemoryStore()
 
     @property
     def memory(self) -> InMemoryStore:
-        if self._memory is None:
-            self._memory = InMemoryStore()
         return self._memory
 
     def close(self) -> None:
