@@ -90,7 +90,7 @@ def test_the_refusal_says_what_to_send(auth_server):
 
 def test_health_needs_no_token(auth_server):
     health = health_pb2_grpc.HealthStub(auth_server.channel)
-    for service in ("", "lockstep.v1.Runs", "lockstep.v1.Threads"):
+    for service in ("", "lockstep.v1.Runs", "lockstep.v1.Threads", "lockstep.v1.Store"):
         reply = health.Check(health_pb2.HealthCheckRequest(service=service), timeout=10)
         assert reply.status == health_pb2.HealthCheckResponse.SERVING
 
@@ -101,6 +101,7 @@ def test_a_token_opens_every_service_and_reflection(auth_server, alice, bob):
         "grpc.reflection.v1alpha.ServerReflection",
         "lockstep.v1.Graphs",
         "lockstep.v1.Runs",
+        "lockstep.v1.Store",
         "lockstep.v1.Threads",
     ]
     for caller in (alice, bob):
