@@ -119,9 +119,7 @@ def _reference(backend: str, tmp_path: Path):
     return store
 
 
-def test_search_and_list_namespaces_answer_as_the_store_does(
-    alice, store_server, root, tmp_path
-):
+def test_search_and_list_namespaces_answer_as_the_store_does(alice, store_server, root, tmp_path):
     reference = _reference(store_server.backend, tmp_path)
     writes = [
         ((root, "docs", "a"), "1", {"author": "ann", "stars": 5, "meta": {"lang": "en"}}),

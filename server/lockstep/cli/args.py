@@ -35,14 +35,22 @@ class _SubcommandParser(argparse.ArgumentParser):
         self.exit(self.usage_exit, f"{self.prog}: error: {message}\n")
 
 
-def _positive_int(text: str) -> int:
+def _whole(text: str, least: int) -> int:
     try:
         number = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    if number < least:
+        raise argparse.ArgumentTypeError(f"must be at least {least}, got {number}")
     return number
+
+
+def _positive_int(text: str) -> int:
+    return _whole(text, 1)
+
+
+def _count(text: str) -> int:
+    return _whole(text, 0)
 
 
 def _positive_float(text: str) -> float:
@@ -321,4 +329,73 @@ def parser() -> argparse.ArgumentParser:
     p = client_command("cancel", "cancel a run", "Cancel run RUN.")
     p.add_argument("run", metavar="RUN")
     p.add_argument("--wait", action="store_true", help="return once the run has stopped")
+
+    _add_store(commands, common)
     return top
+
+
+def _namespace(text: str) -> list[str]:
+    """A namespace typed as its labels joined by '.' ("users.42"), as LangGraph writes one
+    (a label holds no '.'); the server judges the labels."""
+    return text.split(".")
+
+
+def _add_store(commands: argparse._SubParsersAction, common: list[argparse.ArgumentParser]) -> None:
+    """`lockstep store put|get|delete|search|namespaces`: the server's long-term memory."""
+    store = commands.add_parser(
+        "store",
+        help="long-term memory: put, get, delete and search items, list namespaces",
+        description="The server's long-term memory (the store its graphs' nodes get), the "
+        "caller's tenant's only. A NAMESPACE is its labels joined by '.': users.42",
+        usage_exit=INVALID_ARGUMENT,
+    )
+    actions = store.add_subparsers(
+        dest="store_command", required=True, parser_class=_SubcommandParser
+    )
+
+    def action(name: str, help: str) -> argparse.ArgumentParser:
+        return actions.add_parser(
+            name, help=help, description=help, parents=common, usage_exit=INVALID_ARGUMENT
+        )
+
+    p = action("put", "write an item (a JSON object), replacing any at NAMESPACE and KEY")
+    p.add_argument("namespace", type=_namespace, metavar="NAMESPACE")
+    p.add_argument("key", metavar="KEY")
+    p.add_argument("value", metavar="JSON", help="the value, a JSON object")
+    p.add_argument(
+        "--ttl", type=_positive_float, metavar="MINUTES", help="expire it after MINUTES"
+    )
+
+    p = action("get", "show the item at NAMESPACE and KEY")
+    p.add_argument("namespace", type=_namespace, metavar="NAMESPACE")
+    p.add_argument("key", metavar="KEY")
+
+    p = action("delete", "delete the item at NAMESPACE and KEY (if there is one)")
+    p.add_argument("namespace", type=_namespace, metavar="NAMESPACE")
+    p.add_argument("key", metavar="KEY")
+
+    p = action("search", "list items under a namespace prefix whose values match a filter")
+    p.add_argument(
+        "prefix", type=_namespace, nargs="?", default=[], metavar="PREFIX",
+        help="only items in this namespace or below it (default: every namespace)",
+    )  # fmt: skip
+    p.add_argument(
+        "--filter", metavar="JSON",
+        help='a JSON object: {"key": value} or {"key": {"$gt": 1}} ($eq $ne $gt $gte $lt $lte)',
+    )  # fmt: skip
+    p.add_argument("--limit", type=_positive_int, default=10, metavar="N", help="at most N (10)")
+    p.add_argument("--offset", type=_count, default=0, metavar="N", help="skip the first N")
+    p.add_argument("--query", metavar="TEXT", help="ranks nothing: the store has no embeddings")
+
+    p = action("namespaces", "list the namespaces that hold items")
+    p.add_argument(
+        "--prefix", type=_namespace, metavar="NAMESPACE", help="only these ('*': any label)"
+    )
+    p.add_argument(
+        "--suffix", type=_namespace, metavar="NAMESPACE", help="only those ending so ('*': any)"
+    )
+    p.add_argument(
+        "--max-depth", type=_positive_int, metavar="N", help="cut each to N labels"
+    )
+    p.add_argument("--limit", type=_positive_int, default=100, metavar="N", help="at most N (100)")
+    p.add_argument("--offset", type=_count, default=0, metavar="N", help="skip the first N")

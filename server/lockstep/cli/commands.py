@@ -23,6 +23,7 @@ OK = 0
 CANCELLED = grpc.StatusCode.CANCELLED.value[0]
 UNKNOWN = grpc.StatusCode.UNKNOWN.value[0]
 INVALID_ARGUMENT = grpc.StatusCode.INVALID_ARGUMENT.value[0]
+NOT_FOUND = grpc.StatusCode.NOT_FOUND.value[0]
 DEADLINE_EXCEEDED = grpc.StatusCode.DEADLINE_EXCEEDED.value[0]
 FAILED_PRECONDITION = grpc.StatusCode.FAILED_PRECONDITION.value[0]
 
@@ -215,6 +216,78 @@ def cmd_threads(client: Client, args: argparse.Namespace, p: Printer) -> int:
     return OK
 
 
+# ---------------------------------------------------------------------------- store
+
+
+def cmd_store(client: Client, args: argparse.Namespace, p: Printer) -> int:
+    return STORE_COMMANDS[args.store_command](client, args, p)
+
+
+def _store_put(client: Client, args: argparse.Namespace, p: Printer) -> int:
+    value = parse_object(args.value, "the value")
+    client.store.put_item(args.namespace, args.key, value, ttl=args.ttl)
+    if p.json:
+        p.doc({"namespace": args.namespace, "key": args.key})
+    else:
+        p.line(f"put {out.item_name(args.namespace, args.key)}")
+    return OK
+
+
+def _store_get(client: Client, args: argparse.Namespace, p: Printer) -> int:
+    item = client.store.get_item(args.namespace, args.key)
+    if item is None:
+        raise CliError(NOT_FOUND, f"no item {out.item_name(args.namespace, args.key)}")
+    if p.json:
+        p.doc(item)
+    else:
+        p.line(out.item_text(item))
+    return OK
+
+
+def _store_delete(client: Client, args: argparse.Namespace, p: Printer) -> int:
+    client.store.delete_item(args.namespace, args.key)
+    if p.json:
+        p.doc({"namespace": args.namespace, "key": args.key})
+    else:
+        p.line(f"deleted {out.item_name(args.namespace, args.key)}")
+    return OK
+
+
+def _store_search(client: Client, args: argparse.Namespace, p: Printer) -> int:
+    filt = parse_object(args.filter, "--filter") if args.filter is not None else None
+    found = client.store.search_items(
+        args.prefix, filter=filt, limit=args.limit, offset=args.offset, query=args.query
+    )
+    if p.json:
+        p.doc(found)
+    else:
+        p.line(out.items_text(found["items"]))
+    return OK
+
+
+def _store_namespaces(client: Client, args: argparse.Namespace, p: Printer) -> int:
+    found = client.store.list_namespaces(
+        prefix=args.prefix,
+        suffix=args.suffix,
+        max_depth=args.max_depth,
+        limit=args.limit,
+        offset=args.offset,
+    )
+    if p.json:
+        p.doc(found)
+    else:
+        p.line(out.namespaces_text(found["namespaces"]))
+    return OK
+
+
+STORE_COMMANDS: dict[str, Callable[[Client, argparse.Namespace, Printer], int]] = {
+    "put": _store_put,
+    "get": _store_get,
+    "delete": _store_delete,
+    "search": _store_search,
+    "namespaces": _store_namespaces,
+}
+
 COMMANDS: dict[str, Callable[[Client, argparse.Namespace, Printer], int]] = {
     "graphs": cmd_graphs,
     "run": cmd_run,
@@ -224,6 +297,7 @@ COMMANDS: dict[str, Callable[[Client, argparse.Namespace, Printer], int]] = {
     "history": cmd_history,
     "threads": cmd_threads,
     "cancel": cmd_cancel,
+    "store": cmd_store,
 }
 
 

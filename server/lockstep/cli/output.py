@@ -249,3 +249,35 @@ def cancel_text(run: Run) -> str:
     if run.error is not None:
         line += "\n  " + run_error_text(run.error)
     return line
+
+
+# ---------------------------------------------------------------------------- store
+
+
+def namespace_text(namespace: Sequence[str]) -> str:
+    """A namespace as the CLI takes one: its labels joined by '.'."""
+    return ".".join(namespace)
+
+
+def item_name(namespace: Sequence[str], key: str) -> str:
+    return f"{namespace_text(namespace)} {_q(key)}"
+
+
+def item_text(item: dict[str, Any]) -> str:
+    head = f"{item_name(item['namespace'], item['key'])}  (updated {item['updated_at']})"
+    value = block(item["value"])
+    return head + (value if value.startswith("\n") else f"\n  {value}")
+
+
+def items_text(items: Sequence[dict[str, Any]]) -> str:
+    if not items:
+        return "(no items)"
+    rows = (
+        (namespace_text(i["namespace"]), i["key"], i["updated_at"] or "", value_text(i["value"]))
+        for i in items
+    )
+    return table(("NAMESPACE", "KEY", "UPDATED", "VALUE"), rows)
+
+
+def namespaces_text(namespaces: Sequence[Sequence[str]]) -> str:
+    return "\n".join(namespace_text(ns) for ns in namespaces) or "(no namespaces)"

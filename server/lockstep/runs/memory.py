@@ -98,7 +98,11 @@ class TenantStore(BaseStore):
         """The item as its tenant named it (without the tenant's label)."""
         if isinstance(item, SearchItem):
             return SearchItem(
-                item.namespace[1:], item.key, item.value, item.created_at, item.updated_at,
+                item.namespace[1:],
+                item.key,
+                item.value,
+                item.created_at,
+                item.updated_at,
                 item.score,
             )
         return Item(

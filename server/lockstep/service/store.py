@@ -57,17 +57,19 @@ class StoreService(store_service_pb2_grpc.StoreServicer):
     @statuses
     async def PutItem(self, request, context):
         if not request.HasField("value"):
-            raise InvalidArgument("value is required (a JSON object); to remove an item use DeleteItem")
+            raise InvalidArgument(
+                "value is required (a JSON object); to remove an item use DeleteItem"
+            )
         value = messages.finite(convert.from_struct(request.value), "value")
         ttl: Any = NOT_PROVIDED
         if request.HasField("ttl"):
             seconds = request.ttl.ToTimedelta().total_seconds()
             if seconds <= 0:
-                raise InvalidArgument(f"ttl must be positive, got {seconds:g}s; leave it out for no expiry")
+                raise InvalidArgument(
+                    f"ttl must be positive, got {seconds:g}s; leave it out for no expiry"
+                )
             ttl = seconds / 60  # the store counts minutes
-        await self.hosting.memory().aput(
-            tuple(request.namespace), request.key, value, ttl=ttl
-        )
+        await self.hosting.memory().aput(tuple(request.namespace), request.key, value, ttl=ttl)
         return pb.PutItemResponse()
 
     @statuses
