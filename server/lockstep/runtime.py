@@ -49,6 +49,6 @@ def runtime_of(loop: Any) -> Runtime[Any]:
     runtime = loop.runtime
     if runtime is None:
         runtime = loop.runtime = Runtime(
-            context=loop.context, store=loop.graph.store, stream_writer=loop.write_custom
+            context=loop.context, store=loop.store, stream_writer=loop.write_custom
         )
     return runtime

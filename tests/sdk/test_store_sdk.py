@@ -288,6 +288,8 @@ def test_a_served_graphs_store_is_the_store_service(alice, bob, root):
     assert first.values["profile"] is None
     item = alice.store.get_item(["users", root], "profile")
     assert item["value"] == {"note": "likes tea", "by": "graph"}
+    # A subgraph's nodes get the same store.
+    assert alice.store.get_item(["visits", root], "last")["value"] == {"by": "subgraph"}
 
     alice.store.put_item(["users", root], "profile", {"note": "switched to coffee"})
     second = alice.runs.wait(None, "memory", input={"user": root})

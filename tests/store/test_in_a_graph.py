@@ -88,3 +88,47 @@ def test_get_store_in_an_entrypoint_and_outside_a_run(store):
     assert workflow.invoke("b") == 2
     with pytest.raises(RuntimeError, match="inside a running node"):
         get_store()
+
+
+def test_subgraphs_use_their_parents_store_as_langgraphs_do(store):
+    """A compiled graph as a node, and a graph a node invokes, give their nodes the
+    parent run's store (even one compiled with its own), as LangGraph 1.2 does."""
+    from langgraph.graph import END as LG_END
+    from langgraph.graph import START as LG_START
+    from langgraph.graph import StateGraph as LGStateGraph
+    from langgraph.store.memory import InMemoryStore as LGStore
+
+    from lockstep.store.memory import InMemoryStore
+
+    own = InMemoryStore()  # the subgraph's own, which its nodes do not get
+
+    def build(Graph, start, end, parent_store, own_store):
+        def inner(state: Chat, *, store) -> dict:
+            store.put(("sub",), state["text"], {"seen": store is parent_store})
+            return {"reply": "ok"}
+
+        sub = Graph(Chat)
+        sub.add_node("inner", inner)
+        sub.add_edge(start, "inner")
+        sub.add_edge("inner", end)
+        sub = sub.compile(store=own_store)
+
+        def calls(state: Chat) -> dict:
+            return sub.invoke({"text": state["text"] + "-invoked"})
+
+        top = Graph(Chat)
+        top.add_node("as_node", sub)
+        top.add_node("calls", calls)
+        top.add_edge(start, "as_node")
+        top.add_edge("as_node", "calls")
+        top.add_edge("calls", end)
+        return top.compile(store=parent_store)
+
+    def keys(s) -> list[tuple[str, dict]]:
+        return sorted((i.key, i.value) for i in s.search(("sub",)))
+
+    reference = LGStore()
+    build(LGStateGraph, LG_START, LG_END, reference, LGStore()).invoke({"text": "x"})
+    build(StateGraph, START, END, store, own).invoke({"text": "x"})
+    assert keys(store) == keys(reference) == [("x", {"seen": True}), ("x-invoked", {"seen": True})]
+    assert own.search(("sub",)) == []

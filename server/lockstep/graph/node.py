@@ -56,7 +56,7 @@ class Callee:
             elif name == "writer":
                 kw["writer"] = loop.write_custom
             elif name == "store":
-                kw["store"] = loop.graph.store
+                kw["store"] = loop.store
             elif name == "runtime":
                 kw["runtime"] = runtime_of(loop)
             else:  # previous: only the functional API has one

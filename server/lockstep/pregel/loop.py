@@ -114,6 +114,9 @@ class Loop:
         self.graph = graph
         self.saver = saver
         self.nesting = nesting
+        # The long-term memory its nodes get: a subgraph run's is its parent run's, as
+        # in LangGraph (a served graph's subgraphs see the server's store).
+        self.store = nesting.parent.store if nesting is not None else graph.store
         # Subgraph runs' events go to the top run's queue (`forward`), in the modes
         # it streams (`subgraph_modes`; None: it does not stream them).
         self.subgraph_modes: frozenset[str] | None = modes if subgraphs else None
