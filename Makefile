@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test fuzz lint bench proto clean browser
+.PHONY: setup run test fuzz lint bench proto ts-proto clean browser
 
 setup: $(STAMP)
 
@@ -47,8 +47,16 @@ lint: setup
 	$(VENV)/bin/buf lint
 	$(VENV)/bin/buf breaking protos --against protos/released.binpb
 
-proto: setup
+# The stubs generated from protos/: Python (client/api/lockstep_api) and TypeScript
+# (clients/ts/src/gen). Tests fail when either is stale.
+proto: setup ts-proto
 	$(PY) scripts/genproto.py
+
+# TypeScript: buf (the dev extra's) runs ts-proto from clients/ts's package-lock.json.
+ts-proto: setup
+	test -x clients/ts/node_modules/.bin/protoc-gen-ts_proto || \
+	  (cd clients/ts && npm ci --no-audit --no-fund)
+	$(PY) scripts/genproto_ts.py
 
 bench: setup
 	$(PY) bench/engine.py
