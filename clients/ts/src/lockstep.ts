@@ -16,6 +16,7 @@ import * as grpc from "@grpc/grpc-js";
 
 import { GraphsClient, GraphsService } from "./gen/lockstep/v1/graphs_service.js";
 import { RunsClient, RunsService } from "./gen/lockstep/v1/runs_service.js";
+import { StoreClient, StoreService } from "./gen/lockstep/v1/store_service.js";
 import { ThreadsClient, ThreadsService } from "./gen/lockstep/v1/threads_service.js";
 
 export const DEFAULT_DEADLINE_MS = 30_000;
@@ -96,10 +97,11 @@ export interface Lockstep {
   graphs: Service<typeof GraphsService>;
   threads: Service<typeof ThreadsService>;
   runs: Service<typeof RunsService>;
+  store: Service<typeof StoreService>;
   close(): void;
 }
 
-/** Connects to a Lockstep server ("host:port", plaintext); the three services share one
+/** Connects to a Lockstep server ("host:port", plaintext); the services share one
  * channel. */
 export function connect(address: string, options: ConnectOptions = {}): Lockstep {
   const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
@@ -109,10 +111,12 @@ export function connect(address: string, options: ConnectOptions = {}): Lockstep
   const shared = { interceptors, channelOverride: graphs.getChannel() };
   const threads = new ThreadsClient(address, credentials, shared);
   const runs = new RunsClient(address, credentials, shared);
+  const store = new StoreClient(address, credentials, shared);
   return {
     graphs: promised(graphs, GraphsService, deadlineMs),
     threads: promised(threads, ThreadsService, deadlineMs),
     runs: promised(runs, RunsService, deadlineMs),
+    store: promised(store, StoreService, deadlineMs),
     close: () => graphs.close(),
   };
 }

@@ -23,6 +23,7 @@ import {
 import { ListGraphsRequest } from "./gen/lockstep/v1/graphs_service.js";
 import type { RunEvent, StateSnapshot } from "./gen/lockstep/v1/message.js";
 import { StreamRunRequest } from "./gen/lockstep/v1/runs_service.js";
+import { GetItemRequest, PutItemRequest } from "./gen/lockstep/v1/store_service.js";
 import {
   GetStateHistoryRequest,
   GetStateRequest,
@@ -213,6 +214,13 @@ test(
     const { graphs } = await ls.graphs.listGraphs(ListGraphsRequest.fromPartial({}));
     assert.ok(graphs.map((g) => g.graphId).includes(SEED));
 
+    // The token's tenant keeps long-term memory through the Store service.
+    const namespace = ["ts", RUN];
+    await ls.store.putItem(PutItemRequest.fromPartial({ namespace, key: "k", value: { n: 1 } }));
+    const { item } = await ls.store.getItem(GetItemRequest.fromPartial({ namespace, key: "k" }));
+    assert.deepEqual([item?.namespace, item?.key, item?.value], [namespace, "k", { n: 1 }]);
+    assert.ok(item?.createdAt instanceof Date);
+
     for (const token of [undefined, `not-${TOKEN}`]) {
       const other = connect(ADDRESS, { token });
       try {
@@ -222,6 +230,8 @@ test(
           assert.match(error.details, token === undefined ? /Bearer <token>/ : /not valid/);
           return true;
         });
+        const get = GetItemRequest.fromPartial({ namespace, key: "k" });
+        await assert.rejects(other.store.getItem(get), { code: grpc.status.UNAUTHENTICATED });
         // Streams are refused too, before the run starts.
         const request = StreamRunRequest.fromPartial({ graphId: SEED, threadId: tid("anon") });
         await assert.rejects(collect(other.runs.streamRun(request)), {
