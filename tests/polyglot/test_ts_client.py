@@ -3,8 +3,9 @@ buf, scripts/genproto_ts.py), checked in under clients/ts/src/gen/.
 
 The committed stubs must be what protos/ generates today; the client type-checks under
 `tsc --strict`; and its program (src/seed.ts, compiled by tsc and run by node's test
-runner) goes through the seed scenario and calls with and without a bearer token,
-against a real server run with --auth-tokens.
+runner) goes through the seed scenario, a subgraph interrupt and resume (the `nested`
+example) and calls with and without a bearer token, against a real server run with
+--auth-tokens.
 """
 
 from __future__ import annotations
@@ -112,5 +113,8 @@ def test_the_program_runs_against_a_server_with_a_token(token_server):
     )
     counts = _counts(done.stdout)
     # Every test of the program ran and passed: none skipped, cancelled or left to do.
-    assert counts.get("tests", 0) >= 4 and counts["pass"] == counts["tests"], show(done)
+    assert counts.get("tests", 0) >= 6 and counts["pass"] == counts["tests"], show(done)
+    passed = re.findall(r"^ok \d+ - (.*)$", done.stdout, re.MULTILINE)
+    for part in ("seed:", "subgraph:", "a bearer token"):
+        assert any(name.startswith(part) for name in passed), (part, passed)
     assert not any(counts[k] for k in ("fail", "skipped", "cancelled", "todo")), show(done)

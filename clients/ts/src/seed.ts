@@ -1,5 +1,5 @@
-// The seed scenario and calls with and without a bearer token, from TypeScript
-// over the generated stubs, against a live server.
+// The seed scenario, a subgraph interrupt and resume, and calls with and without a
+// bearer token, from TypeScript over the generated stubs, against a live server.
 //
 //   npm run build && LOCKSTEP_ADDRESS=127.0.0.1:50051 node --test dist/seed.js
 //   LOCKSTEP_TOKEN=...   for a server run with --auth-tokens: every call sends it, and the
@@ -21,7 +21,7 @@ import {
   StreamMode,
 } from "./gen/lockstep/v1/enums.js";
 import { ListGraphsRequest } from "./gen/lockstep/v1/graphs_service.js";
-import type { RunEvent, StateSnapshot } from "./gen/lockstep/v1/message.js";
+import { Command, type RunEvent, type StateSnapshot } from "./gen/lockstep/v1/message.js";
 import { StreamRunRequest } from "./gen/lockstep/v1/runs_service.js";
 import { GetItemRequest, PutItemRequest } from "./gen/lockstep/v1/store_service.js";
 import {
@@ -202,6 +202,59 @@ test("errors are gRPC status codes: NOT_FOUND, INVALID_ARGUMENT", async () => {
   );
   // The refused update changed nothing.
   assert.equal((await getState(t)).checkpoint?.checkpointId, before.checkpoint?.checkpointId);
+});
+
+// -- a subgraph interrupt ----------------------------------------------------------------
+
+const NESTED = "nested"; // approval is a compiled graph as a node; its ask node interrupts
+const QUESTION = { question: "Approve this request?", request: "buy milk" };
+
+async function streamNested(threadId: string, request: Partial<StreamRunRequest>) {
+  return stream(threadId, undefined, { graphId: NESTED, ...request });
+}
+
+test("subgraph: the run pauses inside approval; resume continues there", async () => {
+  const t = tid("nested");
+  const events = await streamNested(t, { input: { request: " buy milk " } });
+  assert.deepEqual(kinds(events), ["metadata", "values", "values", "interrupt", "end"]);
+  assert.deepEqual(valuesOf(events), [{ request: " buy milk " }, { request: "buy milk" }]);
+  const interrupt = member(events[3], "interrupt");
+  assert.deepEqual(interrupt.value, QUESTION);
+  assert.equal(interrupt.node, "approval");
+  assert.equal(endStatus(events), RunStatus.RUN_STATUS_INTERRUPTED);
+
+  // The parent waits at its approval task, which holds the subgraph's interrupt.
+  const waiting = await getState(t);
+  assert.deepEqual(waiting.next, ["approval"]);
+  assert.deepEqual(waiting.values, { request: "buy milk" });
+  assert.deepEqual(
+    waiting.tasks.map((task) => [task.name, task.interrupts.map((i) => i.id)]),
+    [["approval", [interrupt.id]]],
+  );
+
+  // Resume with the answer: ask returns it, then the parent's act runs.
+  const resumed = await streamNested(t, { command: Command.fromPartial({ resume: true }) });
+  assert.equal(endStatus(resumed), RunStatus.RUN_STATUS_SUCCESS);
+  const done = { request: "buy milk", checked: true, approved: true, outcome: "done" };
+  assert.deepEqual(valuesOf(resumed).at(-1), done);
+  const final = await getState(t);
+  assert.deepEqual([final.values, final.next, final.interrupts], [done, [], []]);
+});
+
+test("subgraph: resume by interrupt id with a refusal", async () => {
+  const t = tid("nested-id");
+  const events = await streamNested(t, { input: { request: "buy milk" } });
+  const { id } = member(events[events.length - 2], "interrupt");
+  const resumed = await streamNested(t, {
+    command: Command.fromPartial({ resumeById: { [id]: false } }),
+  });
+  assert.equal(endStatus(resumed), RunStatus.RUN_STATUS_SUCCESS);
+  assert.deepEqual((await getState(t)).values, {
+    request: "buy milk",
+    checked: true,
+    approved: false,
+    outcome: "rejected",
+  });
 });
 
 // -- a bearer token ----------------------------------------------------------------------
