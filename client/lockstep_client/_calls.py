@@ -76,6 +76,9 @@ RUN_ARGS = (
     "config",
     "metadata",
     "durability",
+    "context",
+    "subgraphs",
+    "checkpoint_ns",
 )
 
 
@@ -129,9 +132,13 @@ def delete_thread(thread_id: str) -> Call[None]:
 
 
 def get_state(
-    thread_id: str, checkpoint_id: str | None, checkpoint_ns: str, graph_id: str | None
+    thread_id: str,
+    checkpoint_id: str | None,
+    checkpoint_ns: str,
+    graph_id: str | None,
+    subgraphs: bool = False,
 ) -> Call[StateSnapshot]:
-    req = rq.get_state_request(thread_id, checkpoint_id, checkpoint_ns, graph_id)
+    req = rq.get_state_request(thread_id, checkpoint_id, checkpoint_ns, graph_id, subgraphs)
     return Call("GetState", req, lambda resp: snapshot_from_proto(resp.state))
 
 

@@ -5,6 +5,7 @@ Everything here is pure (no I/O), so argument mistakes raise before any call is 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -40,6 +41,9 @@ INTERRUPT_ID = re.compile(r"[0-9a-f]{32}")
 #: The RunnableConfig keys that can travel as JSON; the rest (callbacks, ...) stay behind.
 _CONFIG_KEYS = ("recursion_limit", "tags", "metadata", "run_name", "max_concurrency")
 _CONFIGURABLE_ON_THE_REQUEST = ("thread_id", "checkpoint_id", "checkpoint_ns")
+#: What a parent graph's task puts in the config of a node it runs (a RemoteGraph as a
+#: node): the local run's bookkeeping, never sent (as LangGraph's RemoteGraph drops it).
+_CONFIGURABLE_LOCAL = ("checkpoint_map", "task_id")
 
 R = TypeVar("R", bound=Message)
 T = TypeVar("T")
@@ -159,7 +163,9 @@ def run_config(config: Mapping[str, Any] | None) -> dict[str, Any] | None:
     configurable = {
         k: v
         for k, v in (config.get("configurable") or {}).items()
-        if k not in _CONFIGURABLE_ON_THE_REQUEST and not k.startswith("__")
+        if k not in _CONFIGURABLE_ON_THE_REQUEST
+        and k not in _CONFIGURABLE_LOCAL
+        and not k.startswith("__")
     }
     if configurable:
         out["configurable"] = configurable
@@ -182,8 +188,13 @@ def run_request(
     config: Mapping[str, Any] | None = None,
     metadata: Mapping[str, Any] | None = None,
     durability: str | None = None,
+    context: Mapping[str, Any] | None = None,
+    subgraphs: bool = False,
+    checkpoint_ns: str = "",
 ) -> R:
-    """A StreamRunRequest, WaitRunRequest or CreateRunRequest (they share their fields)."""
+    """A StreamRunRequest, WaitRunRequest or CreateRunRequest (they share their fields).
+    `context` is the run's Runtime context: a dict, or a dataclass or Pydantic model
+    (sent as its fields)."""
     modes = stream_modes(stream_mode)
     req: Any = cls(
         thread_id=thread_id or "",
@@ -194,6 +205,8 @@ def run_request(
         ),
         on_disconnect=choice(names.ON_DISCONNECT, on_disconnect, "on_disconnect"),
         durability=choice(names.DURABILITY, durability, "durability"),
+        subgraphs=bool(subgraphs),
+        checkpoint_ns=checkpoint_ns or "",
     )
     if input is not None:
         fill_struct(req.input, input, "input")
@@ -214,7 +227,25 @@ def run_request(
         fill_struct(req.config, cfg, "config")
     if metadata:
         fill_struct(req.metadata, metadata, "metadata")
+    if context is not None:
+        fill_struct(req.context, context_dict(context), "context")
     return req
+
+
+def context_dict(context: Any) -> Mapping[str, Any]:
+    """A run's context as the JSON object the wire carries: a dict as it is, a
+    dataclass or Pydantic model as its fields (the server makes it into the graph's
+    context_schema again)."""
+    if isinstance(context, Mapping):
+        return context
+    if dataclasses.is_dataclass(context) and not isinstance(context, type):
+        return dataclasses.asdict(context)
+    dump = getattr(context, "model_dump", None)
+    if callable(dump):
+        return dump()
+    raise TypeError(
+        f"context: expected a dict, a dataclass or a Pydantic model, got {type(context).__name__}"
+    )
 
 
 def thread_and_checkpoint(config: Mapping[str, Any] | None) -> tuple[str, str | None, str]:
@@ -297,10 +328,17 @@ def update_state_request(
 
 
 def get_state_request(
-    thread_id: str, checkpoint_id: str | None, checkpoint_ns: str = "", graph_id: str | None = None
+    thread_id: str,
+    checkpoint_id: str | None,
+    checkpoint_ns: str = "",
+    graph_id: str | None = None,
+    subgraphs: bool = False,
 ) -> threads_service_pb2.GetStateRequest:
     req = threads_service_pb2.GetStateRequest(
-        thread_id=thread_id, checkpoint_ns=checkpoint_ns, graph_id=graph_id or ""
+        thread_id=thread_id,
+        checkpoint_ns=checkpoint_ns,
+        graph_id=graph_id or "",
+        subgraphs=bool(subgraphs),
     )
     if checkpoint_id:
         req.checkpoint_id = checkpoint_id

@@ -153,8 +153,9 @@ class AsyncThreadsClient:
         *,
         checkpoint_ns: str = "",
         graph_id: str | None = None,
+        subgraphs: bool = False,
     ) -> StateSnapshot:
-        call = calls.get_state(thread_id, checkpoint_id, checkpoint_ns, graph_id)
+        call = calls.get_state(thread_id, checkpoint_id, checkpoint_ns, graph_id, subgraphs)
         return await self._t.call(self._stub, call)
 
     async def update_state(
@@ -240,6 +241,9 @@ class AsyncRunsClient:
         metadata: Mapping[str, Any] | None = None,
         on_disconnect: str | None = None,
         durability: str | None = None,
+        context: Any = None,
+        subgraphs: bool = False,
+        checkpoint_ns: str = "",
     ) -> AsyncIterator[StreamPart]:
         """`async for part in client.runs.stream(...)`; bad arguments raise here, at once."""
         call = calls.stream_run(**calls.run_args(locals()))
@@ -260,6 +264,9 @@ class AsyncRunsClient:
         metadata: Mapping[str, Any] | None = None,
         raise_error: bool = True,
         durability: str | None = None,
+        context: Any = None,
+        subgraphs: bool = False,
+        checkpoint_ns: str = "",
     ) -> RunResult:
         call = calls.wait_run(raise_error, **calls.run_args(locals()))
         return await self._t.call(self._stub, call)
@@ -279,6 +286,9 @@ class AsyncRunsClient:
         *,
         metadata: Mapping[str, Any] | None = None,
         durability: str | None = None,
+        context: Any = None,
+        subgraphs: bool = False,
+        checkpoint_ns: str = "",
     ) -> Run:
         call = calls.create_run(**calls.run_args(locals()))
         return await self._t.call(self._stub, call)

@@ -148,9 +148,10 @@ class ThreadsClient:
         *,
         checkpoint_ns: str = "",
         graph_id: str | None = None,
+        subgraphs: bool = False,
     ) -> StateSnapshot:
         """The thread's state at its latest checkpoint, or at `checkpoint_id`."""
-        call = calls.get_state(thread_id, checkpoint_id, checkpoint_ns, graph_id)
+        call = calls.get_state(thread_id, checkpoint_id, checkpoint_ns, graph_id, subgraphs)
         return self._t.call(self._stub, call)
 
     def update_state(
@@ -237,6 +238,9 @@ class RunsClient:
         metadata: Mapping[str, Any] | None = None,
         on_disconnect: str | None = None,
         durability: str | None = None,
+        context: Any = None,
+        subgraphs: bool = False,
+        checkpoint_ns: str = "",
     ) -> Iterator[StreamPart]:
         """Start a run and yield its events (metadata first, end last) as StreamParts.
 
@@ -260,6 +264,9 @@ class RunsClient:
         metadata: Mapping[str, Any] | None = None,
         raise_error: bool = True,
         durability: str | None = None,
+        context: Any = None,
+        subgraphs: bool = False,
+        checkpoint_ns: str = "",
     ) -> RunResult:
         """Run to the end (or an interrupt); a failed node raises RunFailedError unless raise_error=False."""
         call = calls.wait_run(raise_error, **calls.run_args(locals()))
@@ -280,6 +287,9 @@ class RunsClient:
         *,
         metadata: Mapping[str, Any] | None = None,
         durability: str | None = None,
+        context: Any = None,
+        subgraphs: bool = False,
+        checkpoint_ns: str = "",
     ) -> Run:
         """Start a run in the background; `stream_mode` is what a later `join` streams."""
         call = calls.create_run(**calls.run_args(locals()))

@@ -19,6 +19,7 @@ from lockstep_api.convert import from_struct, from_value
 from lockstep_api.v1 import message_pb2, runs_service_pb2
 from lockstep_client import _requests as rq
 from lockstep_client.errors import RunFailedError, status_code_from_number
+from lockstep_client.messages import message_from_dict
 from lockstep_client.types import (
     Config,
     Interrupt,
@@ -38,11 +39,18 @@ INTERRUPT_KEY = "__interrupt__"
 
 
 class ChunkAssembler:
-    """Turns RunEvent protos into the chunks LangGraph's `stream()` yields (pure; no I/O)."""
+    """Turns RunEvent protos into the chunks LangGraph's `stream()` yields (pure; no I/O).
 
-    def __init__(self, stream_mode: str | Sequence[str]) -> None:
+    With `subgraphs`, each chunk comes with its namespace first, `(ns, chunk)` or
+    `(ns, mode, chunk)`, `()` for the graph's own; "messages" chunks are
+    `(message, metadata)` with the message made a langchain-core object again when
+    langchain-core is installed (`lockstep_client.messages`).
+    """
+
+    def __init__(self, stream_mode: str | Sequence[str], subgraphs: bool = False) -> None:
         self.modes = rq.stream_modes(stream_mode)
         self.tuples = not isinstance(stream_mode, str)
+        self.subgraphs = subgraphs
         self.last_values: dict[str, Any] | None = None
         self.interrupts: list[Interrupt] = []
         self.error: RunError | None = None
@@ -50,29 +58,40 @@ class ChunkAssembler:
         self.thread_id = ""
         self.finished = False
 
-    def _out(self, mode: str, chunk: Any) -> Any:
+    def _out(self, mode: str, chunk: Any, ns: tuple[str, ...] = ()) -> Any:
+        if self.subgraphs:
+            return (ns, mode, chunk) if self.tuples else (ns, chunk)
         return (mode, chunk) if self.tuples else chunk
 
     def feed(self, event: message_pb2.RunEvent) -> list[Any]:
         """The chunks this event yields (often one, sometimes none)."""
         kind = event.WhichOneof("event")
+        ns = tuple(event.namespace)
+        if ns and not self.subgraphs:
+            return []
         if kind == "values":
-            self.last_values = from_struct(event.values)
+            values = from_struct(event.values)
+            if not ns:
+                self.last_values = values
             if "values" in self.modes:
-                return [self._out("values", self.last_values)]
+                return [self._out("values", values, ns)]
         elif kind == "updates":
             upd = event.updates
             if "updates" in self.modes:
                 values = from_struct(upd.values) if upd.HasField("values") else None
-                return [self._out("updates", {upd.node: values})]
+                return [self._out("updates", {upd.node: values}, ns)]
+        elif kind == "messages":
+            if "messages" in self.modes:
+                message = message_from_dict(from_struct(event.messages.message))
+                return [self._out("messages", (message, from_struct(event.messages.metadata)), ns)]
+        elif kind in ("checkpoints", "tasks", "debug"):
+            if kind in self.modes:
+                return [self._out(kind, from_struct(getattr(event, kind)), ns)]
         elif kind == "interrupt":
             self.interrupts.append(interrupt_from_proto(event.interrupt))
         elif kind == "custom":
             if "custom" in self.modes:
-                return [self._out("custom", from_value(event.custom))]
-        elif kind == "debug":
-            if "debug" in self.modes:
-                return [self._out("debug", from_struct(event.debug))]
+                return [self._out("custom", from_value(event.custom), ns)]
         elif kind == "metadata":
             self.run_id = event.metadata.run_id
             self.thread_id = event.metadata.thread_id
@@ -144,6 +163,11 @@ class _RemoteGraphBase:
     def __init__(self, client: Any, graph_id: str) -> None:
         self.client = client
         self.graph_id = graph_id
+        self.name = graph_id
+
+    def get_name(self) -> str:
+        """The name `add_node(remote)` gives the node in a local graph: the graph's id."""
+        return self.name
 
     def _start(
         self,
@@ -154,12 +178,17 @@ class _RemoteGraphBase:
         interrupt_after: Sequence[str] | str | None,
         subgraphs: bool,
         durability: str | None = None,
+        context: Any = None,
     ) -> tuple[runs_service_pb2.StreamRunRequest, ChunkAssembler]:
-        """The StreamRun request and the assembler for its chunks (argument errors raise here)."""
-        if subgraphs:
-            raise ValueError("subgraphs=True is not supported by RemoteGraph yet")
+        """The StreamRun request and the assembler for its chunks (argument errors raise here).
+
+        Called as a node of a local graph (its config then names the task's namespace),
+        the run goes to the thread of the parent's id on the server, as LangGraph's
+        RemoteGraph does: the parent's checkpoint and namespace are its own, not sent."""
         run_input, command = _split_input(input)
-        thread_id, checkpoint_id, _ = rq.thread_and_checkpoint(config)
+        thread_id, checkpoint_id, ns = rq.thread_and_checkpoint(config)
+        if ns:  # a task of a local graph: its checkpoint is the local one
+            checkpoint_id = None
         req = rq.run_request(
             runs_service_pb2.StreamRunRequest,
             thread_id=thread_id,
@@ -172,8 +201,10 @@ class _RemoteGraphBase:
             checkpoint_id=checkpoint_id,
             config=config,
             durability=durability,
+            context=context,
+            subgraphs=subgraphs,
         )
-        return req, ChunkAssembler(stream_mode)
+        return req, ChunkAssembler(stream_mode, subgraphs)
 
     def _checkpoint_args(self, config: Mapping[str, Any] | None, what: str) -> dict[str, Any]:
         """threads.get_state/update_state's thread_id, checkpoint_id, checkpoint_ns, graph_id."""
@@ -217,12 +248,20 @@ class RemoteGraph(_RemoteGraphBase):
         interrupt_after: Sequence[str] | str | None = None,
         subgraphs: bool = False,
         durability: str | None = None,
+        context: Any = None,
         **_: Any,
     ) -> Iterator[Any]:
         """Yield what LangGraph's `stream()` yields for the same graph, input and modes."""
         return self._stream(
             *self._start(
-                input, config, stream_mode, interrupt_before, interrupt_after, subgraphs, durability
+                input,
+                config,
+                stream_mode,
+                interrupt_before,
+                interrupt_after,
+                subgraphs,
+                durability,
+                context,
             )
         )
 
@@ -255,7 +294,10 @@ class RemoteGraph(_RemoteGraphBase):
         return _invoke_result(latest)
 
     def get_state(self, config: Mapping[str, Any], *, subgraphs: bool = False) -> StateSnapshot:
-        return self.client.threads.get_state(**self._checkpoint_args(config, "get_state"))
+        """The thread's state; with subgraphs=True each subgraph task's `state` is the
+        subgraph's own StateSnapshot."""
+        args = self._checkpoint_args(config, "get_state")
+        return self.client.threads.get_state(subgraphs=subgraphs, **args)
 
     def update_state(
         self, config: Mapping[str, Any], values: Any, as_node: str | None = None, **_: Any
@@ -295,12 +337,20 @@ class AsyncRemoteGraph(_RemoteGraphBase):
         interrupt_after: Sequence[str] | str | None = None,
         subgraphs: bool = False,
         durability: str | None = None,
+        context: Any = None,
         **_: Any,
     ) -> AsyncIterator[Any]:
         """Async twin of RemoteGraph.stream (argument errors raise here, before any call)."""
         return self._astream(
             *self._start(
-                input, config, stream_mode, interrupt_before, interrupt_after, subgraphs, durability
+                input,
+                config,
+                stream_mode,
+                interrupt_before,
+                interrupt_after,
+                subgraphs,
+                durability,
+                context,
             )
         )
 
@@ -338,7 +388,8 @@ class AsyncRemoteGraph(_RemoteGraphBase):
     async def aget_state(
         self, config: Mapping[str, Any], *, subgraphs: bool = False
     ) -> StateSnapshot:
-        return await self.client.threads.get_state(**self._checkpoint_args(config, "aget_state"))
+        args = self._checkpoint_args(config, "aget_state")
+        return await self.client.threads.get_state(subgraphs=subgraphs, **args)
 
     async def aupdate_state(
         self, config: Mapping[str, Any], values: Any, as_node: str | None = None, **_: Any

@@ -35,6 +35,9 @@ __all__ = [
 
 Config = dict[str, Any]
 
+#: Between an event's kind and its namespace's parts, and between those parts (LangGraph's).
+NS_SEP = "|"
+
 
 def _iso(ts: Timestamp) -> str | None:
     """ISO-8601 in UTC like the engine's created_at ('2024-01-01T00:00:00.000000+00:00')."""
@@ -192,11 +195,25 @@ class StreamPart(NamedTuple):
 
     event -> data: 'metadata' -> {'run_id', 'thread_id', 'graph_id'}; 'values' -> dict;
     'updates' -> {node: dict | None}; 'interrupt' -> Interrupt; 'custom' -> any value;
-    'debug' -> dict; 'error' -> RunError; 'end' -> RunEnd.
+    'debug', 'checkpoints', 'tasks' -> dict; 'messages' -> (message dict, metadata
+    dict); 'error' -> RunError; 'end' -> RunEnd. An event of a subgraph (a run
+    streamed with subgraphs=True) is named as the LangGraph SDK names it, its
+    namespace after its kind: 'values|child:<task id>' (see `.kind`, `.namespace`).
     """
 
     event: str
     data: Any
+
+    @property
+    def kind(self) -> str:
+        """The event's kind without its namespace ('values' for 'values|child:1')."""
+        return self.event.split(NS_SEP, 1)[0]
+
+    @property
+    def namespace(self) -> tuple[str, ...]:
+        """Where the event comes from: () for the run's own graph, else one
+        '<node>:<task id>' part per subgraph level, outermost first."""
+        return tuple(self.event.split(NS_SEP)[1:])
 
 
 # ---------------------------------------------------------------------------- from proto
@@ -223,11 +240,24 @@ def interrupt_from_proto(msg: message_pb2.Interrupt) -> Interrupt:
 
 
 def task_from_proto(msg: message_pb2.Task) -> PregelTask:
+    """A task; `state` is as LangGraph's: the subgraph's StateSnapshot when asked for
+    subgraphs, else the subgraph's config (its checkpoint_ns), None for a plain node."""
+    state: Any = None
+    if msg.HasField("state"):
+        state = snapshot_from_proto(msg.state)
+    elif msg.HasField("subgraph"):
+        state = {
+            "configurable": {
+                "thread_id": msg.subgraph.thread_id,
+                "checkpoint_ns": msg.subgraph.checkpoint_ns,
+            }
+        }
     return PregelTask(
         id=msg.id,
         name=msg.name,
         error=msg.error or None,
         interrupts=tuple(interrupt_from_proto(i) for i in msg.interrupts),
+        state=state,
         result=from_value(msg.result) if msg.HasField("result") else None,
     )
 
@@ -332,7 +362,22 @@ def graph_from_proto(msg: message_pb2.Graph) -> GraphInfo:
 
 def event_from_proto(msg: message_pb2.RunEvent) -> StreamPart:
     """One RunEvent -> StreamPart; an event kind this SDK does not know yet keeps its name."""
+    part = _event_data(msg)
+    if msg.namespace:
+        return StreamPart(NS_SEP.join((part.event, *msg.namespace)), part.data)
+    return part
+
+
+def _event_data(msg: message_pb2.RunEvent) -> StreamPart:
     kind = msg.WhichOneof("event")
+    if kind == "messages":
+        return StreamPart(
+            "messages", (from_struct(msg.messages.message), from_struct(msg.messages.metadata))
+        )
+    if kind == "checkpoints":
+        return StreamPart("checkpoints", from_struct(msg.checkpoints))
+    if kind == "tasks":
+        return StreamPart("tasks", from_struct(msg.tasks))
     if kind == "values":
         return StreamPart("values", from_struct(msg.values))
     if kind == "updates":

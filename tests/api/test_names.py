@@ -46,4 +46,4 @@ def test_unspecified_has_no_name_and_an_unknown_number_keeps_its_number():
     assert names.RUN_STATUSES.name(0) == ""
     assert names.RUN_STATUSES.name(99) == "99"
     with pytest.raises(KeyError):
-        names.STREAM_MODES.number("messages")
+        names.STREAM_MODES.number("events")  # LangGraph SDK's, not a Lockstep mode

@@ -144,8 +144,8 @@ def test_invoke_returns_the_last_values_with_interrupts_as_a_list(fake, graph):
 
 
 def test_unknown_stream_mode_fails_before_any_call(fake, graph):
-    with pytest.raises(ValueError, match="unknown stream_mode 'messages'"):
-        graph.stream(HW, CONFIG, stream_mode="messages")
+    with pytest.raises(ValueError, match="unknown stream_mode 'events'"):
+        graph.stream(HW, CONFIG, stream_mode="events")
     with pytest.raises(ValueError, match="unknown stream_mode"):
         graph.stream(HW, CONFIG, stream_mode=["values", "nope"])
     assert fake.requests == []

@@ -116,4 +116,16 @@ def test_run_request_fields():
     ).durability == enums_pb2.DURABILITY_SYNC
     assert run_request(runs_service_pb2.WaitRunRequest, thread_id="t", graph_id="g").durability == 0
     with pytest.raises(ValueError, match="durability"):
-        run_request(runs_service_pb2.StreamRunRequest, thread_id="t", graph_id="g", durability="exit")
+        run_request(runs_service_pb2.StreamRunRequest, thread_id="t", graph_id="g", durability="later")
+    req = run_request(
+        runs_service_pb2.StreamRunRequest,
+        thread_id="t",
+        graph_id="g",
+        context={"user": "Ann"},
+        subgraphs=True,
+        checkpoint_ns="child:1",
+    )
+    assert (req.subgraphs, req.checkpoint_ns) == (True, "child:1")
+    assert from_struct(req.context) == {"user": "Ann"}
+    with pytest.raises(TypeError, match="context"):
+        run_request(runs_service_pb2.StreamRunRequest, thread_id="t", graph_id="g", context=3)

@@ -247,7 +247,7 @@ def test_ints_through_the_sdk(client, tid):
     assert type(snap.values["count"]) is int and type(snap.metadata["step"]) is int
 
 
-@pytest.mark.parametrize("durability", ["sync", "async"])
+@pytest.mark.parametrize("durability", ["sync", "async", "exit"])
 def test_durability_through_the_sdk(client, tid, durability):
     """LangGraph's `durability` run argument reaches the server; a bad one fails at once."""
     graph = client.graph("counter")
@@ -256,7 +256,7 @@ def test_durability_through_the_sdk(client, tid, durability):
     parts = list(client.runs.stream(tid(), "counter", {"count": 5}, durability=durability))
     assert parts[-1].event == "end" and parts[-1].data.status == "success"
     with pytest.raises(ValueError, match="durability"):
-        graph.invoke({"count": 5}, config, durability="exit")
+        graph.invoke({"count": 5}, config, durability="later")
 
 
 def test_many_runs_at_once_over_one_async_channel(server, tid):

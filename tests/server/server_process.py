@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 EXAMPLES_DIR = ROOT / "server" / "lockstep" / "examples"
 EXAMPLES = ("dynamic_breakpoints", "approval", "breakpoints", "map_reduce", "nested")
-TEST_GRAPHS = ("slow", "flaky", "counter", "configured", "ticket")
+TEST_GRAPHS = ("slow", "flaky", "counter", "configured", "ticket", "chat")
 ALL_GRAPH_SPECS = tuple(f"{name}={EXAMPLES_DIR / name}.py:graph" for name in EXAMPLES) + tuple(
     f"{name}={HERE / 'graphs' / name}.py:graph" for name in TEST_GRAPHS
 )

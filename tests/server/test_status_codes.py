@@ -149,14 +149,16 @@ def test_unknown_durability(server, tid):
     req = run_request(thread, "dynamic_breakpoints", {"input": "x"}, durability=7)
     err = refusal(server.runs.StreamRun, req)
     assert err.code == INVALID and err.reason == "UNKNOWN_DURABILITY"
-    assert "SYNC or ASYNC" in err.message
+    assert "SYNC, ASYNC or EXIT" in err.message
     # Refused before anything was made: no thread, no run.
     err = refusal(server.threads.GetThread, T.GetThreadRequest(thread_id=thread))
     assert err.code == NOT_FOUND
 
 
-@pytest.mark.parametrize("durability", [enums_pb2.DURABILITY_SYNC, enums_pb2.DURABILITY_ASYNC])
-def test_either_durability_runs_the_seed_graph_the_same(server, tid, durability):
+@pytest.mark.parametrize(
+    "durability", [enums_pb2.DURABILITY_SYNC, enums_pb2.DURABILITY_ASYNC, enums_pb2.DURABILITY_EXIT]
+)
+def test_every_durability_runs_the_seed_graph_the_same(server, tid, durability):
     thread = tid()
     events = stream(server, thread, "dynamic_breakpoints", {"input": "hello"}, durability=durability)
     assert end_status(events) == enums_pb2.RUN_STATUS_SUCCESS

@@ -121,6 +121,8 @@ def classify(exc: BaseException) -> RequestError:
         return InvalidArgument(str(exc), "INVALID_NAMESPACE")
     if isinstance(exc, EmptyInputError):
         return NothingToResume(str(exc))
+    if isinstance(exc, NotImplementedError):  # a LangGraph feature Lockstep lacks as yet
+        return RequestError(str(exc), "NOT_IMPLEMENTED", Code.UNIMPLEMENTED)
     if isinstance(exc, TypeError | ValueError):
         return InvalidArgument(str(exc))
     return RequestError(f"internal error: {type(exc).__name__}: {exc}", code=Code.INTERNAL)

@@ -90,18 +90,43 @@ class Hosting:
         return self.graph(name) if name else None
 
     @staticmethod
-    def config(thread_id: str, checkpoint_id: str | None = None) -> dict:
+    def config(thread_id: str, checkpoint_id: str | None = None, checkpoint_ns: str = "") -> dict:
         conf = {"thread_id": thread_id}
         if checkpoint_id:
             conf["checkpoint_id"] = checkpoint_id
+        if checkpoint_ns:
+            conf["checkpoint_ns"] = checkpoint_ns
         return {"configurable": conf}
 
-    async def require_checkpoint(self, thread_id: str, checkpoint_id: str) -> None:
+    async def require_checkpoint(
+        self, thread_id: str, checkpoint_id: str, checkpoint_ns: str = ""
+    ) -> None:
         saver = self.store.saver
-        found = await asyncio.to_thread(saver.get_tuple, self.config(thread_id, checkpoint_id))
-        if found is None:
+        config = self.config(thread_id, checkpoint_id, checkpoint_ns)
+        found = await asyncio.to_thread(saver.get_tuple, config)
+        if found is None or _namespace(found.config) != checkpoint_ns:
+            where = f" in checkpoint_ns {checkpoint_ns!r}" if checkpoint_ns else ""
             raise NotFound(
                 "checkpoint",
                 checkpoint_id,
-                f"checkpoint {checkpoint_id!r} not found on thread {thread_id!r}",
+                f"checkpoint {checkpoint_id!r} not found on thread {thread_id!r}{where}",
             )
+
+    async def require_namespace(self, thread_id: str, checkpoint_ns: str) -> None:
+        """NOT_FOUND unless the thread has a checkpoint in `checkpoint_ns` (a subgraph
+        task of the thread ran there)."""
+        saver = self.store.saver
+        found = await asyncio.to_thread(saver.get_tuple, self.config(thread_id, None, checkpoint_ns))
+        if found is None or _namespace(found.config) != checkpoint_ns:
+            raise NotFound(
+                "namespace",
+                checkpoint_ns,
+                f"thread {thread_id!r} has no checkpoints in checkpoint_ns {checkpoint_ns!r} "
+                "(a subgraph task's namespace, as Task.subgraph or a run event's namespace "
+                "gives it)",
+            )
+
+
+def _namespace(config: dict) -> str:
+    """The checkpoint_ns a saved checkpoint's config is in ("" the root graph's)."""
+    return (config.get("configurable") or {}).get("checkpoint_ns") or ""

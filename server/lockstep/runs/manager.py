@@ -35,16 +35,19 @@ from lockstep.runs.hosting import Hosting
 from lockstep.runs.limits import Limits, run_timed_out, too_many_events
 from lockstep.runs.model import (
     FINAL_THREAD_STATUS,
+    CheckpointEvent,
     CustomEvent,
     DebugEvent,
     EndEvent,
     ErrorEvent,
     InterruptEvent,
+    MessageEvent,
     Multitask,
     Run,
     RunError,
     RunRequest,
     RunStatus,
+    TaskEvent,
     UpdateEvent,
     ValuesEvent,
 )
@@ -172,18 +175,26 @@ class RunManager:
         strategy = request.multitask
         if not multitask.waits(strategy, self.active.get(thread_id), thread_id in self._editing):
             self.require_idle(thread_id)
-        checkpoint_id = request.checkpoint_id
+        checkpoint_id, checkpoint_ns = request.checkpoint_id, request.checkpoint_ns
+        if checkpoint_ns:
+            await self.hosting.require_namespace(thread_id, checkpoint_ns)
         if checkpoint_id:
-            await self.hosting.require_checkpoint(thread_id, checkpoint_id)
+            await self.hosting.require_checkpoint(thread_id, checkpoint_id, checkpoint_ns)
             if record is not None and self.hosting.store.threads.get(thread_id) is None:
                 raise NotFound("thread", thread_id)  # deleted meanwhile: write no orphans
         # The client's configurable values reach the nodes; the thread and checkpoint
         # are only ever the ones the request names (and checked above).
         own = request.config.get("configurable", {})
         configurable = {k: v for k, v in own.items() if k not in _ADDRESSING}
-        configurable.update(self.hosting.config(thread_id, checkpoint_id)["configurable"])
+        configurable.update(
+            self.hosting.config(thread_id, checkpoint_id, checkpoint_ns)["configurable"]
+        )
         config = {**request.config, "configurable": configurable}
         kwargs: dict[str, Any] = {"durability": request.durability or self.durability}
+        if request.context is not None:
+            kwargs["context"] = request.context
+        if request.subgraphs:
+            kwargs["subgraphs"] = True
         if request.interrupt_before:
             kwargs["interrupt_before"] = list(request.interrupt_before)
         if request.interrupt_after:
@@ -439,6 +450,11 @@ class RunManager:
         with contextlib.suppress(BaseException):
             await asyncio.shield(self.hosting.store.durable())
 
+    def output(self, run: Run, values: Any) -> Any:
+        """What the run returns, as `invoke` would: its last values cut to the graph's
+        output schema (None when none of its keys holds a value)."""
+        return self.hosting.graph(run.graph_id).graph.invoke_output(values)
+
     async def cancel(self, run_id: str, wait: bool) -> Run:
         run = self.get(run_id)
         queue = self.queued.get(run.thread_id, ())
@@ -534,20 +550,34 @@ def _limit_error(err: LimitExceeded) -> RunError:
 _ADDRESSING = ("thread_id", "checkpoint_id", "checkpoint_ns")
 
 
-def _emit_chunk(run: Run, item: tuple[str, Any]) -> None:
-    mode, chunk = item
+def _emit_chunk(run: Run, item: tuple[Any, ...]) -> None:
+    """One of the engine's (mode, chunk) events, or (namespace, mode, chunk) for a run
+    with subgraphs, as the run's events."""
+    ns: tuple[str, ...] = ()
+    if len(item) == 3:
+        ns, mode, chunk = item
+        ns = tuple(ns)
+    else:
+        mode, chunk = item
     if mode == "values":
         if isinstance(chunk, dict) and INTERRUPT in chunk:
             return  # the interrupt events after the run say it plainly
-        run.emit(ValuesEvent(jsonable(chunk)))
+        run.emit(ValuesEvent(jsonable(chunk), ns))
     elif mode == "updates":
         for node, update in chunk.items():
             if node == INTERRUPT:
                 continue
-            run.emit(UpdateEvent(node, jsonable(update)))
+            run.emit(UpdateEvent(node, jsonable(update), ns))
+    elif mode == "messages":
+        message, metadata = chunk
+        run.emit(MessageEvent(jsonable(message), jsonable(metadata), ns))
     elif mode == "custom":
-        run.emit(CustomEvent(jsonable(chunk)))
+        run.emit(CustomEvent(jsonable(chunk), ns))
     elif mode == "debug":
-        run.emit(DebugEvent(jsonable(chunk)))
+        run.emit(DebugEvent(jsonable(chunk), ns))
+    elif mode == "checkpoints":
+        run.emit(CheckpointEvent(jsonable(chunk), ns))
+    elif mode == "tasks":
+        run.emit(TaskEvent(jsonable(chunk), ns))
     else:  # a host asks only for the modes it carries
         raise ValueError(f"stream mode {mode!r} is not one a run streams")

@@ -64,8 +64,11 @@ class RunRequest:
     interrupt_before: list[str] = field(default_factory=list)
     interrupt_after: list[str] = field(default_factory=list)
     multitask: Multitask = Multitask.REJECT
-    durability: str = ""  # "sync", "async", or "": the server's default
+    durability: str = ""  # "sync", "async", "exit", or "": the server's default
     checkpoint_id: str = ""  # start from this checkpoint instead of the head
+    checkpoint_ns: str = ""  # the namespace checkpoint_id is in ("" the root graph's)
+    context: Any = None  # the run's Runtime context (a dict), None for none
+    subgraphs: bool = False  # stream subgraphs' events too, each with its namespace
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +112,7 @@ class ValuesEvent:
     """The whole state after a step (stream mode "values")."""
 
     values: Any
+    namespace: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +121,7 @@ class UpdateEvent:
 
     node: str
     values: Any
+    namespace: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +129,7 @@ class CustomEvent:
     """What a node sent through its stream writer (stream mode "custom")."""
 
     value: Any
+    namespace: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +137,33 @@ class DebugEvent:
     """The engine's account of a task or checkpoint (stream mode "debug")."""
 
     values: Any
+    namespace: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MessageEvent:
+    """A chat message or a chunk of one (stream mode "messages"), JSON-shaped as
+    LangGraph's server sends it, with the metadata of the task it came from."""
+
+    message: Any
+    metadata: Any
+    namespace: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointEvent:
+    """A checkpoint as it is saved (stream mode "checkpoints")."""
+
+    values: Any
+    namespace: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TaskEvent:
+    """A task starting or finished (stream mode "tasks")."""
+
+    values: Any
+    namespace: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +197,9 @@ RunEvent = (
     | UpdateEvent
     | CustomEvent
     | DebugEvent
+    | MessageEvent
+    | CheckpointEvent
+    | TaskEvent
     | InterruptEvent
     | ErrorEvent
     | EndEvent

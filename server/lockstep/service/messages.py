@@ -16,7 +16,7 @@ from lockstep.runs import model as runs
 from lockstep.runs.errors import Code, RequestError
 from lockstep.stores.runs import RunRecord
 from lockstep.stores.threads import ThreadRecord
-from lockstep.types import Interrupt, StateSnapshot
+from lockstep.types import Interrupt, PregelTask, StateSnapshot
 from lockstep_api import convert, names
 from lockstep_api.v1 import enums_pb2, message_pb2
 
@@ -93,22 +93,34 @@ def snapshot_interrupts(snap: StateSnapshot) -> list[message_pb2.Interrupt]:
     return [interrupt(i, t.name, t.id) for t in snap.tasks for i in t.interrupts]
 
 
+def task(t: PregelTask) -> message_pb2.Task:
+    """A task of a snapshot; one that runs a subgraph carries the subgraph's address
+    and, when the snapshot was asked for with subgraphs, its state (nested)."""
+    msg = message_pb2.Task(
+        id=t.id,
+        name=t.name,
+        error="" if t.error is None else str(t.error),
+        interrupts=[interrupt(i, t.name, t.id) for i in t.interrupts],
+        result=value(t.result) if t.result is not None else None,
+    )
+    state = t.state
+    if isinstance(state, StateSnapshot):
+        msg.state.CopyFrom(snapshot(state))
+        state = state.config
+    ref = checkpoint_ref(state) if isinstance(state, dict) else None
+    if ref is not None:
+        ref.checkpoint_id = ""  # the subgraph's address: its latest checkpoint
+        msg.subgraph.CopyFrom(ref)
+    return msg
+
+
 def snapshot(snap: StateSnapshot) -> message_pb2.StateSnapshot:
     meta = snap.metadata or {}
     extra = {k: v for k, v in meta.items() if k not in ("source", "step", "parents")}
     msg = message_pb2.StateSnapshot(
         values=struct(snap.values),
         next=list(snap.next),
-        tasks=[
-            message_pb2.Task(
-                id=t.id,
-                name=t.name,
-                error="" if t.error is None else str(t.error),
-                interrupts=[interrupt(i, t.name, t.id) for i in t.interrupts],
-                result=value(t.result) if t.result is not None else None,
-            )
-            for t in snap.tasks
-        ],
+        tasks=[task(t) for t in snap.tasks],
         interrupts=snapshot_interrupts(snap),
     )
     ref = checkpoint_ref(snap.config)
@@ -157,7 +169,15 @@ def run(record: RunRecord) -> message_pb2.Run:
 
 
 def run_event(event: runs.RunEvent) -> message_pb2.RunEvent:
-    """One event of a run's stream as the wire carries it."""
+    """One event of a run's stream as the wire carries it, with its namespace."""
+    msg = _run_event(event)
+    namespace = getattr(event, "namespace", ())
+    if namespace:
+        msg.namespace.extend(namespace)
+    return msg
+
+
+def _run_event(event: runs.RunEvent) -> message_pb2.RunEvent:
     match event:
         case runs.ValuesEvent(values=values):
             return message_pb2.RunEvent(values=_json_struct(values))
@@ -170,6 +190,16 @@ def run_event(event: runs.RunEvent) -> message_pb2.RunEvent:
             return message_pb2.RunEvent(custom=convert.to_value(custom))
         case runs.DebugEvent(values=values):
             return message_pb2.RunEvent(debug=_json_struct(values))
+        case runs.MessageEvent(message=message, metadata=metadata):
+            return message_pb2.RunEvent(
+                messages=message_pb2.MessageChunk(
+                    message=_json_struct(message), metadata=_json_struct(metadata)
+                )
+            )
+        case runs.CheckpointEvent(values=values):
+            return message_pb2.RunEvent(checkpoints=_json_struct(values))
+        case runs.TaskEvent(values=values):
+            return message_pb2.RunEvent(tasks=_json_struct(values))
         case runs.InterruptEvent():
             return message_pb2.RunEvent(
                 interrupt=message_pb2.Interrupt(

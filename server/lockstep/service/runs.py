@@ -25,6 +25,7 @@ _DURABILITY = {
     enums_pb2.DURABILITY_UNSPECIFIED: "",
     enums_pb2.DURABILITY_SYNC: "sync",
     enums_pb2.DURABILITY_ASYNC: "async",
+    enums_pb2.DURABILITY_EXIT: "exit",
 }
 
 
@@ -45,7 +46,7 @@ def run_request(request: Any) -> RunRequest:
     durability = _DURABILITY.get(request.durability)
     if durability is None:
         raise InvalidArgument(
-            f"unknown durability {request.durability}; use SYNC or ASYNC", "UNKNOWN_DURABILITY"
+            f"unknown durability {request.durability}; use SYNC, ASYNC or EXIT", "UNKNOWN_DURABILITY"
         )
     return RunRequest(
         graph_id=request.graph_id,
@@ -59,6 +60,13 @@ def run_request(request: Any) -> RunRequest:
         multitask=messages.MULTITASK_OF.get(request.multitask_strategy, Multitask.REJECT),
         durability=durability,
         checkpoint_id=request.checkpoint_id if request.HasField("checkpoint_id") else "",
+        checkpoint_ns=request.checkpoint_ns,
+        context=(
+            messages.finite(convert.from_struct(request.context), "context")
+            if request.HasField("context")
+            else None
+        ),
+        subgraphs=request.subgraphs,
     )
 
 
@@ -149,7 +157,8 @@ class RunsService(runs_service_pb2_grpc.RunsServicer):
         interrupts = []
         async for event in self._follow(run, request.on_disconnect):
             if isinstance(event, ValuesEvent):
-                values = event
+                if not event.namespace:  # the run's own values, not a subgraph's
+                    values = event
             elif isinstance(event, InterruptEvent):
                 interrupts.append(messages.run_event(event).interrupt)
         response = pb.WaitRunResponse(
@@ -158,8 +167,9 @@ class RunsService(runs_service_pb2_grpc.RunsServicer):
             status=messages.RUN_STATUS[run.status],
             interrupts=interrupts,
         )
-        if values is not None:
-            response.values.CopyFrom(messages.run_event(values).values)
+        output = self.manager.output(run, values.values) if values is not None else None
+        if output is not None:
+            response.values.CopyFrom(messages.struct(output))
         if run.error is not None:
             response.error.CopyFrom(messages.run_error(run.error))
         end = run.end()

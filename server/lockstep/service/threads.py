@@ -89,16 +89,26 @@ class ThreadsService(threads_service_pb2_grpc.ThreadsServicer):
             await asyncio.to_thread(self.hosting.store.runs.delete_thread, record.thread_id)
         return pb.DeleteThreadResponse()
 
+    async def _checkpoint(self, thread_id: str, request) -> tuple[str, str]:
+        """The (checkpoint_id, checkpoint_ns) a request names, both checked: NOT_FOUND
+        for a namespace the thread has no checkpoints in, or a checkpoint not in it."""
+        checkpoint_id = request.checkpoint_id if request.HasField("checkpoint_id") else ""
+        checkpoint_ns = request.checkpoint_ns
+        if checkpoint_ns:
+            await self.hosting.require_namespace(thread_id, checkpoint_ns)
+        if checkpoint_id:
+            await self.hosting.require_checkpoint(thread_id, checkpoint_id, checkpoint_ns)
+        return checkpoint_id, checkpoint_ns
+
     @statuses
     async def GetState(self, request, context):
         record = self.hosting.thread(request.thread_id)
-        checkpoint_id = request.checkpoint_id if request.HasField("checkpoint_id") else ""
-        if checkpoint_id:
-            await self.hosting.require_checkpoint(record.thread_id, checkpoint_id)
+        checkpoint_id, checkpoint_ns = await self._checkpoint(record.thread_id, request)
         hosted = self.hosting.graph_of(record, request.graph_id)
         if hosted is None:
             return pb.GetStateResponse(state=messages.snapshot(snapshot.empty(record.thread_id)))
-        snap = await hosted.graph.aget_state(self.hosting.config(record.thread_id, checkpoint_id))
+        config = self.hosting.config(record.thread_id, checkpoint_id, checkpoint_ns)
+        snap = await hosted.graph.aget_state(config, subgraphs=request.subgraphs)
         return pb.GetStateResponse(state=messages.snapshot(snap))
 
     @statuses
@@ -110,16 +120,14 @@ class ThreadsService(threads_service_pb2_grpc.ThreadsServicer):
                 f"thread {record.thread_id!r} has no graph yet: pass graph_id",
                 "GRAPH_REQUIRED",
             )
-        checkpoint_id = request.checkpoint_id if request.HasField("checkpoint_id") else ""
-        if checkpoint_id:
-            await self.hosting.require_checkpoint(record.thread_id, checkpoint_id)
+        checkpoint_id, checkpoint_ns = await self._checkpoint(record.thread_id, request)
         values = (
             messages.finite(convert.from_struct(request.values), "values")
             if request.HasField("values")
             else None
         )
         as_node = request.as_node or None
-        config = self.hosting.config(record.thread_id, checkpoint_id)
+        config = self.hosting.config(record.thread_id, checkpoint_id, checkpoint_ns)
         async with self.runs.editing(record.thread_id):
             if self.hosting.store.threads.get(record.thread_id) is None:
                 raise NotFound("thread", record.thread_id)  # deleted meanwhile
@@ -135,15 +143,18 @@ class ThreadsService(threads_service_pb2_grpc.ThreadsServicer):
         record = self.hosting.thread(request.thread_id)
         size = messages.page_size(request.page_size)
         before = request.page_token and messages.token_checkpoint(request.page_token)
+        ns = request.checkpoint_ns
+        if ns:
+            await self.hosting.require_namespace(record.thread_id, ns)
         if not before and request.HasField("before"):
             before = request.before
-            await self.hosting.require_checkpoint(record.thread_id, before)
+            await self.hosting.require_checkpoint(record.thread_id, before, ns)
         hosted = self.hosting.graph_of(record, request.graph_id)
         if hosted is None:
             return pb.GetStateHistoryResponse()
         filt = convert.from_struct(request.filter) if request.HasField("filter") else None
-        config = self.hosting.config(record.thread_id)
-        before_config = self.hosting.config(record.thread_id, before) if before else None
+        config = self.hosting.config(record.thread_id, None, ns)
+        before_config = self.hosting.config(record.thread_id, before, ns) if before else None
         graph = hosted.graph
 
         def page():

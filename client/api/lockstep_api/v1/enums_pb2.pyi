@@ -30,6 +30,9 @@ class StreamMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     STREAM_MODE_UPDATES: _ClassVar[StreamMode]
     STREAM_MODE_DEBUG: _ClassVar[StreamMode]
     STREAM_MODE_CUSTOM: _ClassVar[StreamMode]
+    STREAM_MODE_MESSAGES: _ClassVar[StreamMode]
+    STREAM_MODE_CHECKPOINTS: _ClassVar[StreamMode]
+    STREAM_MODE_TASKS: _ClassVar[StreamMode]
 
 class MultitaskStrategy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -50,6 +53,7 @@ class Durability(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DURABILITY_UNSPECIFIED: _ClassVar[Durability]
     DURABILITY_SYNC: _ClassVar[Durability]
     DURABILITY_ASYNC: _ClassVar[Durability]
+    DURABILITY_EXIT: _ClassVar[Durability]
 
 class InterruptWhen(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -110,6 +114,8 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ERROR_REASON_ITEM_NOT_FOUND: _ClassVar[ErrorReason]
     ERROR_REASON_INVALID_NAMESPACE: _ClassVar[ErrorReason]
     ERROR_REASON_INVALID_FILTER: _ClassVar[ErrorReason]
+    ERROR_REASON_NAMESPACE_NOT_FOUND: _ClassVar[ErrorReason]
+    ERROR_REASON_NOT_IMPLEMENTED: _ClassVar[ErrorReason]
 THREAD_STATUS_UNSPECIFIED: ThreadStatus
 THREAD_STATUS_IDLE: ThreadStatus
 THREAD_STATUS_BUSY: ThreadStatus
@@ -128,6 +134,9 @@ STREAM_MODE_VALUES: StreamMode
 STREAM_MODE_UPDATES: StreamMode
 STREAM_MODE_DEBUG: StreamMode
 STREAM_MODE_CUSTOM: StreamMode
+STREAM_MODE_MESSAGES: StreamMode
+STREAM_MODE_CHECKPOINTS: StreamMode
+STREAM_MODE_TASKS: StreamMode
 MULTITASK_STRATEGY_UNSPECIFIED: MultitaskStrategy
 MULTITASK_STRATEGY_REJECT: MultitaskStrategy
 MULTITASK_STRATEGY_ENQUEUE: MultitaskStrategy
@@ -139,6 +148,7 @@ ON_DISCONNECT_CONTINUE: OnDisconnect
 DURABILITY_UNSPECIFIED: Durability
 DURABILITY_SYNC: Durability
 DURABILITY_ASYNC: Durability
+DURABILITY_EXIT: Durability
 INTERRUPT_WHEN_UNSPECIFIED: InterruptWhen
 INTERRUPT_WHEN_DURING: InterruptWhen
 INTERRUPT_WHEN_BEFORE: InterruptWhen
@@ -187,3 +197,5 @@ ERROR_REASON_TOO_LONG: ErrorReason
 ERROR_REASON_ITEM_NOT_FOUND: ErrorReason
 ERROR_REASON_INVALID_NAMESPACE: ErrorReason
 ERROR_REASON_INVALID_FILTER: ErrorReason
+ERROR_REASON_NAMESPACE_NOT_FOUND: ErrorReason
+ERROR_REASON_NOT_IMPLEMENTED: ErrorReason

@@ -139,18 +139,22 @@ class Interrupt(_message.Message):
     def __init__(self, id: _Optional[str] = ..., value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., node: _Optional[str] = ..., when: _Optional[_Union[_enums_pb2.InterruptWhen, str]] = ..., task_id: _Optional[str] = ...) -> None: ...
 
 class Task(_message.Message):
-    __slots__ = ("id", "name", "error", "interrupts", "result")
+    __slots__ = ("id", "name", "error", "interrupts", "result", "state", "subgraph")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     INTERRUPTS_FIELD_NUMBER: _ClassVar[int]
     RESULT_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    SUBGRAPH_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     error: str
     interrupts: _containers.RepeatedCompositeFieldContainer[Interrupt]
     result: _struct_pb2.Value
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., error: _Optional[str] = ..., interrupts: _Optional[_Iterable[_Union[Interrupt, _Mapping]]] = ..., result: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ...) -> None: ...
+    state: StateSnapshot
+    subgraph: CheckpointRef
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., error: _Optional[str] = ..., interrupts: _Optional[_Iterable[_Union[Interrupt, _Mapping]]] = ..., result: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., state: _Optional[_Union[StateSnapshot, _Mapping]] = ..., subgraph: _Optional[_Union[CheckpointRef, _Mapping]] = ...) -> None: ...
 
 class StateSnapshot(_message.Message):
     __slots__ = ("values", "next", "checkpoint", "metadata", "created_at", "parent_checkpoint", "tasks", "interrupts")
@@ -214,7 +218,7 @@ class Run(_message.Message):
     def __init__(self, run_id: _Optional[str] = ..., thread_id: _Optional[str] = ..., graph_id: _Optional[str] = ..., status: _Optional[_Union[_enums_pb2.RunStatus, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., multitask_strategy: _Optional[_Union[_enums_pb2.MultitaskStrategy, str]] = ..., error: _Optional[_Union[RunError, _Mapping]] = ...) -> None: ...
 
 class RunEvent(_message.Message):
-    __slots__ = ("metadata", "values", "updates", "interrupt", "debug", "custom", "error", "end")
+    __slots__ = ("metadata", "values", "updates", "interrupt", "debug", "custom", "error", "end", "messages", "checkpoints", "tasks", "namespace")
     METADATA_FIELD_NUMBER: _ClassVar[int]
     VALUES_FIELD_NUMBER: _ClassVar[int]
     UPDATES_FIELD_NUMBER: _ClassVar[int]
@@ -223,6 +227,10 @@ class RunEvent(_message.Message):
     CUSTOM_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     END_FIELD_NUMBER: _ClassVar[int]
+    MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINTS_FIELD_NUMBER: _ClassVar[int]
+    TASKS_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     metadata: RunMetadata
     values: _struct_pb2.Struct
     updates: NodeUpdate
@@ -231,7 +239,19 @@ class RunEvent(_message.Message):
     custom: _struct_pb2.Value
     error: RunError
     end: RunEnd
-    def __init__(self, metadata: _Optional[_Union[RunMetadata, _Mapping]] = ..., values: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., updates: _Optional[_Union[NodeUpdate, _Mapping]] = ..., interrupt: _Optional[_Union[Interrupt, _Mapping]] = ..., debug: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., custom: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., error: _Optional[_Union[RunError, _Mapping]] = ..., end: _Optional[_Union[RunEnd, _Mapping]] = ...) -> None: ...
+    messages: MessageChunk
+    checkpoints: _struct_pb2.Struct
+    tasks: _struct_pb2.Struct
+    namespace: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, metadata: _Optional[_Union[RunMetadata, _Mapping]] = ..., values: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., updates: _Optional[_Union[NodeUpdate, _Mapping]] = ..., interrupt: _Optional[_Union[Interrupt, _Mapping]] = ..., debug: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., custom: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., error: _Optional[_Union[RunError, _Mapping]] = ..., end: _Optional[_Union[RunEnd, _Mapping]] = ..., messages: _Optional[_Union[MessageChunk, _Mapping]] = ..., checkpoints: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., tasks: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., namespace: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class MessageChunk(_message.Message):
+    __slots__ = ("message", "metadata")
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    message: _struct_pb2.Struct
+    metadata: _struct_pb2.Struct
+    def __init__(self, message: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class RunMetadata(_message.Message):
     __slots__ = ("run_id", "thread_id", "graph_id")

@@ -10,7 +10,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class StreamRunRequest(_message.Message):
-    __slots__ = ("thread_id", "graph_id", "input", "command", "stream_modes", "interrupt_before", "interrupt_after", "checkpoint_id", "multitask_strategy", "on_disconnect", "config", "metadata", "durability")
+    __slots__ = ("thread_id", "graph_id", "input", "command", "stream_modes", "interrupt_before", "interrupt_after", "checkpoint_id", "multitask_strategy", "on_disconnect", "config", "metadata", "durability", "context", "subgraphs", "checkpoint_ns")
     THREAD_ID_FIELD_NUMBER: _ClassVar[int]
     GRAPH_ID_FIELD_NUMBER: _ClassVar[int]
     INPUT_FIELD_NUMBER: _ClassVar[int]
@@ -24,6 +24,9 @@ class StreamRunRequest(_message.Message):
     CONFIG_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
     DURABILITY_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    SUBGRAPHS_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_NS_FIELD_NUMBER: _ClassVar[int]
     thread_id: str
     graph_id: str
     input: _struct_pb2.Struct
@@ -37,7 +40,10 @@ class StreamRunRequest(_message.Message):
     config: _struct_pb2.Struct
     metadata: _struct_pb2.Struct
     durability: _enums_pb2.Durability
-    def __init__(self, thread_id: _Optional[str] = ..., graph_id: _Optional[str] = ..., input: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., command: _Optional[_Union[_message_pb2.Command, _Mapping]] = ..., stream_modes: _Optional[_Iterable[_Union[_enums_pb2.StreamMode, str]]] = ..., interrupt_before: _Optional[_Iterable[str]] = ..., interrupt_after: _Optional[_Iterable[str]] = ..., checkpoint_id: _Optional[str] = ..., multitask_strategy: _Optional[_Union[_enums_pb2.MultitaskStrategy, str]] = ..., on_disconnect: _Optional[_Union[_enums_pb2.OnDisconnect, str]] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., durability: _Optional[_Union[_enums_pb2.Durability, str]] = ...) -> None: ...
+    context: _struct_pb2.Struct
+    subgraphs: bool
+    checkpoint_ns: str
+    def __init__(self, thread_id: _Optional[str] = ..., graph_id: _Optional[str] = ..., input: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., command: _Optional[_Union[_message_pb2.Command, _Mapping]] = ..., stream_modes: _Optional[_Iterable[_Union[_enums_pb2.StreamMode, str]]] = ..., interrupt_before: _Optional[_Iterable[str]] = ..., interrupt_after: _Optional[_Iterable[str]] = ..., checkpoint_id: _Optional[str] = ..., multitask_strategy: _Optional[_Union[_enums_pb2.MultitaskStrategy, str]] = ..., on_disconnect: _Optional[_Union[_enums_pb2.OnDisconnect, str]] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., durability: _Optional[_Union[_enums_pb2.Durability, str]] = ..., context: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., subgraphs: _Optional[bool] = ..., checkpoint_ns: _Optional[str] = ...) -> None: ...
 
 class StreamRunResponse(_message.Message):
     __slots__ = ("event",)
@@ -46,7 +52,7 @@ class StreamRunResponse(_message.Message):
     def __init__(self, event: _Optional[_Union[_message_pb2.RunEvent, _Mapping]] = ...) -> None: ...
 
 class WaitRunRequest(_message.Message):
-    __slots__ = ("thread_id", "graph_id", "input", "command", "stream_modes", "interrupt_before", "interrupt_after", "checkpoint_id", "multitask_strategy", "on_disconnect", "config", "metadata", "durability")
+    __slots__ = ("thread_id", "graph_id", "input", "command", "stream_modes", "interrupt_before", "interrupt_after", "checkpoint_id", "multitask_strategy", "on_disconnect", "config", "metadata", "durability", "context", "subgraphs", "checkpoint_ns")
     THREAD_ID_FIELD_NUMBER: _ClassVar[int]
     GRAPH_ID_FIELD_NUMBER: _ClassVar[int]
     INPUT_FIELD_NUMBER: _ClassVar[int]
@@ -60,6 +66,9 @@ class WaitRunRequest(_message.Message):
     CONFIG_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
     DURABILITY_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    SUBGRAPHS_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_NS_FIELD_NUMBER: _ClassVar[int]
     thread_id: str
     graph_id: str
     input: _struct_pb2.Struct
@@ -73,7 +82,10 @@ class WaitRunRequest(_message.Message):
     config: _struct_pb2.Struct
     metadata: _struct_pb2.Struct
     durability: _enums_pb2.Durability
-    def __init__(self, thread_id: _Optional[str] = ..., graph_id: _Optional[str] = ..., input: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., command: _Optional[_Union[_message_pb2.Command, _Mapping]] = ..., stream_modes: _Optional[_Iterable[_Union[_enums_pb2.StreamMode, str]]] = ..., interrupt_before: _Optional[_Iterable[str]] = ..., interrupt_after: _Optional[_Iterable[str]] = ..., checkpoint_id: _Optional[str] = ..., multitask_strategy: _Optional[_Union[_enums_pb2.MultitaskStrategy, str]] = ..., on_disconnect: _Optional[_Union[_enums_pb2.OnDisconnect, str]] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., durability: _Optional[_Union[_enums_pb2.Durability, str]] = ...) -> None: ...
+    context: _struct_pb2.Struct
+    subgraphs: bool
+    checkpoint_ns: str
+    def __init__(self, thread_id: _Optional[str] = ..., graph_id: _Optional[str] = ..., input: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., command: _Optional[_Union[_message_pb2.Command, _Mapping]] = ..., stream_modes: _Optional[_Iterable[_Union[_enums_pb2.StreamMode, str]]] = ..., interrupt_before: _Optional[_Iterable[str]] = ..., interrupt_after: _Optional[_Iterable[str]] = ..., checkpoint_id: _Optional[str] = ..., multitask_strategy: _Optional[_Union[_enums_pb2.MultitaskStrategy, str]] = ..., on_disconnect: _Optional[_Union[_enums_pb2.OnDisconnect, str]] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., durability: _Optional[_Union[_enums_pb2.Durability, str]] = ..., context: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., subgraphs: _Optional[bool] = ..., checkpoint_ns: _Optional[str] = ...) -> None: ...
 
 class WaitRunResponse(_message.Message):
     __slots__ = ("run_id", "thread_id", "status", "values", "interrupts", "error", "checkpoint")
@@ -94,7 +106,7 @@ class WaitRunResponse(_message.Message):
     def __init__(self, run_id: _Optional[str] = ..., thread_id: _Optional[str] = ..., status: _Optional[_Union[_enums_pb2.RunStatus, str]] = ..., values: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., interrupts: _Optional[_Iterable[_Union[_message_pb2.Interrupt, _Mapping]]] = ..., error: _Optional[_Union[_message_pb2.RunError, _Mapping]] = ..., checkpoint: _Optional[_Union[_message_pb2.CheckpointRef, _Mapping]] = ...) -> None: ...
 
 class CreateRunRequest(_message.Message):
-    __slots__ = ("thread_id", "graph_id", "input", "command", "stream_modes", "interrupt_before", "interrupt_after", "checkpoint_id", "multitask_strategy", "on_disconnect", "config", "metadata", "durability")
+    __slots__ = ("thread_id", "graph_id", "input", "command", "stream_modes", "interrupt_before", "interrupt_after", "checkpoint_id", "multitask_strategy", "on_disconnect", "config", "metadata", "durability", "context", "subgraphs", "checkpoint_ns")
     THREAD_ID_FIELD_NUMBER: _ClassVar[int]
     GRAPH_ID_FIELD_NUMBER: _ClassVar[int]
     INPUT_FIELD_NUMBER: _ClassVar[int]
@@ -108,6 +120,9 @@ class CreateRunRequest(_message.Message):
     CONFIG_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
     DURABILITY_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    SUBGRAPHS_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_NS_FIELD_NUMBER: _ClassVar[int]
     thread_id: str
     graph_id: str
     input: _struct_pb2.Struct
@@ -121,7 +136,10 @@ class CreateRunRequest(_message.Message):
     config: _struct_pb2.Struct
     metadata: _struct_pb2.Struct
     durability: _enums_pb2.Durability
-    def __init__(self, thread_id: _Optional[str] = ..., graph_id: _Optional[str] = ..., input: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., command: _Optional[_Union[_message_pb2.Command, _Mapping]] = ..., stream_modes: _Optional[_Iterable[_Union[_enums_pb2.StreamMode, str]]] = ..., interrupt_before: _Optional[_Iterable[str]] = ..., interrupt_after: _Optional[_Iterable[str]] = ..., checkpoint_id: _Optional[str] = ..., multitask_strategy: _Optional[_Union[_enums_pb2.MultitaskStrategy, str]] = ..., on_disconnect: _Optional[_Union[_enums_pb2.OnDisconnect, str]] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., durability: _Optional[_Union[_enums_pb2.Durability, str]] = ...) -> None: ...
+    context: _struct_pb2.Struct
+    subgraphs: bool
+    checkpoint_ns: str
+    def __init__(self, thread_id: _Optional[str] = ..., graph_id: _Optional[str] = ..., input: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., command: _Optional[_Union[_message_pb2.Command, _Mapping]] = ..., stream_modes: _Optional[_Iterable[_Union[_enums_pb2.StreamMode, str]]] = ..., interrupt_before: _Optional[_Iterable[str]] = ..., interrupt_after: _Optional[_Iterable[str]] = ..., checkpoint_id: _Optional[str] = ..., multitask_strategy: _Optional[_Union[_enums_pb2.MultitaskStrategy, str]] = ..., on_disconnect: _Optional[_Union[_enums_pb2.OnDisconnect, str]] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., durability: _Optional[_Union[_enums_pb2.Durability, str]] = ..., context: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., subgraphs: _Optional[bool] = ..., checkpoint_ns: _Optional[str] = ...) -> None: ...
 
 class CreateRunResponse(_message.Message):
     __slots__ = ("run",)

@@ -72,16 +72,18 @@ class DeleteThreadResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class GetStateRequest(_message.Message):
-    __slots__ = ("thread_id", "checkpoint_id", "checkpoint_ns", "graph_id")
+    __slots__ = ("thread_id", "checkpoint_id", "checkpoint_ns", "graph_id", "subgraphs")
     THREAD_ID_FIELD_NUMBER: _ClassVar[int]
     CHECKPOINT_ID_FIELD_NUMBER: _ClassVar[int]
     CHECKPOINT_NS_FIELD_NUMBER: _ClassVar[int]
     GRAPH_ID_FIELD_NUMBER: _ClassVar[int]
+    SUBGRAPHS_FIELD_NUMBER: _ClassVar[int]
     thread_id: str
     checkpoint_id: str
     checkpoint_ns: str
     graph_id: str
-    def __init__(self, thread_id: _Optional[str] = ..., checkpoint_id: _Optional[str] = ..., checkpoint_ns: _Optional[str] = ..., graph_id: _Optional[str] = ...) -> None: ...
+    subgraphs: bool
+    def __init__(self, thread_id: _Optional[str] = ..., checkpoint_id: _Optional[str] = ..., checkpoint_ns: _Optional[str] = ..., graph_id: _Optional[str] = ..., subgraphs: _Optional[bool] = ...) -> None: ...
 
 class GetStateResponse(_message.Message):
     __slots__ = ("state",)
