@@ -273,3 +273,42 @@ def test_token_goes_to_the_client(monkeypatch):
     args = parser().parse_args(["graphs", "--token", "flag", "--address", "127.0.0.1:2"])
     commands.run_client_command(args)
     assert seen["token"] == "flag" and seen["target"] == "127.0.0.1:2"
+
+
+# ---------------------------------------------------------------------------- modes
+
+
+def test_run_streams_messages_tasks_and_context(lockstep, tid):
+    thread = tid()
+    res = lockstep(
+        "run", "chat", "--thread", thread,
+        "--input", '{"messages": [{"role": "user", "content": "hi"}]}',
+        "--stream-mode", "messages", "tasks", "--context", '{"user": "Ann"}', "--subgraphs",
+    )  # fmt: skip
+    assert res.code == 0, res.err
+    lines = res.out.splitlines()
+    tokens = [line for line in lines if line.startswith("message reply AIMessageChunk:")]
+    assert "".join(t.split(":", 1)[1][1:] for t in tokens) == "Hello Ann, how are you"
+    assert "message tool tool: sunny" in lines
+    assert any(line.startswith("tasks") for line in lines)
+    assert not any(line.startswith("[") for line in lines)  # a flat graph: no namespaces
+    docs = json_lines(
+        lockstep(
+            "run", "chat", "--json", "--input", '{"messages": [["user", "hi"]]}',
+            "--stream-mode", "messages",
+        ).out  # fmt: skip
+    )
+    message, metadata = next(d["data"] for d in docs if d["event"] == "messages")
+    assert message["type"] == "AIMessageChunk" and metadata["langgraph_node"] == "reply"
+    res = lockstep("run", "chat", "--context", "[1]", "--input", "{}")
+    assert res.code == 3 and "--context" in res.err
+
+
+def test_subgraph_event_lines_are_prefixed_with_their_namespace():
+    from lockstep.cli import output as out
+
+    ns = ("parent:0123456789abcdef", "child:fedcba9876543210")
+    assert out.namespaced(ns, "values  {}\nmore") == (
+        "[parent:01234567…|child:fedcba98…] values  {}\n[parent:01234567…|child:fedcba98…] more"
+    )
+    assert out.namespaced((), "values  {}") == "values  {}"

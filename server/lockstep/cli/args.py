@@ -242,6 +242,14 @@ def _add_stream_options(p: argparse.ArgumentParser) -> None:
         metavar="MODE",
         help=f"what to stream: {', '.join(STREAM_MODES)} (several allowed; default values)",
     )
+    p.add_argument(
+        "--subgraphs",
+        action="store_true",
+        help="stream subgraphs' events too, each line prefixed with its namespace",
+    )
+    p.add_argument(
+        "--context", metavar="JSON", help="the run's context (runtime.context), a JSON object"
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -299,6 +307,11 @@ def parser() -> argparse.ArgumentParser:
     p = client_command("state", "show a thread's current state", "Show thread ID's state.")
     p.add_argument("thread", metavar="ID")
     p.add_argument("--checkpoint", metavar="CHECKPOINT_ID", help="an older checkpoint")
+    p.add_argument(
+        "--subgraphs",
+        action="store_true",
+        help="show each subgraph task's own state, nested under it",
+    )
 
     p = client_command(
         "update",

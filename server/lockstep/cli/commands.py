@@ -111,15 +111,15 @@ def _follow(parts: Iterator[StreamPart], thread_id: str, p: Printer) -> int:
     interrupts = []
     code = OK
     for part in parts:
-        event, data = part.event, part.data
+        event, data = part.kind, part.data
         if event == "metadata":
             thread_id = data.get("thread_id") or thread_id
         if p.json:
-            p.line(out.event_json(event, data))
+            p.line(out.event_json(part.event, data))
         else:
             text = out.event_text(event, data)
             if text is not None:
-                p.line(text)
+                p.line(out.namespaced(part.namespace, text))
         if event == "interrupt":
             interrupts.append(data)
         elif event == "error":
@@ -148,6 +148,7 @@ def cmd_run(client: Client, args: argparse.Namespace, p: Printer) -> int:
         stream_mode=args.stream_mode or "values",
         interrupt_before=args.interrupt_before or None,
         interrupt_after=args.interrupt_after or None,
+        **_stream_extras(args),
     )
     return _follow(parts, args.thread or "", p)
 
@@ -161,9 +162,21 @@ def cmd_resume(client: Client, args: argparse.Namespace, p: Printer) -> int:
             f"thread {args.thread!r} has no graph yet; name one with --graph",
         )
     parts = client.runs.stream(
-        args.thread, graph_id, command=command, stream_mode=args.stream_mode or "values"
+        args.thread,
+        graph_id,
+        command=command,
+        stream_mode=args.stream_mode or "values",
+        **_stream_extras(args),
     )
     return _follow(parts, args.thread, p)
+
+
+def _stream_extras(args: argparse.Namespace) -> dict:
+    """run's and resume's --subgraphs and --context, as the SDK takes them."""
+    extras: dict = {"subgraphs": args.subgraphs}
+    if args.context is not None:
+        extras["context"] = parse_object(args.context, "--context")
+    return extras
 
 
 def cmd_cancel(client: Client, args: argparse.Namespace, p: Printer) -> int:
@@ -179,7 +192,7 @@ def cmd_cancel(client: Client, args: argparse.Namespace, p: Printer) -> int:
 
 
 def cmd_state(client: Client, args: argparse.Namespace, p: Printer) -> int:
-    snap = client.threads.get_state(args.thread, args.checkpoint)
+    snap = client.threads.get_state(args.thread, args.checkpoint, subgraphs=args.subgraphs)
     if p.json:
         p.doc(snap)
     else:

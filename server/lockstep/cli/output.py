@@ -154,13 +154,40 @@ def event_text(event: str, data: Any) -> str | None:
         return labelled("values", data)
     if event == "updates":
         return "\n".join(labelled(f"update  {node}:", values, " ") for node, values in data.items())
-    if event in ("custom", "debug"):
+    if event in ("custom", "debug", "tasks", "checkpoints"):
         return labelled(event, data)
+    if event == "messages":
+        return message_text(*data)
     if event == "interrupt":
         return interrupt_text(data)
     if event in ("end", "error"):
         return None
     return labelled(event, data)
+
+
+def message_text(message: Any, metadata: dict[str, Any]) -> str:
+    """A messages-mode event: the node, the message's type and its content (tool
+    calls when it has no content)."""
+    node = metadata.get("langgraph_node", "")
+    if not isinstance(message, dict):
+        return labelled(f"message {node}", message)
+    content = message.get("content")
+    if not content and message.get("tool_calls"):
+        content = {"tool_calls": message["tool_calls"]}
+    return labelled(f"message {node} {message.get('type', '')}:", content, " ")
+
+
+def namespaced(namespace: Sequence[str], text: str) -> str:
+    """An event's lines from a subgraph, each prefixed with its namespace
+    ("[child:1a2b3c4d]", task ids cut to 8 characters; nested ones joined by '|')."""
+    if not namespace:
+        return text
+    parts = []
+    for part in namespace:
+        node, _, task = part.partition(":")
+        parts.append(f"{node}:{task[:8]}…" if len(task) > 8 else part)
+    prefix = "[" + "|".join(parts) + "] "
+    return "\n".join(prefix + line for line in text.split("\n"))
 
 
 def run_error_text(error: RunError) -> str:
@@ -190,7 +217,7 @@ def _checkpoint_id(config: dict[str, Any] | None) -> str:
     return ((config or {}).get("configurable") or {}).get("checkpoint_id") or ""
 
 
-def state_text(thread_id: str, snap: StateSnapshot) -> str:
+def state_text(thread_id: str, snap: StateSnapshot, hints: bool = True) -> str:
     md = snap.metadata or {}
     lines = [f"thread {thread_id}"]
     cp = _checkpoint_id(snap.config)
@@ -204,9 +231,15 @@ def state_text(thread_id: str, snap: StateSnapshot) -> str:
     for task in snap.tasks:
         if task.error:
             lines.append(f"error   {task.name}: {task.error}")
+        if isinstance(task.state, StateSnapshot):  # asked for with --subgraphs
+            ns = (task.state.config.get("configurable") or {}).get("checkpoint_ns", "")
+            nested = state_text(thread_id, task.state, hints=False).split("\n")[1:]
+            lines.append(f"subgraph {task.name} ({ns})")
+            lines += ["    " + line for line in nested]
     if snap.interrupts:
         lines += [interrupt_text(i) for i in snap.interrupts]
-        lines.append(next_steps_text(thread_id, snap.interrupts))
+        if hints:  # once, for the thread: a subgraph's interrupts are its parent's too
+            lines.append(next_steps_text(thread_id, snap.interrupts))
     return "\n".join(lines)
 
 
