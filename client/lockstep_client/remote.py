@@ -52,6 +52,7 @@ class ChunkAssembler:
         self.tuples = not isinstance(stream_mode, str)
         self.subgraphs = subgraphs
         self.last_values: dict[str, Any] | None = None
+        self.sub_values: dict[tuple[str, ...], Any] = {}  # each subgraph's last values
         self.interrupts: list[Interrupt] = []
         self.error: RunError | None = None
         self.run_id = ""
@@ -71,7 +72,9 @@ class ChunkAssembler:
             return []
         if kind == "values":
             values = from_struct(event.values)
-            if not ns:
+            if ns:
+                self.sub_values[ns] = values
+            else:
                 self.last_values = values
             if "values" in self.modes:
                 return [self._out("values", values, ns)]
@@ -88,6 +91,8 @@ class ChunkAssembler:
             if kind in self.modes:
                 return [self._out(kind, from_struct(getattr(event, kind)), ns)]
         elif kind == "interrupt":
+            if ns:  # a subgraph's, as it happens: LangGraph's chunks in its namespace
+                return self._interrupt_chunks((interrupt_from_proto(event.interrupt),), ns)
             self.interrupts.append(interrupt_from_proto(event.interrupt))
         elif kind == "custom":
             if "custom" in self.modes:
@@ -108,16 +113,22 @@ class ChunkAssembler:
         self.finished = True
         if not self.interrupts:
             return []
+        return self._interrupt_chunks(tuple(self.interrupts), ())
+
+    def _interrupt_chunks(self, interrupts: tuple[Interrupt, ...], ns: tuple[str, ...]) -> list[Any]:
+        """The updates chunk `{"__interrupt__": ...}` and the values chunk with them, as
+        LangGraph yields them where the run (or, in `ns`, a subgraph) paused."""
         during = tuple(
             Interrupt(value=i.value, id=i.id, node=i.node, when=i.when)
-            for i in self.interrupts
+            for i in interrupts
             if i.when == "during"
         )
+        last = self.sub_values.get(ns) if ns else self.last_values
         out = []
         if "updates" in self.modes:
-            out.append(self._out("updates", {INTERRUPT_KEY: during}))
+            out.append(self._out("updates", {INTERRUPT_KEY: during}, ns))
         if "values" in self.modes and during:
-            out.append(self._out("values", {**(self.last_values or {}), INTERRUPT_KEY: during}))
+            out.append(self._out("values", {**(last or {}), INTERRUPT_KEY: during}, ns))
         return out
 
     def raise_if_failed(self) -> None:

@@ -76,3 +76,20 @@ def test_graph_conversion():
 
 def test_unknown_event_kind_does_not_crash():
     assert event_from_proto(message_pb2.RunEvent()).event == "unknown"
+
+
+def test_messages_become_langchain_objects_or_stay_dicts(monkeypatch):
+    from lockstep_client import messages
+
+    chunk = {"type": "AIMessageChunk", "content": "Hel", "id": "m1", "tool_call_chunks": []}
+    made = messages.message_from_dict(chunk)
+    assert type(made).__name__ == "AIMessageChunk" and (made.content, made.id) == ("Hel", "m1")
+    assert messages.message_from_dict({"type": "nope", "content": "x"}) == {"type": "nope", "content": "x"}
+    assert messages.message_from_dict("text") == "text"
+    # without langchain-core (an optional dependency of the SDK) every message stays a dict
+    monkeypatch.setitem(sys.modules, "langchain_core", None)
+    messages._classes.cache_clear()
+    try:
+        assert messages.message_from_dict(chunk) == chunk
+    finally:
+        messages._classes.cache_clear()

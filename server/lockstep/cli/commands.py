@@ -120,7 +120,7 @@ def _follow(parts: Iterator[StreamPart], thread_id: str, p: Printer) -> int:
             text = out.event_text(event, data)
             if text is not None:
                 p.line(out.namespaced(part.namespace, text))
-        if event == "interrupt":
+        if event == "interrupt" and not part.namespace:  # a subgraph's is its parent's too
             interrupts.append(data)
         elif event == "error":
             code = data.code or UNKNOWN

@@ -121,7 +121,7 @@ def interrupt_text(intr: Interrupt) -> str:
     elif intr.when == "after":
         head = f"Paused after {intr.node}"
     else:
-        head = f"Paused in {intr.node}"
+        head = f"Paused in {intr.node}" if intr.node else "Paused"  # a subgraph's: its namespace says where
     if intr.value is None:
         return head + (" (breakpoint)" if intr.when != "during" else "")
     return f"{head}: {block(intr.value, '    ')}"

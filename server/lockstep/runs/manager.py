@@ -550,6 +550,17 @@ def _limit_error(err: LimitExceeded) -> RunError:
 _ADDRESSING = ("thread_id", "checkpoint_id", "checkpoint_ns")
 
 
+def _subgraph_interrupts(run: Run, ns: tuple[str, ...], interrupts: Any) -> None:
+    """A subgraph's interrupts as they happen, once each (a run's own come at its end)."""
+    if not ns:
+        return
+    for item in interrupts:
+        key = (ns, item.id)
+        if key not in run.subgraph_interrupts:
+            run.subgraph_interrupts.add(key)
+            run.emit(InterruptEvent(node="", id=item.id, value=jsonable(item.value), namespace=ns))
+
+
 def _emit_chunk(run: Run, item: tuple[Any, ...]) -> None:
     """One of the engine's (mode, chunk) events, or (namespace, mode, chunk) for a run
     with subgraphs, as the run's events."""
@@ -561,11 +572,14 @@ def _emit_chunk(run: Run, item: tuple[Any, ...]) -> None:
         mode, chunk = item
     if mode == "values":
         if isinstance(chunk, dict) and INTERRUPT in chunk:
-            return  # the interrupt events after the run say it plainly
+            # The run's own: the interrupt events after the run say it plainly.
+            _subgraph_interrupts(run, ns, chunk[INTERRUPT])
+            return
         run.emit(ValuesEvent(jsonable(chunk), ns))
     elif mode == "updates":
         for node, update in chunk.items():
             if node == INTERRUPT:
+                _subgraph_interrupts(run, ns, update)
                 continue
             run.emit(UpdateEvent(node, jsonable(update), ns))
     elif mode == "messages":

@@ -176,6 +176,9 @@ class InterruptEvent:
     id: str = ""
     value: Any = None
     task_id: str = ""
+    # A subgraph's interrupt as it happens (runs with subgraphs); the run's own
+    # interrupts (which include its subgraphs') come at its end with namespace ().
+    namespace: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +227,9 @@ class Run:
     # Set when a later run with INTERRUPT or ROLLBACK takes the thread over.
     superseded: Multitask | None = None
     stop_requested: bool = False
+    # The (namespace, id) of the subgraph interrupts already sent (values and updates
+    # chunks both carry them).
+    subgraph_interrupts: set[tuple[tuple[str, ...], str]] = field(default_factory=set)
     # Where the run started, for a rollback: checkpoints with ids from `mark` on are
     # the run's; the head then had `head_writes` pending writes (a resume adds some).
     mark: str = ""

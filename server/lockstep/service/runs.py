@@ -159,7 +159,7 @@ class RunsService(runs_service_pb2_grpc.RunsServicer):
             if isinstance(event, ValuesEvent):
                 if not event.namespace:  # the run's own values, not a subgraph's
                     values = event
-            elif isinstance(event, InterruptEvent):
+            elif isinstance(event, InterruptEvent) and not event.namespace:
                 interrupts.append(messages.run_event(event).interrupt)
         response = pb.WaitRunResponse(
             run_id=run.run_id,
