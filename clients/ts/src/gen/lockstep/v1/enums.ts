@@ -159,6 +159,22 @@ export enum StreamMode {
   STREAM_MODE_DEBUG = 3,
   /** STREAM_MODE_CUSTOM - Values that nodes emit themselves through the stream writer. */
   STREAM_MODE_CUSTOM = 4,
+  /**
+   * STREAM_MODE_MESSAGES - LangChain chat messages token by token, as chat models called inside nodes
+   * stream them, then the messages nodes return that no model streamed; each with
+   * the metadata of the task it came from (RunEvent.messages).
+   */
+  STREAM_MODE_MESSAGES = 5,
+  /**
+   * STREAM_MODE_CHECKPOINTS - A checkpoint as it is saved ({"config", "metadata", "values", "next",
+   * "parent_config", "tasks"}), as the payload of a debug "checkpoint" event.
+   */
+  STREAM_MODE_CHECKPOINTS = 6,
+  /**
+   * STREAM_MODE_TASKS - Tasks as they start ({"id", "name", "input", "triggers"}) and as they finish
+   * ({"id", "name", "result", "error", "interrupts"}).
+   */
+  STREAM_MODE_TASKS = 7,
   UNRECOGNIZED = -1,
 }
 
@@ -179,6 +195,15 @@ export function streamModeFromJSON(object: any): StreamMode {
     case 4:
     case "STREAM_MODE_CUSTOM":
       return StreamMode.STREAM_MODE_CUSTOM;
+    case 5:
+    case "STREAM_MODE_MESSAGES":
+      return StreamMode.STREAM_MODE_MESSAGES;
+    case 6:
+    case "STREAM_MODE_CHECKPOINTS":
+      return StreamMode.STREAM_MODE_CHECKPOINTS;
+    case 7:
+    case "STREAM_MODE_TASKS":
+      return StreamMode.STREAM_MODE_TASKS;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -198,6 +223,12 @@ export function streamModeToJSON(object: StreamMode): string {
       return "STREAM_MODE_DEBUG";
     case StreamMode.STREAM_MODE_CUSTOM:
       return "STREAM_MODE_CUSTOM";
+    case StreamMode.STREAM_MODE_MESSAGES:
+      return "STREAM_MODE_MESSAGES";
+    case StreamMode.STREAM_MODE_CHECKPOINTS:
+      return "STREAM_MODE_CHECKPOINTS";
+    case StreamMode.STREAM_MODE_TASKS:
+      return "STREAM_MODE_TASKS";
     case StreamMode.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -318,6 +349,11 @@ export enum Durability {
    * faster; after a crash the nodes of the step before may run again too.
    */
   DURABILITY_ASYNC = 2,
+  /**
+   * DURABILITY_EXIT - Only the checkpoint where the run ends (done, paused or failed) is written:
+   * fastest; a crash loses the whole run, and the history has no steps between.
+   */
+  DURABILITY_EXIT = 3,
   UNRECOGNIZED = -1,
 }
 
@@ -332,6 +368,9 @@ export function durabilityFromJSON(object: any): Durability {
     case 2:
     case "DURABILITY_ASYNC":
       return Durability.DURABILITY_ASYNC;
+    case 3:
+    case "DURABILITY_EXIT":
+      return Durability.DURABILITY_EXIT;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -347,6 +386,8 @@ export function durabilityToJSON(object: Durability): string {
       return "DURABILITY_SYNC";
     case Durability.DURABILITY_ASYNC:
       return "DURABILITY_ASYNC";
+    case Durability.DURABILITY_EXIT:
+      return "DURABILITY_EXIT";
     case Durability.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -583,6 +624,13 @@ export enum ErrorReason {
   ERROR_REASON_INVALID_NAMESPACE = 34,
   /** ERROR_REASON_INVALID_FILTER - A store search filter uses an operator the store does not have (INVALID_ARGUMENT). */
   ERROR_REASON_INVALID_FILTER = 35,
+  /**
+   * ERROR_REASON_NAMESPACE_NOT_FOUND - The thread has no checkpoint in that checkpoint_ns: no subgraph task of the
+   * thread ran under that namespace (NOT_FOUND).
+   */
+  ERROR_REASON_NAMESPACE_NOT_FOUND = 36,
+  /** ERROR_REASON_NOT_IMPLEMENTED - The request asks for something Lockstep does not do yet; the message says what (UNIMPLEMENTED). */
+  ERROR_REASON_NOT_IMPLEMENTED = 37,
   UNRECOGNIZED = -1,
 }
 
@@ -696,6 +744,12 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 35:
     case "ERROR_REASON_INVALID_FILTER":
       return ErrorReason.ERROR_REASON_INVALID_FILTER;
+    case 36:
+    case "ERROR_REASON_NAMESPACE_NOT_FOUND":
+      return ErrorReason.ERROR_REASON_NAMESPACE_NOT_FOUND;
+    case 37:
+    case "ERROR_REASON_NOT_IMPLEMENTED":
+      return ErrorReason.ERROR_REASON_NOT_IMPLEMENTED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -777,6 +831,10 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "ERROR_REASON_INVALID_NAMESPACE";
     case ErrorReason.ERROR_REASON_INVALID_FILTER:
       return "ERROR_REASON_INVALID_FILTER";
+    case ErrorReason.ERROR_REASON_NAMESPACE_NOT_FOUND:
+      return "ERROR_REASON_NAMESPACE_NOT_FOUND";
+    case ErrorReason.ERROR_REASON_NOT_IMPLEMENTED:
+      return "ERROR_REASON_NOT_IMPLEMENTED";
     case ErrorReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

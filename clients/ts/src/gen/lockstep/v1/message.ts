@@ -180,7 +180,23 @@ export interface Task {
   /** The interrupts the task raised; resume them to continue. */
   interrupts: Interrupt[];
   /** The task's result (its state update) if it has finished; absent otherwise. */
-  result: any | undefined;
+  result:
+    | any
+    | undefined;
+  /**
+   * For a task that runs a subgraph, when GetState was asked for subgraphs: the
+   * subgraph's own state (its values, next, tasks and interrupts, nested as deep
+   * as subgraphs go); absent otherwise.
+   */
+  state:
+    | StateSnapshot
+    | undefined;
+  /**
+   * For a task that runs a subgraph: the address of the subgraph's state (its
+   * thread and checkpoint_ns), to pass to GetState, UpdateState or
+   * GetStateHistory; absent for a task of a plain node.
+   */
+  subgraph: CheckpointRef | undefined;
 }
 
 /** The state of a thread at one checkpoint. */
@@ -293,7 +309,48 @@ export interface RunEvent {
     | //
     /** Last event of every stream: the run's final status. */
     { $case: "end"; value: RunEnd }
+    | //
+    /** STREAM_MODE_MESSAGES: a chat message or a chunk of one, with its task's metadata. */
+    { $case: "messages"; value: MessageChunk }
+    | //
+    /**
+     * STREAM_MODE_CHECKPOINTS: a checkpoint as it is saved
+     * ({"config", "metadata", "values", "next", "parent_config", "tasks"}).
+     */
+    { $case: "checkpoints"; value: { [key: string]: any } | undefined }
+    | //
+    /**
+     * STREAM_MODE_TASKS: a task starting ({"id", "name", "input", "triggers"}) or
+     * finished ({"id", "name", "result", "error", "interrupts"}).
+     */
+    { $case: "tasks"; value: { [key: string]: any } | undefined }
     | undefined;
+  /**
+   * Where the event comes from: empty for the graph the run was asked for; for a
+   * subgraph (runs with subgraphs=true), one "<node>:<task id>" part per level,
+   * outermost first (LangGraph's namespace tuple).
+   */
+  namespace: string[];
+}
+
+/**
+ * A chat message (or a chunk of one) of stream mode MESSAGES: LangGraph's
+ * (message, metadata) pair.
+ */
+export interface MessageChunk {
+  /**
+   * The message serialised as LangGraph's server does: {"type" ("AIMessageChunk",
+   * "ai", "tool", ...), "content", "id", "name", "tool_calls", "tool_call_chunks",
+   * "tool_call_id", "additional_kwargs", "response_metadata", "usage_metadata", ...}.
+   */
+  message:
+    | { [key: string]: any }
+    | undefined;
+  /**
+   * The task's metadata: {"langgraph_node", "langgraph_step", "langgraph_triggers",
+   * "langgraph_path", "langgraph_checkpoint_ns", "checkpoint_ns", "ls_provider", ...}.
+   */
+  metadata: { [key: string]: any } | undefined;
 }
 
 /** Identifies the run a stream belongs to. */
@@ -1679,7 +1736,7 @@ export const Interrupt: MessageFns<Interrupt> = {
 };
 
 function createBaseTask(): Task {
-  return { id: "", name: "", error: "", interrupts: [], result: undefined };
+  return { id: "", name: "", error: "", interrupts: [], result: undefined, state: undefined, subgraph: undefined };
 }
 
 export const Task: MessageFns<Task> = {
@@ -1698,6 +1755,12 @@ export const Task: MessageFns<Task> = {
     }
     if (message.result !== undefined) {
       Value.encode(Value.wrap(message.result), writer.uint32(42).fork()).join();
+    }
+    if (message.state !== undefined) {
+      StateSnapshot.encode(message.state, writer.uint32(50).fork()).join();
+    }
+    if (message.subgraph !== undefined) {
+      CheckpointRef.encode(message.subgraph, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -1755,6 +1818,22 @@ export const Task: MessageFns<Task> = {
             message.result = Value.unwrap(Value.decode(reader, reader.uint32()));
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.state = StateSnapshot.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.subgraph = CheckpointRef.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1776,6 +1855,8 @@ export const Task: MessageFns<Task> = {
         ? object.interrupts.map((e: any) => Interrupt.fromJSON(e))
         : [],
       result: isSet(object?.result) ? object.result : undefined,
+      state: isSet(object.state) ? StateSnapshot.fromJSON(object.state) : undefined,
+      subgraph: isSet(object.subgraph) ? CheckpointRef.fromJSON(object.subgraph) : undefined,
     };
   },
 
@@ -1796,6 +1877,12 @@ export const Task: MessageFns<Task> = {
     if (message.result !== undefined) {
       obj.result = message.result;
     }
+    if (message.state !== undefined) {
+      obj.state = StateSnapshot.toJSON(message.state);
+    }
+    if (message.subgraph !== undefined) {
+      obj.subgraph = CheckpointRef.toJSON(message.subgraph);
+    }
     return obj;
   },
 
@@ -1809,6 +1896,12 @@ export const Task: MessageFns<Task> = {
     message.error = object.error ?? "";
     message.interrupts = object.interrupts?.map((e) => Interrupt.fromPartial(e)) || [];
     message.result = object.result === undefined ? undefined : object.result;
+    message.state = (object.state !== undefined && object.state !== null)
+      ? StateSnapshot.fromPartial(object.state)
+      : undefined;
+    message.subgraph = (object.subgraph !== undefined && object.subgraph !== null)
+      ? CheckpointRef.fromPartial(object.subgraph)
+      : undefined;
     return message;
   },
 };
@@ -2500,7 +2593,7 @@ export const Run: MessageFns<Run> = {
 };
 
 function createBaseRunEvent(): RunEvent {
-  return { event: undefined };
+  return { event: undefined, namespace: [] };
 }
 
 export const RunEvent: MessageFns<RunEvent> = {
@@ -2530,6 +2623,18 @@ export const RunEvent: MessageFns<RunEvent> = {
       case "end":
         RunEnd.encode(message.event.value, writer.uint32(66).fork()).join();
         break;
+      case "messages":
+        MessageChunk.encode(message.event.value, writer.uint32(74).fork()).join();
+        break;
+      case "checkpoints":
+        Struct.encode(Struct.wrap(message.event.value), writer.uint32(82).fork()).join();
+        break;
+      case "tasks":
+        Struct.encode(Struct.wrap(message.event.value), writer.uint32(90).fork()).join();
+        break;
+    }
+    for (const v of message.namespace) {
+      writer.uint32(98).string(v!);
     }
     return writer;
   },
@@ -2611,6 +2716,38 @@ export const RunEvent: MessageFns<RunEvent> = {
             message.event = { $case: "end", value: RunEnd.decode(reader, reader.uint32()) };
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.event = { $case: "messages", value: MessageChunk.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.event = { $case: "checkpoints", value: Struct.unwrap(Struct.decode(reader, reader.uint32())) };
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.event = { $case: "tasks", value: Struct.unwrap(Struct.decode(reader, reader.uint32())) };
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.namespace.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2641,7 +2778,16 @@ export const RunEvent: MessageFns<RunEvent> = {
         ? { $case: "error", value: RunError.fromJSON(object.error) }
         : isSet(object.end)
         ? { $case: "end", value: RunEnd.fromJSON(object.end) }
+        : isSet(object.messages)
+        ? { $case: "messages", value: MessageChunk.fromJSON(object.messages) }
+        : isSet(object.checkpoints)
+        ? { $case: "checkpoints", value: object.checkpoints }
+        : isSet(object.tasks)
+        ? { $case: "tasks", value: object.tasks }
         : undefined,
+      namespace: globalThis.Array.isArray(object?.namespace)
+        ? object.namespace.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -2663,6 +2809,15 @@ export const RunEvent: MessageFns<RunEvent> = {
       obj.error = RunError.toJSON(message.event.value);
     } else if (message.event?.$case === "end") {
       obj.end = RunEnd.toJSON(message.event.value);
+    } else if (message.event?.$case === "messages") {
+      obj.messages = MessageChunk.toJSON(message.event.value);
+    } else if (message.event?.$case === "checkpoints") {
+      obj.checkpoints = message.event.value;
+    } else if (message.event?.$case === "tasks") {
+      obj.tasks = message.event.value;
+    }
+    if (message.namespace?.length) {
+      obj.namespace = message.namespace;
     }
     return obj;
   },
@@ -2721,7 +2876,111 @@ export const RunEvent: MessageFns<RunEvent> = {
         }
         break;
       }
+      case "messages": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = { $case: "messages", value: MessageChunk.fromPartial(object.event.value) };
+        }
+        break;
+      }
+      case "checkpoints": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = { $case: "checkpoints", value: object.event.value };
+        }
+        break;
+      }
+      case "tasks": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = { $case: "tasks", value: object.event.value };
+        }
+        break;
+      }
     }
+    message.namespace = object.namespace?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseMessageChunk(): MessageChunk {
+  return { message: undefined, metadata: undefined };
+}
+
+export const MessageChunk: MessageFns<MessageChunk> = {
+  encode(message: MessageChunk, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.message !== undefined) {
+      Struct.encode(Struct.wrap(message.message), writer.uint32(10).fork()).join();
+    }
+    if (message.metadata !== undefined) {
+      Struct.encode(Struct.wrap(message.metadata), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MessageChunk {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMessageChunk();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.metadata = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MessageChunk {
+    return {
+      message: isObject(object.message) ? object.message : undefined,
+      metadata: isObject(object.metadata) ? object.metadata : undefined,
+    };
+  },
+
+  toJSON(message: MessageChunk): unknown {
+    const obj: any = {};
+    if (message.message !== undefined) {
+      obj.message = message.message;
+    }
+    if (message.metadata !== undefined) {
+      obj.metadata = message.metadata;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MessageChunk>, I>>(base?: I): MessageChunk {
+    return MessageChunk.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MessageChunk>, I>>(object: I): MessageChunk {
+    const message = createBaseMessageChunk();
+    message.message = object.message ?? undefined;
+    message.metadata = object.metadata ?? undefined;
     return message;
   },
 };

@@ -97,6 +97,23 @@ export interface StreamRunRequest {
    * once the checkpoint it shows is durable.
    */
   durability: Durability;
+  /**
+   * The run's Runtime context (LangGraph's `context=`): given to nodes as
+   * `runtime.context`, made into the graph's context_schema; absent means none.
+   */
+  context:
+    | { [key: string]: any }
+    | undefined;
+  /**
+   * If true, events of subgraphs are streamed too, each with its namespace
+   * (RunEvent.namespace); else only the root graph's.
+   */
+  subgraphs: boolean;
+  /**
+   * The checkpoint namespace checkpoint_id is in; empty for the root graph.
+   * NOT_FOUND (NAMESPACE_NOT_FOUND) when the thread has no such namespace.
+   */
+  checkpointNs: string;
 }
 
 /** Response of Runs.StreamRun: one per event. */
@@ -159,6 +176,23 @@ export interface WaitRunRequest {
    * once the checkpoint it shows is durable.
    */
   durability: Durability;
+  /**
+   * The run's Runtime context (LangGraph's `context=`): given to nodes as
+   * `runtime.context`, made into the graph's context_schema; absent means none.
+   */
+  context:
+    | { [key: string]: any }
+    | undefined;
+  /**
+   * If true, events of subgraphs are streamed too, each with its namespace
+   * (RunEvent.namespace); else only the root graph's.
+   */
+  subgraphs: boolean;
+  /**
+   * The checkpoint namespace checkpoint_id is in; empty for the root graph.
+   * NOT_FOUND (NAMESPACE_NOT_FOUND) when the thread has no such namespace.
+   */
+  checkpointNs: string;
 }
 
 /** Response of Runs.WaitRun. */
@@ -240,6 +274,23 @@ export interface CreateRunRequest {
    * once the checkpoint it shows is durable.
    */
   durability: Durability;
+  /**
+   * The run's Runtime context (LangGraph's `context=`): given to nodes as
+   * `runtime.context`, made into the graph's context_schema; absent means none.
+   */
+  context:
+    | { [key: string]: any }
+    | undefined;
+  /**
+   * If true, events of subgraphs are streamed too, each with its namespace
+   * (RunEvent.namespace); else only the root graph's.
+   */
+  subgraphs: boolean;
+  /**
+   * The checkpoint namespace checkpoint_id is in; empty for the root graph.
+   * NOT_FOUND (NAMESPACE_NOT_FOUND) when the thread has no such namespace.
+   */
+  checkpointNs: string;
 }
 
 /** Response of Runs.CreateRun. */
@@ -309,6 +360,9 @@ function createBaseStreamRunRequest(): StreamRunRequest {
     config: undefined,
     metadata: undefined,
     durability: 0,
+    context: undefined,
+    subgraphs: false,
+    checkpointNs: "",
   };
 }
 
@@ -356,6 +410,15 @@ export const StreamRunRequest: MessageFns<StreamRunRequest> = {
     }
     if (message.durability !== 0) {
       writer.uint32(104).int32(message.durability);
+    }
+    if (message.context !== undefined) {
+      Struct.encode(Struct.wrap(message.context), writer.uint32(114).fork()).join();
+    }
+    if (message.subgraphs !== false) {
+      writer.uint32(120).bool(message.subgraphs);
+    }
+    if (message.checkpointNs !== "") {
+      writer.uint32(130).string(message.checkpointNs);
     }
     return writer;
   },
@@ -487,6 +550,30 @@ export const StreamRunRequest: MessageFns<StreamRunRequest> = {
             message.durability = reader.int32() as any;
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.context = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.subgraphs = reader.bool();
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.checkpointNs = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -546,6 +633,13 @@ export const StreamRunRequest: MessageFns<StreamRunRequest> = {
       config: isObject(object.config) ? object.config : undefined,
       metadata: isObject(object.metadata) ? object.metadata : undefined,
       durability: isSet(object.durability) ? durabilityFromJSON(object.durability) : 0,
+      context: isObject(object.context) ? object.context : undefined,
+      subgraphs: isSet(object.subgraphs) ? globalThis.Boolean(object.subgraphs) : false,
+      checkpointNs: isSet(object.checkpointNs)
+        ? globalThis.String(object.checkpointNs)
+        : isSet(object.checkpoint_ns)
+        ? globalThis.String(object.checkpoint_ns)
+        : "",
     };
   },
 
@@ -590,6 +684,15 @@ export const StreamRunRequest: MessageFns<StreamRunRequest> = {
     if (message.durability !== 0) {
       obj.durability = durabilityToJSON(message.durability);
     }
+    if (message.context !== undefined) {
+      obj.context = message.context;
+    }
+    if (message.subgraphs !== false) {
+      obj.subgraphs = message.subgraphs;
+    }
+    if (message.checkpointNs !== "") {
+      obj.checkpointNs = message.checkpointNs;
+    }
     return obj;
   },
 
@@ -613,6 +716,9 @@ export const StreamRunRequest: MessageFns<StreamRunRequest> = {
     message.config = object.config ?? undefined;
     message.metadata = object.metadata ?? undefined;
     message.durability = object.durability ?? 0;
+    message.context = object.context ?? undefined;
+    message.subgraphs = object.subgraphs ?? false;
+    message.checkpointNs = object.checkpointNs ?? "";
     return message;
   },
 };
@@ -701,6 +807,9 @@ function createBaseWaitRunRequest(): WaitRunRequest {
     config: undefined,
     metadata: undefined,
     durability: 0,
+    context: undefined,
+    subgraphs: false,
+    checkpointNs: "",
   };
 }
 
@@ -748,6 +857,15 @@ export const WaitRunRequest: MessageFns<WaitRunRequest> = {
     }
     if (message.durability !== 0) {
       writer.uint32(104).int32(message.durability);
+    }
+    if (message.context !== undefined) {
+      Struct.encode(Struct.wrap(message.context), writer.uint32(114).fork()).join();
+    }
+    if (message.subgraphs !== false) {
+      writer.uint32(120).bool(message.subgraphs);
+    }
+    if (message.checkpointNs !== "") {
+      writer.uint32(130).string(message.checkpointNs);
     }
     return writer;
   },
@@ -879,6 +997,30 @@ export const WaitRunRequest: MessageFns<WaitRunRequest> = {
             message.durability = reader.int32() as any;
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.context = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.subgraphs = reader.bool();
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.checkpointNs = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -938,6 +1080,13 @@ export const WaitRunRequest: MessageFns<WaitRunRequest> = {
       config: isObject(object.config) ? object.config : undefined,
       metadata: isObject(object.metadata) ? object.metadata : undefined,
       durability: isSet(object.durability) ? durabilityFromJSON(object.durability) : 0,
+      context: isObject(object.context) ? object.context : undefined,
+      subgraphs: isSet(object.subgraphs) ? globalThis.Boolean(object.subgraphs) : false,
+      checkpointNs: isSet(object.checkpointNs)
+        ? globalThis.String(object.checkpointNs)
+        : isSet(object.checkpoint_ns)
+        ? globalThis.String(object.checkpoint_ns)
+        : "",
     };
   },
 
@@ -982,6 +1131,15 @@ export const WaitRunRequest: MessageFns<WaitRunRequest> = {
     if (message.durability !== 0) {
       obj.durability = durabilityToJSON(message.durability);
     }
+    if (message.context !== undefined) {
+      obj.context = message.context;
+    }
+    if (message.subgraphs !== false) {
+      obj.subgraphs = message.subgraphs;
+    }
+    if (message.checkpointNs !== "") {
+      obj.checkpointNs = message.checkpointNs;
+    }
     return obj;
   },
 
@@ -1005,6 +1163,9 @@ export const WaitRunRequest: MessageFns<WaitRunRequest> = {
     message.config = object.config ?? undefined;
     message.metadata = object.metadata ?? undefined;
     message.durability = object.durability ?? 0;
+    message.context = object.context ?? undefined;
+    message.subgraphs = object.subgraphs ?? false;
+    message.checkpointNs = object.checkpointNs ?? "";
     return message;
   },
 };
@@ -1211,6 +1372,9 @@ function createBaseCreateRunRequest(): CreateRunRequest {
     config: undefined,
     metadata: undefined,
     durability: 0,
+    context: undefined,
+    subgraphs: false,
+    checkpointNs: "",
   };
 }
 
@@ -1258,6 +1422,15 @@ export const CreateRunRequest: MessageFns<CreateRunRequest> = {
     }
     if (message.durability !== 0) {
       writer.uint32(104).int32(message.durability);
+    }
+    if (message.context !== undefined) {
+      Struct.encode(Struct.wrap(message.context), writer.uint32(114).fork()).join();
+    }
+    if (message.subgraphs !== false) {
+      writer.uint32(120).bool(message.subgraphs);
+    }
+    if (message.checkpointNs !== "") {
+      writer.uint32(130).string(message.checkpointNs);
     }
     return writer;
   },
@@ -1389,6 +1562,30 @@ export const CreateRunRequest: MessageFns<CreateRunRequest> = {
             message.durability = reader.int32() as any;
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.context = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.subgraphs = reader.bool();
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.checkpointNs = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1448,6 +1645,13 @@ export const CreateRunRequest: MessageFns<CreateRunRequest> = {
       config: isObject(object.config) ? object.config : undefined,
       metadata: isObject(object.metadata) ? object.metadata : undefined,
       durability: isSet(object.durability) ? durabilityFromJSON(object.durability) : 0,
+      context: isObject(object.context) ? object.context : undefined,
+      subgraphs: isSet(object.subgraphs) ? globalThis.Boolean(object.subgraphs) : false,
+      checkpointNs: isSet(object.checkpointNs)
+        ? globalThis.String(object.checkpointNs)
+        : isSet(object.checkpoint_ns)
+        ? globalThis.String(object.checkpoint_ns)
+        : "",
     };
   },
 
@@ -1492,6 +1696,15 @@ export const CreateRunRequest: MessageFns<CreateRunRequest> = {
     if (message.durability !== 0) {
       obj.durability = durabilityToJSON(message.durability);
     }
+    if (message.context !== undefined) {
+      obj.context = message.context;
+    }
+    if (message.subgraphs !== false) {
+      obj.subgraphs = message.subgraphs;
+    }
+    if (message.checkpointNs !== "") {
+      obj.checkpointNs = message.checkpointNs;
+    }
     return obj;
   },
 
@@ -1515,6 +1728,9 @@ export const CreateRunRequest: MessageFns<CreateRunRequest> = {
     message.config = object.config ?? undefined;
     message.metadata = object.metadata ?? undefined;
     message.durability = object.durability ?? 0;
+    message.context = object.context ?? undefined;
+    message.subgraphs = object.subgraphs ?? false;
+    message.checkpointNs = object.checkpointNs ?? "";
     return message;
   },
 };

@@ -108,6 +108,11 @@ export interface GetStateRequest {
   checkpointNs: string;
   /** The graph to interpret the state with; empty means the thread's graph. */
   graphId: string;
+  /**
+   * If true, each task that runs a subgraph carries the subgraph's state
+   * (Task.state), nested as deep as subgraphs go.
+   */
+  subgraphs: boolean;
 }
 
 /** Response of Threads.GetState. */
@@ -875,7 +880,7 @@ export const DeleteThreadResponse: MessageFns<DeleteThreadResponse> = {
 };
 
 function createBaseGetStateRequest(): GetStateRequest {
-  return { threadId: "", checkpointId: undefined, checkpointNs: "", graphId: "" };
+  return { threadId: "", checkpointId: undefined, checkpointNs: "", graphId: "", subgraphs: false };
 }
 
 export const GetStateRequest: MessageFns<GetStateRequest> = {
@@ -891,6 +896,9 @@ export const GetStateRequest: MessageFns<GetStateRequest> = {
     }
     if (message.graphId !== "") {
       writer.uint32(34).string(message.graphId);
+    }
+    if (message.subgraphs !== false) {
+      writer.uint32(40).bool(message.subgraphs);
     }
     return writer;
   },
@@ -940,6 +948,14 @@ export const GetStateRequest: MessageFns<GetStateRequest> = {
             message.graphId = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.subgraphs = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -974,6 +990,7 @@ export const GetStateRequest: MessageFns<GetStateRequest> = {
         : isSet(object.graph_id)
         ? globalThis.String(object.graph_id)
         : "",
+      subgraphs: isSet(object.subgraphs) ? globalThis.Boolean(object.subgraphs) : false,
     };
   },
 
@@ -991,6 +1008,9 @@ export const GetStateRequest: MessageFns<GetStateRequest> = {
     if (message.graphId !== "") {
       obj.graphId = message.graphId;
     }
+    if (message.subgraphs !== false) {
+      obj.subgraphs = message.subgraphs;
+    }
     return obj;
   },
 
@@ -1003,6 +1023,7 @@ export const GetStateRequest: MessageFns<GetStateRequest> = {
     message.checkpointId = object.checkpointId ?? undefined;
     message.checkpointNs = object.checkpointNs ?? "";
     message.graphId = object.graphId ?? "";
+    message.subgraphs = object.subgraphs ?? false;
     return message;
   },
 };
