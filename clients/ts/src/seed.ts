@@ -231,12 +231,47 @@ test("subgraph: the run pauses inside approval; resume continues there", async (
     waiting.tasks.map((task) => [task.name, task.interrupts.map((i) => i.id)]),
     [["approval", [interrupt.id]]],
   );
+  const [task] = waiting.tasks;
+  const ns = `approval:${task.id}`;
+  assert.equal(task.state, undefined, "a nested state only when asked for subgraphs");
+  assert.equal(task.subgraph?.checkpointNs, ns);
 
-  // Resume with the answer: ask returns it, then the parent's act runs.
-  const resumed = await streamNested(t, { command: Command.fromPartial({ resume: true }) });
+  // Asked for subgraphs, the task carries the subgraph's own state: check has run, ask is
+  // next and holds the interrupt, in the subgraph's namespace.
+  const nested = await ls.threads.getState(
+    GetStateRequest.fromPartial({ threadId: t, subgraphs: true }),
+  );
+  const inner = nested.state?.tasks[0].state;
+  assert.ok(inner, "GetState(subgraphs) gives the approval task its subgraph's state");
+  assert.deepEqual(inner.next, ["ask"]);
+  assert.deepEqual(inner.values, { request: "buy milk", checked: true });
+  assert.deepEqual(
+    inner.tasks.map((x) => [x.name, x.interrupts.map((i) => [i.id, i.value])]),
+    [["ask", [[interrupt.id, QUESTION]]]],
+  );
+  assert.equal(inner.checkpoint?.checkpointNs, ns);
+
+  // Resume with the answer: inside the subgraph only ask runs (check is not run again),
+  // then the parent's approval task ends and act runs.
+  const resumed = await streamNested(t, {
+    command: Command.fromPartial({ resume: true }),
+    subgraphs: true,
+    streamModes: [StreamMode.STREAM_MODE_UPDATES, StreamMode.STREAM_MODE_VALUES],
+  });
   assert.equal(endStatus(resumed), RunStatus.RUN_STATUS_SUCCESS);
+  assert.deepEqual(
+    resumed
+      .filter((e) => e.event?.$case === "updates")
+      .map((e) => [e.namespace, member(e, "updates").node]),
+    [
+      [[ns], "ask"],
+      [[], "approval"],
+      [[], "act"],
+    ],
+  );
   const done = { request: "buy milk", checked: true, approved: true, outcome: "done" };
-  assert.deepEqual(valuesOf(resumed).at(-1), done);
+  const rootValues = resumed.filter((e) => e.event?.$case === "values" && !e.namespace.length);
+  assert.deepEqual(valuesOf(rootValues).at(-1), done);
   const final = await getState(t);
   assert.deepEqual([final.values, final.next, final.interrupts], [done, [], []]);
 });
