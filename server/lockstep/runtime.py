@@ -41,14 +41,6 @@ def get_runtime(context_schema: type[ContextT] | None = None) -> Runtime[Context
     """The running node's Runtime. `context_schema` only types the result."""
     from lockstep.pregel.context import current_run
 
-    return runtime_of(current_run())
+    return current_run().runtime
 
 
-def runtime_of(loop: Any) -> Runtime[Any]:
-    """The run's Runtime, made on first use and kept on its loop."""
-    runtime = loop.runtime
-    if runtime is None:
-        runtime = loop.runtime = Runtime(
-            context=loop.context, store=loop.store, stream_writer=loop.write_custom
-        )
-    return runtime

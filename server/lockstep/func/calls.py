@@ -20,11 +20,9 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from lockstep.checkpoint.base import PendingWrite
-from lockstep.constants import INTERRUPT, RESUME, RETURN
+from lockstep.constants import RESUME, RETURN
 from lockstep.errors import GraphInterrupt
 from lockstep.pregel import context
-from lockstep.pregel.loop import Save
 from lockstep.pregel.runner import _after_failure
 from lockstep.pregel.tasks import PUSH, Task, task_id
 from lockstep.types import RetryPolicy
@@ -244,13 +242,7 @@ class _Job:
     def _failed(self) -> None:
         task, loop = self.task, self.loop
         if task.paused:
-            # Recorded, not reported: the caller's own stop reports it (as LangGraph).
-            if loop.config is not None:
-                writes = [PendingWrite(task.id, INTERRUPT, task.interrupts)]
-                if task.resume:
-                    writes.append(PendingWrite(task.id, RESUME, list(task.resume)))
-                loop.pending += writes
-                loop.saves.append(Save(loop.config, writes=writes))
+            loop.task_stopped(task)  # the caller's own stop reports it (as LangGraph)
             raise GraphInterrupt(task.interrupts)
         loop.task_finished(task)
         error = task.error

@@ -23,7 +23,6 @@ from lockstep.graph.injection import wanted
 from lockstep.graph.node import Callee, NodeSpec
 from lockstep.pregel import context
 from lockstep.pregel.graph import CompiledGraph, check_drawing_args
-from lockstep.runtime import runtime_of
 from lockstep.types import RetryPolicy
 
 PREVIOUS = "__previous__"
@@ -159,9 +158,7 @@ def _given(names: Sequence[str], loop: Any, config: Any) -> dict:
     """The values the function asks for; the run's Runtime gets `previous` first, so
     `runtime.previous` and get_runtime() inside it see it too."""
     value = loop.channels[PREVIOUS].value
-    runtime = loop.runtime = runtime_of(loop).override(
-        previous=None if value is MISSING else value
-    )
+    runtime = loop.give_previous(None if value is MISSING else value)
     out: dict[str, Any] = {}
     for name in names:
         if name == "config":

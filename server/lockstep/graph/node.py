@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lockstep.graph.injection import wanted
-from lockstep.runtime import runtime_of
 from lockstep.types import RetryPolicy
 
 
@@ -58,9 +57,9 @@ class Callee:
             elif name == "store":
                 kw["store"] = loop.store
             elif name == "runtime":
-                kw["runtime"] = runtime_of(loop)
+                kw["runtime"] = loop.runtime
             else:  # previous: only the functional API has one
-                kw[name] = runtime_of(loop).previous
+                kw[name] = loop.runtime.previous
         return kw
 
 

@@ -875,8 +875,7 @@ class CompiledGraph:
             return
         events = loop.events
         if loop.final_only:  # keep the last; _final yields it when the run is over
-            while events:
-                loop.last_chunk = events.popleft()[1]
+            loop.keep_last()
             return
         while events:
             mode, chunk = events.popleft()

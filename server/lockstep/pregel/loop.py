@@ -61,6 +61,7 @@ from lockstep.pregel.tasks import (
     triggered,
     update_writes,
 )
+from lockstep.runtime import Runtime
 from lockstep.types import Command, Interrupt
 
 NULL_TASK = "00000000-0000-0000-0000-000000000000"
@@ -228,8 +229,7 @@ class Loop:
     # What wakes a driver waiting on a task to yield the events it emits meanwhile
     # (pregel/live.py): the ChatStream, or an entrypoint's event watcher; None: not done.
     live: Any = None
-    # The run's Runtime, made when a node first asks (runtime.py).
-    runtime: Any = None
+    _runtime: Runtime | None = None  # made when a node first asks (see runtime)
     # Told of each task's start and end, for astream_events (pregel/events.py).
     watch: Any = None
     # (checkpoint id, the (node, triggers) found triggered when the loop made it)
@@ -240,6 +240,21 @@ class Loop:
     # Command(resume={interrupt id: value}): the answers, for subgraph runs to take
     # theirs from (their interrupts pause the parent's task, which records them too).
     resume_map: dict[str, Any] | None = None
+
+    @property
+    def runtime(self) -> Runtime[Any]:
+        """The run's Runtime (`runtime` parameter, get_runtime()), made on first use."""
+        if self._runtime is None:
+            self._runtime = Runtime(
+                context=self.context, store=self.store, stream_writer=self.write_custom
+            )
+        return self._runtime
+
+    def give_previous(self, previous: Any) -> Runtime[Any]:
+        """The functional API's `previous` (an entrypoint's last saved return), which
+        its Runtime carries from now on; that Runtime."""
+        self._runtime = self.runtime.override(previous=previous)
+        return self._runtime
 
     def start(self, input: Any) -> None:
         if self.nesting is not None:
@@ -547,6 +562,16 @@ class Loop:
             if not task.done:
                 task.writes.clear()
 
+    def task_stopped(self, task: Task) -> None:
+        """Record where a task stopped on an interrupt, as pending writes, without
+        reporting it (the caller that stopped it reports it): a functional-API call."""
+        if self.config is not None:
+            self._keep(_interrupt_writes(task))
+
+    def _keep(self, writes: list[PendingWrite]) -> None:
+        self.pending += writes
+        self.saves.append(new_tuple(Save, (self.config, None, None, None, writes)))
+
     def task_finished(self, task: Task) -> None:
         """Record a task's outcome as pending writes, before the step completes."""
         if self.config is None:
@@ -554,15 +579,12 @@ class Loop:
         if task.error is not None:
             writes = [PendingWrite(task.id, ERROR, repr(task.error))]  # as LangGraph shows it
         elif task.paused:
-            writes = [PendingWrite(task.id, INTERRUPT, task.interrupts)]
-            if task.resume:
-                writes.append(PendingWrite(task.id, RESUME, list(task.resume)))
+            writes = _interrupt_writes(task)
         else:
             tid = task.id
             writes = [new_tuple(PendingWrite, (tid, ch, v)) for ch, v in task.writes]
             writes.append(new_tuple(PendingWrite, (tid, RETURN, task.update)))
-        self.pending += writes
-        self.saves.append(new_tuple(Save, (self.config, None, None, None, writes)))
+        self._keep(writes)
         if self.watch is not None and task.name != START:  # before the graph's own chunks
             self.watch("task_result", task)
         if task.error is None and not task.paused:
@@ -827,6 +849,13 @@ class Loop:
             if values is not None or self.graph.single_output:
                 self.events.append(("values", values))
 
+    def keep_last(self) -> None:
+        """With final_only: drop the events emitted so far but the last, which waits
+        in `last_chunk` for the run to end (read_final reads it then)."""
+        events = self.events
+        while events:
+            self.last_chunk = events.popleft()[1]
+
     def read_final(self, chunk: Any) -> Any:
         """A values chunk as emitted: LATER is the state as the emit found it, which
         is the state now when nothing was emitted since (a step's changes are
@@ -956,3 +985,12 @@ def latest_writes(writes: Sequence[PendingWrite]) -> list[PendingWrite]:
 
 # A task's outcome writes, one place each in LangGraph's savers (see latest_writes).
 _OUTCOMES = frozenset({ERROR, INTERRUPT, RESUME})
+
+
+def _interrupt_writes(task: Task) -> list[PendingWrite]:
+    """What a task stopped on an interrupt leaves pending: its interrupts, and the
+    resume values it was given, so a resume hands them back in order."""
+    writes = [PendingWrite(task.id, INTERRUPT, task.interrupts)]
+    if task.resume:
+        writes.append(PendingWrite(task.id, RESUME, list(task.resume)))
+    return writes
