@@ -15,15 +15,15 @@ Each figure is the median (and max) of several openings after a warm-up.
 
 from __future__ import annotations
 
-import re
+import contextlib
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from processes import SERVING, started
 
 from lockstep_client import Client
 
@@ -32,22 +32,6 @@ SEED = ROOT / "server" / "lockstep" / "examples" / "dynamic_breakpoints.py"
 CHECKPOINTS = 1000
 REPEATS = 15
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def start(args: list[str], pattern: str, log: Path) -> tuple[subprocess.Popen, str]:
-    """Start `python -m lockstep ARGS`, wait for the line matching `pattern`; (proc, group 1)."""
-    out = open(log, "wb")  # noqa: SIM115 (closed with the process)
-    proc = subprocess.Popen([sys.executable, "-m", "lockstep", *args], stdout=out, stderr=out)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        found = re.search(pattern, log.read_text(errors="replace"))
-        if found:
-            return proc, found.group(1)
-        if proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError(f"lockstep {args[0]} did not start:\n{log.read_text()}")
 
 
 def fill(address: str, thread_id: str) -> int:
@@ -108,48 +92,38 @@ def browser_open(url: str) -> tuple[float, float] | None:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as servers:
         work = Path(tmp)
-        server, port = start(
-            ["serve", "--address", "127.0.0.1:0", "--store", f"sqlite:///{work / 'db'}",
-             "--graph", f"dynamic_breakpoints={SEED}:graph"],
-            r"lockstep serving .* on \S+:(\d+) \(store",
-            work / "server.log",
-        )  # fmt: skip
-        address = f"127.0.0.1:{port}"
-        inspector = None
-        try:
-            inspector, base = start(
-                ["inspect", "--address", "127.0.0.1:0", "--target", address],
-                r"lockstep inspector on (http://\S+/)",
-                work / "inspector.log",
-            )
-            began = time.perf_counter()
-            count = fill(address, "big")
-            print(f"thread 'big': {count} checkpoints (made in {time.perf_counter() - began:.1f}s)")
+        address = servers.enter_context(started(
+            ["-m", "lockstep", "serve", "--address", "127.0.0.1:0",
+             "--store", f"sqlite:///{work / 'db'}", "--graph", f"dynamic_breakpoints={SEED}:graph"],
+            SERVING, work / "server.log",
+        )).group(1)  # fmt: skip
+        base = servers.enter_context(started(
+            ["-m", "lockstep", "inspect", "--address", "127.0.0.1:0", "--target", address],
+            r"lockstep inspector on (http://\S+/)", work / "inspector.log",
+        )).group(1)  # fmt: skip
+        began = time.perf_counter()
+        count = fill(address, "big")
+        print(f"thread 'big': {count} checkpoints (made in {time.perf_counter() - began:.1f}s)")
 
-            def api_open() -> None:
-                for path in ("threads/big", "api/threads/big", "api/threads/big/history",
-                             "api/threads/big/runs"):  # fmt: skip
-                    get(base + path)
+        def api_open() -> None:
+            for path in ("threads/big", "api/threads/big", "api/threads/big/history",
+                         "api/threads/big/runs"):  # fmt: skip
+                get(base + path)
 
-            med, worst = timed(api_open)
-            print(f"api: page + view + first history page + runs: median {med * 1e3:.0f} ms, "
-                  f"max {worst * 1e3:.0f} ms")  # fmt: skip
-            med, worst = timed(lambda: get(base + "api/threads/big/history?limit=500"), 5)
-            print(f"for scale: 500 checkpoints of history in one request: median "
-                  f"{med * 1e3:.0f} ms, max {worst * 1e3:.0f} ms")  # fmt: skip
-            shown = browser_open(base + "threads/big")
-            if shown is None:
-                print("browser: skipped (no chromium on PATH)")
-            else:
-                print(f"browser: navigation to graph and history drawn: median "
-                      f"{shown[0] * 1e3:.0f} ms, max {shown[1] * 1e3:.0f} ms")  # fmt: skip
-        finally:
-            for proc in (inspector, server):
-                if proc is not None:
-                    proc.terminate()
-                    proc.wait(20)
+        med, worst = timed(api_open)
+        print(f"api: page + view + first history page + runs: median {med * 1e3:.0f} ms, "
+              f"max {worst * 1e3:.0f} ms")  # fmt: skip
+        med, worst = timed(lambda: get(base + "api/threads/big/history?limit=500"), 5)
+        print(f"for scale: 500 checkpoints of history in one request: median "
+              f"{med * 1e3:.0f} ms, max {worst * 1e3:.0f} ms")  # fmt: skip
+        shown = browser_open(base + "threads/big")
+        if shown is None:
+            print("browser: skipped (no chromium on PATH)")
+        else:
+            print(f"browser: navigation to graph and history drawn: median "
+                  f"{shown[0] * 1e3:.0f} ms, max {shown[1] * 1e3:.0f} ms")  # fmt: skip
 
 
 if __name__ == "__main__":

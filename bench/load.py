@@ -13,17 +13,16 @@ the script fails on any error or missing event. Latencies are one call at a time
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
-import re
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import grpc
+from processes import SERVING, started
 
 from lockstep_api import convert
 from lockstep_api.v1 import (
@@ -41,27 +40,6 @@ HISTORY = int(os.environ.get("LOAD_HISTORY", "10000"))
 SAMPLES = int(os.environ.get("LOAD_SAMPLES", "300"))
 CONCURRENCY = 32  # runs in flight while filling the store
 GRAPH = "load"
-
-
-def start_server(workdir: Path) -> tuple[subprocess.Popen, str, Path]:
-    log = workdir / "server.log"
-    args = [
-        sys.executable, "-m", "lockstep", "serve", "--address", "127.0.0.1:0",
-        "--store", f"sqlite:///{workdir / 'load.db'}",
-        "--graph", f"{GRAPH}={ROOT / 'bench' / 'load_graph.py'}:graph",
-    ]  # fmt: skip
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(args, cwd=workdir, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        found = re.search(r"lockstep serving .* on (\S+):(\d+) \(store", log.read_text())
-        if found:
-            return proc, f"{found.group(1)}:{found.group(2)}", log
-        if proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError(f"the server did not start:\n{log.read_text()}")
 
 
 class Load:
@@ -139,62 +117,64 @@ def row(label: str, state: tuple[float, float], history: tuple[float, float]) ->
 
 
 async def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        proc, address, log = start_server(Path(tmp))
-        try:
-            async with grpc.aio.insecure_channel(address) as channel:
-                load = Load(channel)
-                # 1. Concurrent streams, each on its own thread, all open at once.
-                started = time.perf_counter()
-                await asyncio.gather(*(load.run(f"stream-{i}", pause=1.0) for i in range(STREAMS)))
-                took = time.perf_counter() - started
-                print(f"{STREAMS} concurrent streams (1 s pause each): all complete, no event "
-                      f"lost, in {took:.2f} s")  # fmt: skip
-                # 2. Fill the store, measuring reads at each size.
-                print("\n| threads in store | GetState p50 ms | p99 | GetStateHistory p50 ms | p99 |")
-                print("|---:|---:|---:|---:|---:|")
-                rate = []
-                for size in (100, 1_000, 10_000):
-                    if size > THREADS:
-                        break
-                    t0, before = time.perf_counter(), len(load.made)
-                    await load.fill(size)
-                    rate.append((size - before) / (time.perf_counter() - t0))
-                    print(row(f"{size:,}", *await load.read_latencies()), flush=True)
-                print(f"\nfilling: {min(rate):.0f}-{max(rate):.0f} runs/s at {CONCURRENCY} in flight")
-                # 3. One thread's history grows (five checkpoints a run).
-                print("\n| history length | GetState p50 ms | p99 | GetStateHistory (10) p50 ms | p99 |")
-                print("|---:|---:|---:|---:|---:|")
-                deep, runs_done = "deep", 0
-                for length in (10, 100, 1_000, 10_000):
-                    if length > HISTORY:
-                        break
-                    while runs_done * 5 < length:
-                        await load.run(deep, first_n=runs_done * 3)
-                        runs_done += 1
-                    state_req = threads_service_pb2.GetStateRequest(thread_id=deep)
-                    hist_req = threads_service_pb2.GetStateHistoryRequest(thread_id=deep, page_size=10)
-                    state = await load.latency(lambda r=state_req: load.threads.GetState(r, timeout=30))
-                    history = await load.latency(
-                        lambda r=hist_req: load.threads.GetStateHistory(r, timeout=30)
-                    )
-                    print(row(f"{runs_done * 5:,}", state, history), flush=True)
-                # Every thread made is in the store.
-                listed, token = 0, ""
-                while True:
-                    req = threads_service_pb2.ListThreadsRequest(page_size=1000, page_token=token)
-                    reply = await load.threads.ListThreads(req, timeout=60)
-                    listed += len(reply.threads)
-                    token = reply.next_page_token
-                    if not token:
-                        break
-                expected = STREAMS + len(load.made) + (1 if runs_done else 0)
-                if listed != expected:
-                    raise RuntimeError(f"{listed} threads listed, {expected} made")
-                print(f"\n{listed:,} threads listed back from the store; no error")
-        finally:
-            proc.terminate()
-            proc.wait(30)
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as servers:
+        work = Path(tmp)
+        address = servers.enter_context(started(
+            ["-m", "lockstep", "serve", "--address", "127.0.0.1:0",
+             "--store", f"sqlite:///{work / 'load.db'}",
+             "--graph", f"{GRAPH}={ROOT / 'bench' / 'load_graph.py'}:graph"],
+            SERVING, work / "server.log", cwd=work,
+        )).group(1)  # fmt: skip
+        async with grpc.aio.insecure_channel(address) as channel:
+            load = Load(channel)
+            # 1. Concurrent streams, each on its own thread, all open at once.
+            began = time.perf_counter()
+            await asyncio.gather(*(load.run(f"stream-{i}", pause=1.0) for i in range(STREAMS)))
+            took = time.perf_counter() - began
+            print(f"{STREAMS} concurrent streams (1 s pause each): all complete, no event "
+                  f"lost, in {took:.2f} s")  # fmt: skip
+            # 2. Fill the store, measuring reads at each size.
+            print("\n| threads in store | GetState p50 ms | p99 | GetStateHistory p50 ms | p99 |")
+            print("|---:|---:|---:|---:|---:|")
+            rate = []
+            for size in (100, 1_000, 10_000):
+                if size > THREADS:
+                    break
+                t0, before = time.perf_counter(), len(load.made)
+                await load.fill(size)
+                rate.append((size - before) / (time.perf_counter() - t0))
+                print(row(f"{size:,}", *await load.read_latencies()), flush=True)
+            print(f"\nfilling: {min(rate):.0f}-{max(rate):.0f} runs/s at {CONCURRENCY} in flight")
+            # 3. One thread's history grows (five checkpoints a run).
+            print("\n| history length | GetState p50 ms | p99 | GetStateHistory (10) p50 ms | p99 |")
+            print("|---:|---:|---:|---:|---:|")
+            deep, runs_done = "deep", 0
+            for length in (10, 100, 1_000, 10_000):
+                if length > HISTORY:
+                    break
+                while runs_done * 5 < length:
+                    await load.run(deep, first_n=runs_done * 3)
+                    runs_done += 1
+                state_req = threads_service_pb2.GetStateRequest(thread_id=deep)
+                hist_req = threads_service_pb2.GetStateHistoryRequest(thread_id=deep, page_size=10)
+                state = await load.latency(lambda r=state_req: load.threads.GetState(r, timeout=30))
+                history = await load.latency(
+                    lambda r=hist_req: load.threads.GetStateHistory(r, timeout=30)
+                )
+                print(row(f"{runs_done * 5:,}", state, history), flush=True)
+            # Every thread made is in the store.
+            listed, token = 0, ""
+            while True:
+                req = threads_service_pb2.ListThreadsRequest(page_size=1000, page_token=token)
+                reply = await load.threads.ListThreads(req, timeout=60)
+                listed += len(reply.threads)
+                token = reply.next_page_token
+                if not token:
+                    break
+            expected = STREAMS + len(load.made) + (1 if runs_done else 0)
+            if listed != expected:
+                raise RuntimeError(f"{listed} threads listed, {expected} made")
+            print(f"\n{listed:,} threads listed back from the store; no error")
 
 
 if __name__ == "__main__":

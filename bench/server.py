@@ -9,44 +9,21 @@ concurrency 1 (SQLite store).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
+
+from processes import SERVING, started
 
 from lockstep.service import eventloop
 from lockstep_client import AsyncClient
 
 ROOT = Path(__file__).resolve().parents[1]
 DURATION = float(os.environ.get("BENCH_SECONDS", "4"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def spawn(args: list[str], port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, *args],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return proc
-        time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError(f"server on {port} did not start: {proc.stderr.read().decode()}")
 
 
 async def one_run(client: AsyncClient) -> float:
@@ -84,33 +61,31 @@ def pct(values: list[float], q: float) -> float:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        lport, nport = free_port(), free_port()
-        lockstep = spawn(
-            ["-m", "lockstep", "serve", "--address", f"127.0.0.1:{lport}",
-             "--store", f"sqlite:///{tmp}/bench.db"],
-            lport,
-        )
-        noop = spawn([str(ROOT / "bench" / "noop_server.py"), f"127.0.0.1:{nport}"], nport)
-        try:
-            print(f"event loop of both servers: {eventloop.chosen()}")
-            print(f"{'server':<10} {'conc':>4} {'calls/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
-            results = {}
-            for concurrency in (1, 16):
-                for name, port in (("noop", nport), ("lockstep", lport)):
-                    rate, lat = asyncio.run(drive(f"127.0.0.1:{port}", concurrency, DURATION))
-                    results[(name, concurrency)] = (rate, lat)
-                    print(f"{name:<10} {concurrency:>4} {rate:>9.0f} {pct(lat, 50):>8.2f} {pct(lat, 99):>8.2f}")
-            ratio = results[("lockstep", 16)][0] / results[("noop", 16)][0]
-            p50 = pct(results[("lockstep", 1)][1], 50)
-            print(f"lockstep/noop calls per second at concurrency 16: {ratio:.2f}x (target >= 0.5x): "
-                  f"{'met' if ratio >= 0.5 else 'MISSED'}")
-            print(f"lockstep p50 at concurrency 1: {p50:.2f} ms (target < 3 ms): "
-                  f"{'met' if p50 < 3 else 'MISSED'}")
-        finally:
-            for proc in (lockstep, noop):
-                proc.terminate()
-                proc.wait(timeout=30)
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as servers:
+        work = Path(tmp)
+        lockstep = servers.enter_context(started(
+            ["-m", "lockstep", "serve", "--address", "127.0.0.1:0",
+             "--store", f"sqlite:///{work}/bench.db"],
+            SERVING, work / "lockstep.log", cwd=ROOT,
+        )).group(1)  # fmt: skip
+        noop = servers.enter_context(started(
+            [str(ROOT / "bench" / "noop_server.py"), "127.0.0.1:0"],
+            r"noop server on (\S+:\d+)", work / "noop.log", cwd=ROOT,
+        )).group(1)  # fmt: skip
+        print(f"event loop of both servers: {eventloop.chosen()}")
+        print(f"{'server':<10} {'conc':>4} {'calls/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+        results = {}
+        for concurrency in (1, 16):
+            for name, target in (("noop", noop), ("lockstep", lockstep)):
+                rate, lat = asyncio.run(drive(target, concurrency, DURATION))
+                results[(name, concurrency)] = (rate, lat)
+                print(f"{name:<10} {concurrency:>4} {rate:>9.0f} {pct(lat, 50):>8.2f} {pct(lat, 99):>8.2f}")
+        ratio = results[("lockstep", 16)][0] / results[("noop", 16)][0]
+        p50 = pct(results[("lockstep", 1)][1], 50)
+        print(f"lockstep/noop calls per second at concurrency 16: {ratio:.2f}x (target >= 0.5x): "
+              f"{'met' if ratio >= 0.5 else 'MISSED'}")
+        print(f"lockstep p50 at concurrency 1: {p50:.2f} ms (target < 3 ms): "
+              f"{'met' if p50 < 3 else 'MISSED'}")
 
 
 if __name__ == "__main__":
