@@ -8,7 +8,7 @@ import sys
 CODE = """
 import sys
 import lockstep.runs.errors, lockstep.runs.hosting, lockstep.runs.limits
-import lockstep.runs.manager, lockstep.runs.model, lockstep.runs.multitask
+import lockstep.runs.manager, lockstep.runs.model, lockstep.runs.multitask, lockstep.runs.threads
 loaded = sorted(
     m for m in sys.modules
     if m in ("grpc", "google.protobuf", "lockstep_api", "lockstep_client", "lockstep.service")

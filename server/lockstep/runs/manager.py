@@ -48,12 +48,12 @@ from lockstep.runs.model import (
     RunRequest,
     RunStatus,
     TaskEvent,
+    ThreadStatus,
     UpdateEvent,
     ValuesEvent,
 )
 from lockstep.stores import runs as run_store
 from lockstep.stores.runs import now
-from lockstep.stores.threads import BUSY, ERROR, INTERRUPTED
 
 log = logging.getLogger("lockstep")
 
@@ -83,7 +83,7 @@ class RunManager:
         """Runs a previous server process left active never finish: the store marks
         them `error` (ServerStopped), and their threads say so too (resumable)."""
         for thread_id in self.hosting.store.runs.recover():
-            self.hosting.store.threads.update(thread_id, status=ERROR)
+            self.hosting.store.threads.update(thread_id, status=ThreadStatus.ERROR.value)
 
     def _save(self, run: Run, persist: bool = True) -> None:
         """Write the run's record. A store that fails (full, locked) must not stop
@@ -102,12 +102,12 @@ class RunManager:
         except Exception:
             log.exception("run %s: its record could not be removed", run.run_id)
 
-    def _set_thread_status(self, thread_id: str, status: str) -> None:
+    def _set_thread_status(self, thread_id: str, status: ThreadStatus) -> None:
         """As `_save`, for the thread's record as its run ends."""
         try:
-            self.hosting.store.threads.update(thread_id, status=status)
+            self.hosting.store.threads.update(thread_id, status=status.value)
         except Exception:
-            log.exception("thread %s: its status %r could not be written", thread_id, status)
+            log.exception("thread %s: its status %r could not be written", thread_id, status.value)
 
     def require_idle(self, thread_id: str) -> None:
         run = self.active.get(thread_id)
@@ -135,6 +135,26 @@ class RunManager:
             if record is None or record.status in run_store.ACTIVE:
                 raise NotFound("run", run_id)
             run = Run.ended(record)
+        return run
+
+    def list(self, thread_id: str = "", status: RunStatus | None = None) -> list[Run]:
+        """The caller's runs, newest first: only the thread's (NOT_FOUND if it is
+        another tenant's), only in that status, when given."""
+        hosting = self.hosting
+        if thread_id:
+            hosting.own_thread(thread_id)
+        records = hosting.store.runs.list(thread_id, status.value if status is not None else "")
+        return [
+            self.runs.get(r.run_id) or Run.ended(r)
+            for r in records
+            if hosting.owns_run(r.thread_id, r.created_at)
+        ]
+
+    def own(self, run_id: str) -> Run:
+        """The caller's run: another tenant's is NOT_FOUND, as its thread is."""
+        run = self.get(run_id)
+        if not self.hosting.owns_run(run.thread_id, run.created_at):
+            raise NotFound("run", run_id)
         return run
 
     async def start(self, request: RunRequest) -> Run:
@@ -273,7 +293,7 @@ class RunManager:
                 run.begin()
             record = self.hosting.store.threads.get(thread_id)
             run.mark = new_checkpoint_id()  # every checkpoint this run makes sorts after it
-            if record is not None and record.status in (INTERRUPTED, ERROR):
+            if record is not None and record.status in _STOPPED_MIDWAY:
                 # Only a stopped step leaves pending writes on the head; a resume adds to them.
                 head = await asyncio.to_thread(
                     self.hosting.store.saver.get_tuple, self.hosting.config(thread_id)
@@ -321,7 +341,7 @@ class RunManager:
             first = exc
         if record is None or not record.graph_id:
             self.hosting.store.threads.update(thread_id, graph_id=run.graph_id)
-        self.hosting.store.threads.update(thread_id, persist=False, status=BUSY)
+        self.hosting.store.threads.update(thread_id, persist=False, status=ThreadStatus.BUSY.value)
         if not immediate:
             # Written as it was queued and once it ends; running is a passing state.
             run.status = RunStatus.RUNNING
@@ -536,8 +556,8 @@ def _refused(exc: BaseException) -> BaseException | None:
 
 
 def _announce_end(run: Run, status: RunStatus, last_config: dict | None) -> None:
-    run.status = status
-    run.updated_at = now()
+    if run.status != status:  # else its end is recorded already, at that time
+        run.status, run.updated_at = status, now()
     run.emit(EndEvent(status, last_config or None))
     run.done = True
     run.changed.set()
@@ -548,6 +568,8 @@ def _limit_error(err: LimitExceeded) -> RunError:
 
 
 _ADDRESSING = ("thread_id", "checkpoint_id", "checkpoint_ns")
+# A thread's statuses (as stored) after which its head may hold a stopped step's writes.
+_STOPPED_MIDWAY = (ThreadStatus.INTERRUPTED.value, ThreadStatus.ERROR.value)
 
 
 def _subgraph_interrupts(run: Run, ns: tuple[str, ...], interrupts: Any) -> None:

@@ -16,8 +16,8 @@ from typing import Any
 from lockstep.pregel.host import RunHandle
 from lockstep.runs.errors import Code
 from lockstep.stores import runs as run_store
+from lockstep.stores import threads as thread_store
 from lockstep.stores.runs import RunRecord, now
-from lockstep.stores.threads import ERROR, IDLE, INTERRUPTED
 
 
 class RunStatus(enum.Enum):
@@ -32,13 +32,22 @@ class RunStatus(enum.Enum):
     TIMEOUT = run_store.TIMEOUT
 
 
+class ThreadStatus(enum.Enum):
+    """Where a thread is; the values are the store's spelling."""
+
+    IDLE = thread_store.IDLE
+    BUSY = thread_store.BUSY
+    INTERRUPTED = thread_store.INTERRUPTED
+    ERROR = thread_store.ERROR
+
+
 #: The thread's status once its run ended so.
 FINAL_THREAD_STATUS = {
-    RunStatus.SUCCESS: IDLE,
-    RunStatus.INTERRUPTED: INTERRUPTED,
-    RunStatus.ERROR: ERROR,
-    RunStatus.CANCELLED: IDLE,
-    RunStatus.TIMEOUT: ERROR,
+    RunStatus.SUCCESS: ThreadStatus.IDLE,
+    RunStatus.INTERRUPTED: ThreadStatus.INTERRUPTED,
+    RunStatus.ERROR: ThreadStatus.ERROR,
+    RunStatus.CANCELLED: ThreadStatus.IDLE,
+    RunStatus.TIMEOUT: ThreadStatus.ERROR,
 }
 
 

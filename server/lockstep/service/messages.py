@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import enum
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -14,8 +15,8 @@ from google.protobuf.message import Message
 from lockstep.jsonable import jsonable
 from lockstep.runs import model as runs
 from lockstep.runs.errors import Code, RequestError
-from lockstep.stores.runs import RunRecord
-from lockstep.stores.threads import ThreadRecord
+from lockstep.runs.model import ThreadStatus
+from lockstep.runs.threads import IfExists, Thread
 from lockstep.types import Interrupt, PregelTask, StateSnapshot
 from lockstep_api import convert, names
 from lockstep_api.v1 import enums_pb2, message_pb2
@@ -23,16 +24,22 @@ from lockstep_api.v1 import enums_pb2, message_pb2
 # The contract's short names (lockstep_api.names), in the directions this module needs.
 SOURCES = names.CHECKPOINT_SOURCES.numbers
 MODES = names.STREAM_MODES.names
-THREAD_STATUS = names.THREAD_STATUSES.numbers
-THREAD_STATUS_NAME = names.THREAD_STATUSES.names
-#: A run's status, and its multitask strategy, as the wire numbers them (same names).
-RUN_STATUS = {s: enums_pb2.RunStatus.Value(f"RUN_STATUS_{s.name}") for s in runs.RunStatus}
-RUN_STATUS_OF = {v: k for k, v in RUN_STATUS.items()}
-MULTITASK = {
-    m: enums_pb2.MultitaskStrategy.Value(f"MULTITASK_STRATEGY_{m.name}") for m in runs.Multitask
-}
-MULTITASK_OF = {v: k for k, v in MULTITASK.items()}
 INTERRUPT_WHEN = names.INTERRUPT_WHEN.numbers
+
+
+def _numbered(members: type[enum.Enum], wire: names.EnumNames) -> dict[Any, int]:
+    """A run-layer enum's members -> the wire's numbers for the same names."""
+    return {m: wire.number(m.name.lower()) for m in members}
+
+
+#: The run layer's enums as the wire numbers them, and back.
+THREAD_STATUS = _numbered(ThreadStatus, names.THREAD_STATUSES)
+THREAD_STATUS_OF = {v: k for k, v in THREAD_STATUS.items()}
+RUN_STATUS = _numbered(runs.RunStatus, names.RUN_STATUSES)
+RUN_STATUS_OF = {v: k for k, v in RUN_STATUS.items()}
+MULTITASK = _numbered(runs.Multitask, names.MULTITASK_STRATEGIES)
+MULTITASK_OF = {v: k for k, v in MULTITASK.items()}
+IF_EXISTS_OF = {v: k for k, v in _numbered(IfExists, names.IF_EXISTS).items()}
 
 
 def finite(data: Any, path: str = "value") -> Any:
@@ -154,17 +161,17 @@ def run_error(error: runs.RunError) -> message_pb2.RunError:
     )
 
 
-def run(record: RunRecord) -> message_pb2.Run:
+def run(item: runs.Run) -> message_pb2.Run:
     return message_pb2.Run(
-        run_id=record.run_id,
-        thread_id=record.thread_id,
-        graph_id=record.graph_id,
-        status=RUN_STATUS[runs.RunStatus(record.status)],
-        created_at=timestamp(record.created_at),
-        updated_at=timestamp(record.updated_at),
-        metadata=struct(record.metadata),
-        multitask_strategy=record.multitask_strategy,
-        error=run_error(runs.RunError.from_record(record.error)) if record.error else None,
+        run_id=item.run_id,
+        thread_id=item.thread_id,
+        graph_id=item.graph_id,
+        status=RUN_STATUS[item.status],
+        created_at=timestamp(item.created_at),
+        updated_at=timestamp(item.updated_at),
+        metadata=struct(item.metadata),
+        multitask_strategy=MULTITASK[item.multitask],
+        error=run_error(item.error) if item.error is not None else None,
     )
 
 
@@ -225,18 +232,18 @@ def _run_event(event: runs.RunEvent) -> message_pb2.RunEvent:
     raise TypeError(f"not a run event: {event!r}")
 
 
-def thread(record: ThreadRecord, snap: StateSnapshot | None = None) -> message_pb2.Thread:
+def thread(item: Thread) -> message_pb2.Thread:
     msg = message_pb2.Thread(
-        thread_id=record.thread_id,
-        graph_id=record.graph_id,
-        status=THREAD_STATUS[record.status],
-        created_at=timestamp(record.created_at),
-        updated_at=timestamp(record.updated_at),
-        metadata=struct(record.metadata),
+        thread_id=item.thread_id,
+        graph_id=item.graph_id,
+        status=THREAD_STATUS[item.status],
+        created_at=timestamp(item.created_at),
+        updated_at=timestamp(item.updated_at),
+        metadata=struct(item.metadata),
     )
-    if snap is not None:
-        msg.values.CopyFrom(struct(snap.values))
-        msg.interrupts.extend(snapshot_interrupts(snap))
+    if item.state is not None:
+        msg.values.CopyFrom(struct(item.state.values))
+        msg.interrupts.extend(snapshot_interrupts(item.state))
     return msg
 
 

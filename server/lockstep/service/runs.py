@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from lockstep.runs.errors import InvalidArgument, NotFound
+from lockstep.runs.errors import InvalidArgument
 from lockstep.runs.manager import RunManager
 from lockstep.runs.model import InterruptEvent, Multitask, Run, RunEvent, RunRequest, ValuesEvent
 from lockstep.service import messages
@@ -180,43 +180,31 @@ class RunsService(runs_service_pb2_grpc.RunsServicer):
     @statuses
     async def CreateRun(self, request, context):
         run = await self._start(request)
-        return pb.CreateRunResponse(run=messages.run(run.record()))
-
-    def _own_run(self, run_id: str) -> Run:
-        """The caller's run: another tenant's is NOT_FOUND, as its thread is."""
-        run = self.manager.get(run_id)
-        if not self.manager.hosting.owns_run(run.thread_id, run.created_at):
-            raise NotFound("run", run_id)
-        return run
+        return pb.CreateRunResponse(run=messages.run(run))
 
     @statuses
     async def JoinRun(self, request, context):
-        run = self._own_run(request.run_id)
+        run = self.manager.own(request.run_id)
         async for event in run.follow():
             yield pb.JoinRunResponse(event=messages.run_event(event))
 
     @statuses
     async def CancelRun(self, request, context):
-        self._own_run(request.run_id)
+        self.manager.own(request.run_id)
         run = await self.manager.cancel(request.run_id, request.wait)
-        return pb.CancelRunResponse(run=messages.run(run.record()))
+        return pb.CancelRunResponse(run=messages.run(run))
 
     @statuses
     async def ListRuns(self, request, context):
         size = messages.page_size(request.page_size)
-        if request.status and request.status not in messages.RUN_STATUS_OF:
-            raise InvalidArgument(f"unknown run status {request.status}")
-        status = messages.RUN_STATUS_OF[request.status].value if request.status else ""
-        hosting = self.manager.hosting
-        if request.thread_id:
-            hosting.own_thread(request.thread_id)  # NOT_FOUND if another tenant's
-        records = [
-            r
-            for r in hosting.store.runs.list(request.thread_id, status)
-            if hosting.owns_run(r.thread_id, r.created_at)
-        ]
+        status = None
+        if request.status:
+            status = messages.RUN_STATUS_OF.get(request.status)
+            if status is None:
+                raise InvalidArgument(f"unknown run status {request.status}")
+        found = self.manager.list(request.thread_id, status)
         limit = self.manager.limits.max_message_bytes
-        runs, token = messages.page(records, request.page_token, size, messages.run, limit, "run")
+        runs, token = messages.page(found, request.page_token, size, messages.run, limit, "run")
         return pb.ListRunsResponse(runs=runs, next_page_token=token)
 
 

@@ -16,6 +16,7 @@ from lockstep import registry
 from lockstep.runs.hosting import Hosting
 from lockstep.runs.limits import Limits
 from lockstep.runs.manager import RunManager
+from lockstep.runs.threads import Threads
 from lockstep.service.graphs import GraphsService
 from lockstep.service.runs import RunsService
 from lockstep.service.screening import RequestScreen
@@ -74,7 +75,7 @@ class Server:
             GraphsService(self.hosting.graphs), self.grpc
         )
         threads_service_pb2_grpc.add_ThreadsServicer_to_server(
-            ThreadsService(self.hosting, self.runs), self.grpc
+            ThreadsService(Threads(self.hosting, self.runs)), self.grpc
         )
         runs_service_pb2_grpc.add_RunsServicer_to_server(RunsService(self.runs), self.grpc)
         store_service_pb2_grpc.add_StoreServicer_to_server(StoreService(self.hosting), self.grpc)
