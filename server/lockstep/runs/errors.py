@@ -42,19 +42,64 @@ class Code(enum.IntEnum):
     UNAUTHENTICATED = 16
 
 
+class Reason(enum.StrEnum):
+    """Why a request was refused, for a program (`ErrorInfo.reason` on the wire): the
+    contract's `lockstep.v1.ErrorReason` values without their prefix. Kept here in
+    plain Python, as the run layer loads no protobuf; a contract test holds the two
+    lists to each other (tests/contract/test_error_reasons.py)."""
+
+    INVALID_ARGUMENT = "INVALID_ARGUMENT"
+    INTERNAL = "INTERNAL"
+    GRAPH_NOT_FOUND = "GRAPH_NOT_FOUND"
+    THREAD_NOT_FOUND = "THREAD_NOT_FOUND"
+    RUN_NOT_FOUND = "RUN_NOT_FOUND"
+    CHECKPOINT_NOT_FOUND = "CHECKPOINT_NOT_FOUND"
+    THREAD_BUSY = "THREAD_BUSY"
+    NOTHING_TO_RESUME = "NOTHING_TO_RESUME"
+    DRAINING = "DRAINING"
+    GRAPH_MISMATCH = "GRAPH_MISMATCH"
+    GRAPH_REQUIRED = "GRAPH_REQUIRED"
+    UNKNOWN_NODE = "UNKNOWN_NODE"
+    UNKNOWN_MULTITASK_STRATEGY = "UNKNOWN_MULTITASK_STRATEGY"
+    UNKNOWN_ON_DISCONNECT = "UNKNOWN_ON_DISCONNECT"
+    UNKNOWN_DURABILITY = "UNKNOWN_DURABILITY"
+    UNKNOWN_STREAM_MODE = "UNKNOWN_STREAM_MODE"
+    UNKNOWN_IF_EXISTS = "UNKNOWN_IF_EXISTS"
+    BAD_CONFIG = "BAD_CONFIG"
+    INVALID_UPDATE = "INVALID_UPDATE"
+    STATE_TOO_LARGE = "STATE_TOO_LARGE"
+    RECURSION_LIMIT = "RECURSION_LIMIT"
+    REPLY_TOO_LARGE = "REPLY_TOO_LARGE"
+    TOO_MANY_EVENTS = "TOO_MANY_EVENTS"
+    RUN_TIMEOUT = "RUN_TIMEOUT"
+    THREAD_EXISTS = "THREAD_EXISTS"
+    THREAD_ID_TAKEN = "THREAD_ID_TAKEN"
+    TOKEN_MISSING = "TOKEN_MISSING"
+    TOKEN_INVALID = "TOKEN_INVALID"
+    MALFORMED_REQUEST = "MALFORMED_REQUEST"
+    NOT_JSON = "NOT_JSON"
+    TOO_DEEP = "TOO_DEEP"
+    TOO_LONG = "TOO_LONG"
+    ITEM_NOT_FOUND = "ITEM_NOT_FOUND"
+    INVALID_NAMESPACE = "INVALID_NAMESPACE"
+    INVALID_FILTER = "INVALID_FILTER"
+    NAMESPACE_NOT_FOUND = "NAMESPACE_NOT_FOUND"
+    NOT_IMPLEMENTED = "NOT_IMPLEMENTED"
+
+
 class RequestError(Exception):
     """A request refused: its status code, a message for a person and a reason for a
     program (`ErrorInfo.reason` on the wire; the subclass's own when not given)."""
 
     code: Code = Code.INVALID_ARGUMENT
-    default_reason: str = ""
+    default_reason: Reason | None = None
 
-    def __init__(self, message: str, reason: str = "", code: Code | None = None) -> None:
+    def __init__(self, message: str, reason: Reason | None = None, code: Code | None = None) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
-        self.reason = reason or self.default_reason or self.code.name
+        self.reason: Reason = reason or self.default_reason or Reason(self.code.name)
 
 
 class InvalidArgument(RequestError):
@@ -67,7 +112,7 @@ class NotFound(RequestError):
     code = Code.NOT_FOUND
 
     def __init__(self, what: str, name: str, message: str = "") -> None:
-        super().__init__(message or f"{what} {name!r} not found", f"{what.upper()}_NOT_FOUND")
+        super().__init__(message or f"{what} {name!r} not found", Reason(f"{what.upper()}_NOT_FOUND"))
 
 
 class AlreadyExists(RequestError):
@@ -83,20 +128,20 @@ class FailedPrecondition(RequestError):
 class ThreadBusy(FailedPrecondition):
     """The thread has an active run (or an edit in progress)."""
 
-    default_reason = "THREAD_BUSY"
+    default_reason = Reason.THREAD_BUSY
 
 
 class NothingToResume(FailedPrecondition):
     """A run without input on a thread with nothing to continue from."""
 
-    default_reason = "NOTHING_TO_RESUME"
+    default_reason = Reason.NOTHING_TO_RESUME
 
 
 class Draining(RequestError):
     """The server is shutting down and takes no new runs."""
 
     code = Code.UNAVAILABLE
-    default_reason = "DRAINING"
+    default_reason = Reason.DRAINING
 
 
 class LimitExceeded(RequestError):
@@ -110,19 +155,19 @@ def classify(exc: BaseException) -> RequestError:
     if isinstance(exc, RequestError):
         return exc
     if isinstance(exc, CheckpointNotFound):
-        return RequestError(str(exc), "CHECKPOINT_NOT_FOUND", Code.NOT_FOUND)
+        return RequestError(str(exc), Reason.CHECKPOINT_NOT_FOUND, Code.NOT_FOUND)
     if isinstance(exc, StateTooLargeError):
-        return RequestError(str(exc), "STATE_TOO_LARGE", Code.RESOURCE_EXHAUSTED)
+        return RequestError(str(exc), Reason.STATE_TOO_LARGE, Code.RESOURCE_EXHAUSTED)
     if isinstance(exc, GraphRecursionError):  # the run used up the steps its config allows
-        return RequestError(str(exc), "RECURSION_LIMIT", Code.RESOURCE_EXHAUSTED)
+        return RequestError(str(exc), Reason.RECURSION_LIMIT, Code.RESOURCE_EXHAUSTED)
     if isinstance(exc, InvalidUpdateError):
-        return InvalidArgument(str(exc), "INVALID_UPDATE")
+        return InvalidArgument(str(exc), Reason.INVALID_UPDATE)
     if isinstance(exc, InvalidNamespaceError):  # a store namespace the caller gave
-        return InvalidArgument(str(exc), "INVALID_NAMESPACE")
+        return InvalidArgument(str(exc), Reason.INVALID_NAMESPACE)
     if isinstance(exc, EmptyInputError):
         return NothingToResume(str(exc))
     if isinstance(exc, NotImplementedError):  # a LangGraph feature Lockstep lacks as yet
-        return RequestError(str(exc), "NOT_IMPLEMENTED", Code.UNIMPLEMENTED)
+        return RequestError(str(exc), Reason.NOT_IMPLEMENTED, Code.UNIMPLEMENTED)
     if isinstance(exc, TypeError | ValueError):
         return InvalidArgument(str(exc))
     return RequestError(f"internal error: {type(exc).__name__}: {exc}", code=Code.INTERNAL)

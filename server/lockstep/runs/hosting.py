@@ -15,7 +15,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from lockstep.registry import HostedGraph
-from lockstep.runs.errors import InvalidArgument, NotFound
+from lockstep.runs.errors import InvalidArgument, NotFound, Reason
 from lockstep.runs.memory import TenantStore
 from lockstep.stores import Backend
 from lockstep.stores.threads import DEFAULT_TENANT, ThreadRecord
@@ -84,7 +84,7 @@ class Hosting:
         if graph_id and record.graph_id and graph_id != record.graph_id:
             raise InvalidArgument(
                 f"thread {record.thread_id!r} runs graph {record.graph_id!r}, not {graph_id!r}",
-                "GRAPH_MISMATCH",
+                Reason.GRAPH_MISMATCH,
             )
         name = record.graph_id or graph_id
         return self.graph(name) if name else None

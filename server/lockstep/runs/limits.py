@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lockstep.runs.errors import Code, LimitExceeded
+from lockstep.runs.errors import Code, LimitExceeded, Reason
 
 MiB = 1024 * 1024
 
@@ -43,7 +43,7 @@ def too_many_events(limits: Limits) -> LimitExceeded:
     return LimitExceeded(
         f"the run streamed more than {limits.max_run_events} events, the server's limit "
         "(lockstep serve --max-run-events); it was stopped at a step boundary",
-        "TOO_MANY_EVENTS",
+        Reason.TOO_MANY_EVENTS,
         Code.RESOURCE_EXHAUSTED,
     )
 
@@ -53,6 +53,6 @@ def run_timed_out(limits: Limits) -> LimitExceeded:
         f"the run took longer than {limits.max_run_seconds:g}s, the server's limit "
         "(lockstep serve --max-run-seconds); it was stopped at a step boundary: "
         "run the thread again with no input to go on",
-        "RUN_TIMEOUT",
+        Reason.RUN_TIMEOUT,
         Code.DEADLINE_EXCEEDED,
     )

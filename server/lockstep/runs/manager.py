@@ -28,6 +28,7 @@ from lockstep.runs.errors import (
     LimitExceeded,
     NotFound,
     NothingToResume,
+    Reason,
     ThreadBusy,
     classify,
 )
@@ -177,7 +178,7 @@ class RunManager:
         ):
             for name in names:
                 if name != "*" and name not in graph.nodes:
-                    raise InvalidArgument(f"{label} names unknown node {name!r}", "UNKNOWN_NODE")
+                    raise InvalidArgument(f"{label} names unknown node {name!r}", Reason.UNKNOWN_NODE)
         run_input = request.input
         thread_id = request.thread_id or str(uuid.uuid4())
         record = self.hosting.own_thread(thread_id)  # NOT_FOUND if another tenant's
@@ -187,11 +188,8 @@ class RunManager:
                     f"thread {thread_id!r} does not exist yet, so there is nothing to resume: "
                     "start it with an input"
                 )
-        elif record.graph_id and record.graph_id != hosted.graph_id:
-            raise InvalidArgument(
-                f"thread {thread_id!r} runs graph {record.graph_id!r}, not {hosted.graph_id!r}",
-                "GRAPH_MISMATCH",
-            )
+        else:
+            self.hosting.graph_of(record, hosted.graph_id)  # GRAPH_MISMATCH if another's
         strategy = request.multitask
         if not multitask.waits(strategy, self.active.get(thread_id), thread_id in self._editing):
             self.require_idle(thread_id)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lockstep.pregel import snapshot
-from lockstep.runs.errors import AlreadyExists, InvalidArgument, NotFound
+from lockstep.runs.errors import AlreadyExists, InvalidArgument, NotFound, Reason
 from lockstep.runs.hosting import Hosting, current_tenant
 from lockstep.runs.manager import RunManager
 from lockstep.runs.model import ThreadStatus
@@ -77,12 +77,12 @@ class Threads:
         if existing is not None and existing.tenant != current_tenant():
             raise AlreadyExists(
                 f"thread id {thread_id!r} is taken; choose another (or let the server pick one)",
-                "THREAD_ID_TAKEN",
+                Reason.THREAD_ID_TAKEN,
             )
         if existing is not None:
             if if_exists is IfExists.DO_NOTHING:
                 return Thread.of(existing)
-            raise AlreadyExists(f"thread {thread_id!r} already exists", "THREAD_EXISTS")
+            raise AlreadyExists(f"thread {thread_id!r} already exists", Reason.THREAD_EXISTS)
         return Thread.of(self.hosting.new_thread(thread_id, graph_id, metadata=metadata or {}))
 
     async def get(self, thread_id: str) -> Thread:
@@ -165,7 +165,7 @@ class Threads:
         hosted = self.hosting.graph_of(record, graph_id)
         if hosted is None:
             raise InvalidArgument(
-                f"thread {record.thread_id!r} has no graph yet: pass graph_id", "GRAPH_REQUIRED"
+                f"thread {record.thread_id!r} has no graph yet: pass graph_id", Reason.GRAPH_REQUIRED
             )
         await self._checkpoint(record.thread_id, checkpoint_id, checkpoint_ns)
         config = self.hosting.config(record.thread_id, checkpoint_id, checkpoint_ns)

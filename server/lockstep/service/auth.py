@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 import grpc
 
-from lockstep.runs.errors import Code, RequestError
+from lockstep.runs.errors import Code, Reason, RequestError
 from lockstep.runs.hosting import TENANT
 from lockstep.service.errors import to_status
 from lockstep.stores.threads import DEFAULT_TENANT
@@ -158,13 +158,13 @@ def _refusal(token: str | None) -> RequestError:
         return RequestError(
             "this server requires authentication: send the metadata "
             "'authorization: Bearer <token>'",
-            "TOKEN_MISSING",
+            Reason.TOKEN_MISSING,
             Code.UNAUTHENTICATED,
         )
     if token == "":
         return RequestError(
             "the authorization metadata must read 'Bearer <token>'",
-            "TOKEN_MISSING",
+            Reason.TOKEN_MISSING,
             Code.UNAUTHENTICATED,
         )
-    return RequestError("the bearer token is not valid", "TOKEN_INVALID", Code.UNAUTHENTICATED)
+    return RequestError("the bearer token is not valid", Reason.TOKEN_INVALID, Code.UNAUTHENTICATED)

@@ -14,7 +14,7 @@ from google.protobuf.message import Message
 
 from lockstep.jsonable import jsonable
 from lockstep.runs import model as runs
-from lockstep.runs.errors import Code, RequestError
+from lockstep.runs.errors import Code, Reason, RequestError
 from lockstep.runs.model import ThreadStatus
 from lockstep.runs.threads import IfExists, Thread
 from lockstep.types import Interrupt, PregelTask, StateSnapshot
@@ -311,7 +311,7 @@ def fitting(items: Sequence[Message], limit: int, what: str) -> int:
                 raise RequestError(
                     f"one {what} is {size} bytes, too big for a reply under the server's "
                     f"message limit of {limit} bytes (lockstep serve --max-message-bytes)",
-                    "REPLY_TOO_LARGE",
+                    Reason.REPLY_TOO_LARGE,
                     Code.RESOURCE_EXHAUSTED,
                 )
             return count

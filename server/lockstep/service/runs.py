@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from lockstep.runs.errors import InvalidArgument
+from lockstep.runs.errors import InvalidArgument, Reason
 from lockstep.runs.manager import RunManager
 from lockstep.runs.model import InterruptEvent, Multitask, Run, RunEvent, RunRequest, ValuesEvent
 from lockstep.service import messages
@@ -36,17 +36,17 @@ def run_request(request: Any) -> RunRequest:
         raise InvalidArgument(
             f"unknown multitask_strategy {request.multitask_strategy}; "
             "use REJECT, ENQUEUE, INTERRUPT or ROLLBACK",
-            "UNKNOWN_MULTITASK_STRATEGY",
+            Reason.UNKNOWN_MULTITASK_STRATEGY,
         )
     if request.on_disconnect not in enums_pb2.OnDisconnect.values():
         raise InvalidArgument(
             f"unknown on_disconnect {request.on_disconnect}; use CANCEL or CONTINUE",
-            "UNKNOWN_ON_DISCONNECT",
+            Reason.UNKNOWN_ON_DISCONNECT,
         )
     durability = _DURABILITY.get(request.durability)
     if durability is None:
         raise InvalidArgument(
-            f"unknown durability {request.durability}; use SYNC, ASYNC or EXIT", "UNKNOWN_DURABILITY"
+            f"unknown durability {request.durability}; use SYNC, ASYNC or EXIT", Reason.UNKNOWN_DURABILITY
         )
     return RunRequest(
         graph_id=request.graph_id,
@@ -78,7 +78,7 @@ def _modes(values) -> list[str]:
         if v not in messages.MODES:
             names = ", ".join(name.upper() for name in messages.MODES.values())
             raise InvalidArgument(
-                f"unknown stream mode {v}; use one of {names}", "UNKNOWN_STREAM_MODE"
+                f"unknown stream mode {v}; use one of {names}", Reason.UNKNOWN_STREAM_MODE
             )
         out.append(messages.MODES[v])
     return out
@@ -91,10 +91,10 @@ def _config(request) -> dict[str, Any]:
     limit = config.get("recursion_limit")
     if limit is not None and (type(limit) is not int or limit < 1):
         raise InvalidArgument(
-            f"config.recursion_limit must be a positive whole number, got {limit!r}", "BAD_CONFIG"
+            f"config.recursion_limit must be a positive whole number, got {limit!r}", Reason.BAD_CONFIG
         )
     if not isinstance(config.get("configurable", {}), dict):
-        raise InvalidArgument("config.configurable must be an object", "BAD_CONFIG")
+        raise InvalidArgument("config.configurable must be an object", Reason.BAD_CONFIG)
     return config
 
 

@@ -18,7 +18,7 @@ import grpc
 from google.protobuf.message import Message
 from google.protobuf.struct_pb2 import ListValue, Struct, Value
 
-from lockstep.runs.errors import InvalidArgument, RequestError
+from lockstep.runs.errors import InvalidArgument, Reason, RequestError
 from lockstep.runs.limits import Limits
 from lockstep.service.errors import to_status
 
@@ -109,7 +109,7 @@ def _name(text: str) -> None:
     if len(text) > MAX_NAME_CHARS:
         raise _Bad(
             f"{len(text)} characters long; ids, names and tokens are at most {MAX_NAME_CHARS}",
-            "TOO_LONG",
+            Reason.TOO_LONG,
         )
 
 
@@ -121,7 +121,7 @@ def _json(item: Struct | Value | ListValue, depth: int, most: int) -> None:
             number = item.number_value
             if not math.isfinite(number):
                 what = "NaN" if math.isnan(number) else f"{number}"
-                raise _Bad(f"{what} is not a JSON value", "NOT_JSON")
+                raise _Bad(f"{what} is not a JSON value", Reason.NOT_JSON)
         elif kind == "struct_value":
             _json(item.struct_value, depth, most)
         elif kind == "list_value":
@@ -131,7 +131,7 @@ def _json(item: Struct | Value | ListValue, depth: int, most: int) -> None:
         raise _Bad(
             f"nested more than {most} levels deep, the server's limit "
             "(lockstep serve --max-struct-depth)",
-            "TOO_DEEP",
+            Reason.TOO_DEEP,
         )
     if isinstance(item, Struct):
         for key, value in item.fields.items():
@@ -179,7 +179,7 @@ class RequestScreen(grpc.aio.ServerInterceptor):
                 request = parse(data)
             except Exception as exc:  # DecodeError, and whatever a corrupt message raises
                 return _Refused(
-                    InvalidArgument(f"the request to {method} does not parse: {exc}", "MALFORMED_REQUEST")
+                    InvalidArgument(f"the request to {method} does not parse: {exc}", Reason.MALFORMED_REQUEST)
                 )
             try:
                 check(request, limits)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lockstep.runs.errors import InvalidArgument, NotFound
+from lockstep.runs.errors import InvalidArgument, NotFound, Reason
 from lockstep.runs.hosting import Hosting
 from lockstep.service import messages
 from lockstep.service.errors import statuses
@@ -95,7 +95,7 @@ class StoreService(store_service_pb2_grpc.StoreServicer):
         try:
             check_filter(filt)
         except ValueError as exc:
-            raise InvalidArgument(str(exc), "INVALID_FILTER") from None
+            raise InvalidArgument(str(exc), Reason.INVALID_FILTER) from None
         found = await self.hosting.memory().asearch(
             tuple(request.namespace_prefix),
             query=request.query or None,

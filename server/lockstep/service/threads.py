@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from lockstep.runs.errors import InvalidArgument
+from lockstep.runs.errors import InvalidArgument, Reason
 from lockstep.runs.threads import IfExists, Threads
 from lockstep.service import messages
 from lockstep.service.errors import statuses
@@ -32,7 +32,7 @@ class ThreadsService(threads_service_pb2_grpc.ThreadsServicer):
             if if_exists is None:
                 raise InvalidArgument(
                     f"unknown if_exists {request.if_exists}; use RAISE or DO_NOTHING",
-                    "UNKNOWN_IF_EXISTS",
+                    Reason.UNKNOWN_IF_EXISTS,
                 )
         thread = self.threads.create(
             request.thread_id or str(uuid.uuid4()),
