@@ -1,2 +1,3 @@
 """The run domain: runs as plain data, the manager that keeps one run per thread
-at a time, and the multitask strategies; it imports no protobuf and no gRPC."""
+at a time, the multitask strategies, the thread operations (`threads`) and the
+refusals with their reasons (`errors`); it imports no protobuf and no gRPC."""
