@@ -312,3 +312,25 @@ def test_subgraph_event_lines_are_prefixed_with_their_namespace():
         "[parent:01234567…|child:fedcba98…] values  {}\n[parent:01234567…|child:fedcba98…] more"
     )
     assert out.namespaced((), "values  {}") == "values  {}"
+
+
+def test_subgraph_run_lines_state_and_resume(lockstep, tid):
+    thread = tid()
+    res = lockstep(
+        "run", "nested", "--thread", thread, "--input", '{"request": "a lamp"}',
+        "--stream-mode", "updates", "--subgraphs",
+    )  # fmt: skip
+    assert res.code == 0, res.err
+    lines = res.out.splitlines()
+    inner = [line for line in lines if line.startswith("[approval:")]
+    assert inner and "update  check:" in inner[0] and "Paused:" in inner[1]
+    assert any(line.startswith("Paused in approval:") for line in lines)  # the run's own
+    state = lockstep("state", thread, "--subgraphs").out.splitlines()
+    at = next(i for i, line in enumerate(state) if line.startswith("subgraph approval (approval:"))
+    assert state[at + 1 :].count("    next    ask") == 1
+    assert sum("resume:" in line for line in state) == 1
+    res = lockstep("resume", thread, "--value", "true", "--stream-mode", "updates", "--subgraphs")
+    assert res.code == 0, res.err
+    assert [line.split(":")[0] for line in res.out.splitlines() if "update  " in line][:1] == [
+        "[approval"
+    ]

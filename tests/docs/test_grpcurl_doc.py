@@ -58,6 +58,13 @@ ADDRESS = "localhost:50051"  # the page's placeholder address
 FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```[ \t]*$", re.M | re.S)
 # Keys whose values differ in every session: identities, checked by pairing (IdPairs).
 ID_KEYS = {"id", "task_id", "run_id", "checkpoint_id"}
+# Keys holding subgraph namespaces ("node:<task id>|..."): their task ids are paired too.
+NS_KEYS = {"namespace", "checkpoint_ns"}
+
+
+def ns_ids(namespace: str) -> list[str]:
+    """The task ids of a namespace, "approval:1a2b...|ask:3c4d..." -> ["1a2b...", "3c4d..."]."""
+    return [part.partition(":")[2] for part in namespace.split("|") if ":" in part]
 TIME_KEYS = {"created_at", "updated_at"}
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 TEXT_ERROR = re.compile(r"^ERROR:\n\s+Code: (\w+)", re.M)
@@ -164,6 +171,9 @@ class IdPairs:
         elif isinstance(doc, list) and isinstance(live, list):
             for d, v in zip(doc, live, strict=False):
                 self.learn(d, v, key)
+        elif key in NS_KEYS and isinstance(doc, str) and isinstance(live, str):
+            for d, v in zip(ns_ids(doc), ns_ids(live), strict=False):
+                self.learn(d, v, "id")
         elif key in ID_KEYS and isinstance(doc, str) and isinstance(live, str):
             if live not in self.doc_of and doc not in self.paired:
                 self.doc_of[live] = doc
@@ -175,6 +185,10 @@ class IdPairs:
             return {k: self.translate(v, k) for k, v in value.items()}
         if isinstance(value, list):
             return [self.translate(v, key) for v in value]
+        if isinstance(value, str) and key in NS_KEYS and value:
+            for task_id in ns_ids(value):
+                value = value.replace(task_id, self.translate(task_id, "id"))
+            return value
         if isinstance(value, str) and key in ID_KEYS and value:
             return self.doc_of.get(value, f"<an id the page does not match: {value}>")
         return blank_times(value, key)

@@ -19,12 +19,15 @@ NODE_TIMEOUT = 120
 pytestmark = pytest.mark.timeout(NPM_TIMEOUT + NODE_TIMEOUT + 60)
 
 
-def test_node_client_runs_the_seed_scenario(live_server):
+@pytest.mark.parametrize("program", ["seed.mjs", "subgraph.mjs"])
+def test_node_client_runs_the_seed_scenario_and_a_subgraph_interrupt(live_server, program):
+    """seed.mjs: the seed scenario; subgraph.mjs: the `nested` example paused inside its
+    subgraph, its nested state, and the resume that continues there."""
     node = tool("node")
     ensure_node_modules(NODE_CLIENT)
     env = {**os.environ, "LOCKSTEP_ADDRESS": live_server.address}
     proc = subprocess.run(
-        [node, "--test", "seed.mjs"],
+        [node, "--test", program],
         cwd=NODE_CLIENT,
         env=env,
         capture_output=True,
@@ -32,7 +35,7 @@ def test_node_client_runs_the_seed_scenario(live_server):
         timeout=NODE_TIMEOUT,
     )
     assert proc.returncode == 0, (
-        f"`node --test seed.mjs` against {live_server.address} failed ({proc.returncode}):\n"
+        f"`node --test {program}` against {live_server.address} failed ({proc.returncode}):\n"
         f"{show(proc)}\n--- server log ---\n{live_server.log()}"
     )
     # The runner really ran the scenario (not zero tests).

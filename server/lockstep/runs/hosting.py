@@ -14,6 +14,8 @@ import datetime
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from lockstep.checkpoint.base import BaseSaver
+from lockstep.checkpoint.namespaced import Namespaced
 from lockstep.registry import HostedGraph
 from lockstep.runs.errors import InvalidArgument, NotFound, Reason
 from lockstep.runs.memory import TenantStore
@@ -98,10 +100,15 @@ class Hosting:
             conf["checkpoint_ns"] = checkpoint_ns
         return {"configurable": conf}
 
+    def _saver(self, checkpoint_ns: str) -> BaseSaver:
+        """The store, seen from a subgraph's namespace when one is given."""
+        saver = self.store.saver
+        return Namespaced(saver, checkpoint_ns) if checkpoint_ns else saver
+
     async def require_checkpoint(
         self, thread_id: str, checkpoint_id: str, checkpoint_ns: str = ""
     ) -> None:
-        saver = self.store.saver
+        saver = self._saver(checkpoint_ns)
         config = self.config(thread_id, checkpoint_id, checkpoint_ns)
         found = await asyncio.to_thread(saver.get_tuple, config)
         if found is None or _namespace(found.config) != checkpoint_ns:
@@ -115,7 +122,7 @@ class Hosting:
     async def require_namespace(self, thread_id: str, checkpoint_ns: str) -> None:
         """NOT_FOUND unless the thread has a checkpoint in `checkpoint_ns` (a subgraph
         task of the thread ran there)."""
-        saver = self.store.saver
+        saver = self._saver(checkpoint_ns)
         found = await asyncio.to_thread(saver.get_tuple, self.config(thread_id, None, checkpoint_ns))
         if found is None or _namespace(found.config) != checkpoint_ns:
             raise NotFound(
