@@ -46,6 +46,7 @@ from lockstep_client.types import (
     StateSnapshot,
     StreamPart,
     Thread,
+    ThreadPage,
 )
 
 __all__ = [
@@ -79,6 +80,7 @@ __all__ = [
     "StateSnapshot",
     "StreamPart",
     "Thread",
+    "ThreadPage",
     "ThreadBusyError",
     "UnauthenticatedError",
     "UnavailableError",

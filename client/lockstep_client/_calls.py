@@ -27,6 +27,7 @@ from lockstep_client.types import (
     StateSnapshot,
     StreamPart,
     Thread,
+    ThreadPage,
     config_from_ref,
     event_from_proto,
     graph_from_proto,
@@ -35,6 +36,7 @@ from lockstep_client.types import (
     run_from_proto,
     snapshot_from_proto,
     thread_from_proto,
+    thread_page_from_proto,
 )
 
 T = TypeVar("T")
@@ -125,6 +127,17 @@ def create_thread(
 def get_thread(thread_id: str) -> Call[Thread]:
     req = threads_service_pb2.GetThreadRequest(thread_id=thread_id)
     return Call("GetThread", req, lambda resp: thread_from_proto(resp.thread))
+
+
+def list_threads_page(
+    graph_id: str | None,
+    status: str | None,
+    metadata: Mapping[str, Any] | None,
+    page_size: int,
+    page_token: str,
+) -> Call[ThreadPage]:
+    req = rq.list_threads_request(graph_id, status, metadata, page_size, page_token)
+    return Call("ListThreads", req, thread_page_from_proto)
 
 
 def delete_thread(thread_id: str) -> Call[None]:

@@ -34,6 +34,7 @@ from lockstep_client.types import (
     StateSnapshot,
     StreamPart,
     Thread,
+    ThreadPage,
 )
 
 if TYPE_CHECKING:
@@ -142,6 +143,17 @@ class AsyncThreadsClient:
     ) -> list[Thread]:
         pager = rq.threads_pager(graph_id, status, metadata, limit, page_size)
         return [t async for t in _pages(pager, partial(self._t.unary, self._stub.ListThreads))]
+
+    async def list_page(
+        self,
+        graph_id: str | None = None,
+        status: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        page_size: int = _DEFAULT_PAGE,
+        page_token: str = "",
+    ) -> ThreadPage:
+        call = calls.list_threads_page(graph_id, status, metadata, page_size, page_token)
+        return await self._t.call(self._stub, call)
 
     async def delete(self, thread_id: str) -> None:
         await self._t.call(self._stub, calls.delete_thread(thread_id))

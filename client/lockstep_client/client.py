@@ -33,6 +33,7 @@ from lockstep_client.types import (
     StateSnapshot,
     StreamPart,
     Thread,
+    ThreadPage,
 )
 
 if TYPE_CHECKING:
@@ -137,6 +138,18 @@ class ThreadsClient:
         """Threads, most recently updated first, paging transparently up to `limit`."""
         pager = rq.threads_pager(graph_id, status, metadata, limit, page_size)
         return list(_pages(pager, partial(self._t.unary, self._stub.ListThreads)))
+
+    def list_page(
+        self,
+        graph_id: str | None = None,
+        status: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        page_size: int = _DEFAULT_PAGE,
+        page_token: str = "",
+    ) -> ThreadPage:
+        """One page of `list`, for a caller that pages itself (a web page's "next")."""
+        call = calls.list_threads_page(graph_id, status, metadata, page_size, page_token)
+        return self._t.call(self._stub, call)
 
     def delete(self, thread_id: str) -> None:
         self._t.call(self._stub, calls.delete_thread(thread_id))

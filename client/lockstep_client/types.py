@@ -15,7 +15,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from lockstep_api import names
 from lockstep_api.convert import from_struct, from_value
-from lockstep_api.v1 import message_pb2
+from lockstep_api.v1 import message_pb2, threads_service_pb2
 
 __all__ = [
     "Edge",
@@ -31,6 +31,7 @@ __all__ = [
     "StateSnapshot",
     "StreamPart",
     "Thread",
+    "ThreadPage",
 ]
 
 Config = dict[str, Any]
@@ -99,6 +100,14 @@ class Thread:
     metadata: dict[str, Any]
     values: dict[str, Any] | None
     interrupts: tuple[Interrupt, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadPage:
+    """One page of a thread listing; pass `next_page_token` back for the next ("" at the end)."""
+
+    threads: list[Thread]
+    next_page_token: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +306,10 @@ def thread_from_proto(msg: message_pb2.Thread) -> Thread:
         values=from_struct(msg.values) if msg.HasField("values") else None,
         interrupts=tuple(interrupt_from_proto(i) for i in msg.interrupts),
     )
+
+
+def thread_page_from_proto(msg: threads_service_pb2.ListThreadsResponse) -> ThreadPage:
+    return ThreadPage([thread_from_proto(t) for t in msg.threads], msg.next_page_token)
 
 
 def item_from_proto(msg: Any, score: bool = False) -> dict[str, Any]:

@@ -77,7 +77,8 @@ def test_the_seed_pause_its_edit_and_its_history(inspector):
         {"key": "input", "op": "changed", "before": "hello world", "after": "foo"}
     ]
     assert doc["history"][1]["writes"] == {"step_2": {"input": "foo"}}
-    assert not any(e["fork"] for e in doc["history"])
+    ids = [e["checkpoint_id"] for e in doc["history"]]
+    assert [e["parent_id"] for e in doc["history"]] == [*ids[1:], None]  # one line, no fork
     assert doc["older"] is None
 
 
@@ -95,24 +96,29 @@ def test_history_pages_on_with_older(inspector):
     assert first["history"][-1]["parent_id"] == rest["history"][0]["checkpoint_id"]
 
 
-def test_a_fork_from_an_older_checkpoint_is_marked_as_a_branch(inspector):
+def test_a_fork_from_an_older_checkpoint_becomes_the_head_and_names_its_parent(inspector):
     tid = new_id("api-fork")
     run(inspector, tid, {"input": {"input": "hello world"}})
     _, doc, _ = inspector.request(f"/api/threads/{tid}/history")
     step_0 = next(e for e in doc["history"] if e["metadata"]["step"] == 0)
-    # Saving at the head makes the line; then a fork from step 0 leaves the old line behind.
     status, forked, text = inspector.request(
         f"/api/threads/{tid}/state",
         {"values": {"input": "abc"}, "checkpoint_id": step_0["checkpoint_id"]},
     )
     assert status == 200, text
     _, doc, _ = inspector.request(f"/api/threads/{tid}/history")
-    by_id = {e["checkpoint_id"]: e for e in doc["history"]}
-    assert by_id[forked["checkpoint_id"]]["fork"] is False  # the new head
+    head = doc["history"][0]
+    assert head["checkpoint_id"] == forked["checkpoint_id"]
+    assert head["parent_id"] == step_0["checkpoint_id"]
+    assert head["diff"] == [
+        {"key": "input", "op": "changed", "before": "hello world", "after": "abc"}
+    ]
     step_1 = next(
-        e for e in doc["history"] if e["metadata"] == {"source": "loop", "step": 1, "parents": {}}
+        e
+        for e in doc["history"]
+        if e["metadata"]["source"] == "loop" and e["metadata"]["step"] == 1
     )
-    assert step_1["fork"] == step_0["checkpoint_id"]  # the old line, branched off step 0
+    assert step_1["parent_id"] == step_0["checkpoint_id"]  # the old line, still there
     status, view, _ = inspector.request(f"/api/threads/{tid}/checkpoints/{step_1['checkpoint_id']}")
     assert status == 200 and view["state"]["values"] == {"input": "hello world"}
 
@@ -145,8 +151,8 @@ def test_refusals_carry_the_servers_status_and_change_nothing(inspector):
 
 
 def test_bad_requests_are_refused_by_the_inspector_itself(inspector):
-    status, doc, _ = inspector.request("/api/threads?page=0")
-    assert status == 400 and "page must be between 1" in doc["error"]["message"]
+    status, doc, _ = inspector.request("/api/threads?page_size=0")
+    assert status == 400 and "page_size must be between 1" in doc["error"]["message"]
     status, doc, _ = inspector.request("/api/threads?metadata=%7Bnot")
     assert status == 400 and "metadata must be a JSON object" in doc["error"]["message"]
     status, doc, _ = inspector.request("/api/threads/x/state", {"as_node": "step_1"})
@@ -164,12 +170,15 @@ def test_threads_filter_by_status_and_metadata_and_page(inspector, lockstep_serv
             client.threads.create(f"list-{tag}-{n}", GRAPH, metadata={"tag": tag, "n": n})
     meta = urllib.parse.quote(json.dumps({"tag": tag}))
     status, doc, _ = inspector.request(f"/api/threads?metadata={meta}&page_size=2")
-    assert status == 200 and doc["has_more"] is True
+    assert status == 200 and doc["next_page_token"]
     first = [t["thread_id"] for t in doc["threads"]]
-    _, doc, _ = inspector.request(f"/api/threads?metadata={meta}&page_size=2&page=2")
-    assert doc["has_more"] is False
+    token = urllib.parse.quote(doc["next_page_token"])
+    _, doc, _ = inspector.request(f"/api/threads?metadata={meta}&page_size=2&page_token={token}")
+    assert doc["next_page_token"] == ""
     second = [t["thread_id"] for t in doc["threads"]]
-    assert sorted(first + second) == [f"list-{tag}-{n}" for n in range(3)]
+    assert len(first) == 2 and sorted(first + second) == [f"list-{tag}-{n}" for n in range(3)]
+    status, doc, _ = inspector.request("/api/threads?page_token=not-a-token")
+    assert status == 400 and doc["error"]["code"] == "INVALID_ARGUMENT"
     _, doc, _ = inspector.request(f"/api/threads?metadata={meta}&status=interrupted")
     assert doc["threads"] == []
     _, doc, _ = inspector.request(f"/api/threads?metadata={meta}&status=idle")

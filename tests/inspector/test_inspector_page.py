@@ -188,3 +188,74 @@ def test_every_control_is_labelled_and_the_page_works_by_keyboard(page: Page, in
     page.keyboard.press("Enter")
     expect(page.locator("#thread-status")).to_have_text("idle")
     shot(page, "keyboard-finished")
+
+
+def test_a_run_started_elsewhere_is_watched_live_and_a_second_one_is_refused(
+    page: Page, inspector, lockstep_server
+):
+    from lockstep_client import Client
+
+    tid = new_id("page-join")
+    with Client(lockstep_server.address) as client:
+        run = client.runs.create(tid, "slow", input={"seconds": 4}, stream_mode="updates")
+    page.goto(f"{inspector.url}threads/{tid}")
+    log = page.locator("#run-log")
+    expect(log).to_contain_text(f"watching run {run.run_id}, started elsewhere")
+    expect(page.get_by_role("button", name="Cancel run", exact=True)).to_be_enabled()
+
+    # The thread is busy: a second run is refused with the server's words, and runs nothing.
+    page.get_by_label("Input (JSON object)").fill('{"seconds": 0}')
+    page.get_by_role("button", name="Start run").click()
+    expect(page.get_by_role("alert")).to_contain_text("FAILED_PRECONDITION")
+    expect(page.get_by_role("alert")).to_contain_text(tid)
+
+    # The joined run's events keep arriving, to its end; then the page shows it done.
+    expect(log).to_contain_text(f"watching run {run.run_id}")
+    expect(log).to_contain_text('updates: {"last":{"n":3}}', timeout=15_000)
+    expect(log).to_contain_text("end: success")
+    expect(page.locator("#thread-status")).to_have_text("idle")
+    expect(page.locator("#values")).to_contain_text("n: 3")
+    with Client(lockstep_server.address) as client:
+        assert [r.status for r in client.runs.list(thread_id=tid)] == ["success"]
+
+
+def test_forks_are_branches_across_history_pages(page: Page, inspector, lockstep_server, shot):
+    from lockstep_client import Client
+
+    tid = new_id("page-forks")
+    with Client(lockstep_server.address) as client:
+        client.runs.wait(tid, "dynamic_breakpoints", input={"input": "hello world"})
+        for n in range(60):  # a long line: its start is pages back from its end
+            client.threads.update_state(tid, {"input": f"v{n}"})
+        step_0 = next(
+            s
+            for s in client.threads.iter_history(tid)
+            if s.metadata["source"] == "loop" and s.metadata["step"] == 0
+        )
+        step_0_id = step_0.config["configurable"]["checkpoint_id"]
+        client.threads.update_state(tid, {"input": "fork"}, checkpoint_id=step_0_id)
+
+    page.goto(f"{inspector.url}threads/{tid}")
+    rows = page.locator("#history > li")
+    expect(rows).to_have_count(50)
+    head, old_end = rows.nth(0), rows.nth(1)
+    expect(head).not_to_have_class(re.compile("fork"))
+    expect(old_end).to_have_class(re.compile("fork"))
+    expect(old_end).to_contain_text("on a branch that starts further back")
+
+    older = page.get_by_role("button", name="Older checkpoints")
+    older.click()
+    expect(rows).to_have_count(64)
+    expect(older).to_be_hidden()
+    expect(old_end).to_contain_text("on the branch from step 0")
+    root = page.locator("#history > li.fork").last
+    expect(root).to_contain_text("step 1 · loop")
+    expect(root).to_contain_text("branch from step 0")
+    at_0 = page.locator(f"#history > li[data-checkpoint='{step_0_id}']")
+    expect(at_0).not_to_have_class(re.compile("fork"))
+    expect(at_0).to_contain_text("1 branch leaves here")
+    expect(page.locator("#history > li:not(.fork)")).to_have_count(3)  # fork, step 0, input
+    shot(page, "thread-forked")
+    root.get_by_role("link", name=re.compile("step 0")).click()
+    expect(page).to_have_url(f"{inspector.url}threads/{tid}/checkpoints/{step_0_id}")
+    expect(page.locator("#history > li.selected")).to_contain_text("step 0 · loop")

@@ -136,6 +136,18 @@ def test_threads_list_filters_by_graph_status_and_metadata_and_pages(client, tid
     assert ids(page_size=2, limit=3) == everything[:3]
     only = client.threads.list(metadata={"batch": batch, "i": 1})
     assert [th.thread_id for th in only] == [idle[1]]
+    # Paging by hand with the server's tokens: the same threads, page by page, to the end.
+    pages, token = [], ""
+    while True:
+        page = client.threads.list_page(metadata={"batch": batch}, page_size=2, page_token=token)
+        pages.append([th.thread_id for th in page.threads])
+        token = page.next_page_token
+        if not token:
+            break
+    assert pages == [everything[:2], everything[2:4], everything[4:]]
+    page = client.threads.list_page(metadata={"batch": batch}, status="interrupted")
+    assert sorted(th.thread_id for th in page.threads) == sorted(stopped)
+    assert page.next_page_token == ""
     with pytest.raises(ValueError, match="status"):
         client.threads.list(status="sleeping")
 

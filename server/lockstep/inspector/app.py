@@ -149,9 +149,9 @@ async def get_graph(request: web.Request) -> web.Response:
 
 
 async def list_threads(request: web.Request) -> web.Response:
-    """One page of threads; `has_more` says whether a next page exists."""
+    """One page of threads, paged by the server's own tokens: `page_token` asks for the
+    page a previous answer's `next_page_token` named ("" when there is none)."""
     size = _int(request, "page_size", THREADS_PAGE, 1, MAX_PAGE)
-    number = _int(request, "page", 1, 1, 10_000)
     metadata = None
     if request.query.get("metadata"):
         try:
@@ -160,21 +160,18 @@ async def list_threads(request: web.Request) -> web.Response:
             raise BadRequest(f"metadata must be a JSON object: {err}") from None
         if not isinstance(metadata, dict):
             raise BadRequest("metadata must be a JSON object")
-    skip = (number - 1) * size
-    threads = await _client(request).threads.list(
+    page = await _client(request).threads.list_page(
         graph_id=request.query.get("graph") or None,
         status=request.query.get("status") or None,
         metadata=metadata,
-        limit=skip + size + 1,
-        page_size=min(skip + size + 1, MAX_PAGE),
+        page_size=size,
+        page_token=request.query.get("page_token", ""),
     )
-    shown = threads[skip : skip + size]
     return web.json_response(
         {
-            "threads": [views.thread_json(t) for t in shown],
-            "page": number,
+            "threads": [views.thread_json(t) for t in page.threads],
             "page_size": size,
-            "has_more": len(threads) > skip + size,
+            "next_page_token": page.next_page_token,
         }
     )
 
@@ -224,10 +221,9 @@ async def get_history(request: web.Request) -> web.Response:
     thread_id = request.match_info["thread_id"]
     limit = _int(request, "limit", HISTORY_PAGE, 1, MAX_PAGE)
     before = request.query.get("before") or None
-    head = await client.threads.get_state(thread_id)
     snaps = await client.threads.get_history(thread_id, limit=limit + 1, before=before)
     has_more = len(snaps) > limit
-    entries = views.timeline(snaps, views.checkpoint_id(head.config), has_more)
+    entries = views.timeline(snaps, has_more)
     older = entries[-1]["checkpoint_id"] if has_more and entries else None
     return web.json_response({"history": entries, "older": older})
 

@@ -2,8 +2,7 @@
 
 Pure functions, no I/O: a thread's history becomes a timeline whose entries say
 which node wrote what (the parent checkpoint's finished tasks) and how the values
-differ from the parent's, and which entries lie off the thread's current line
-(forks, made by saving state at an older checkpoint).
+differ from the parent's.
 """
 
 from __future__ import annotations
@@ -97,22 +96,16 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any]) -> list[dict[str,
     return changes
 
 
-def timeline(
-    snaps: Sequence[StateSnapshot], head_id: str | None, has_more: bool
-) -> list[dict[str, Any]]:
+def timeline(snaps: Sequence[StateSnapshot], has_more: bool) -> list[dict[str, Any]]:
     """History entries, newest first, for `snaps` (newest first, one more than shown if
     `has_more`: that extra one is only the oldest shown entry's parent).
 
     Each entry: its snapshot, `writes` ({node: value} its parent's finished tasks wrote
-    to make it), `diff` against its parent, and `fork`: False on the line that leads to
-    the thread's head `head_id`, else the id of the checkpoint it branched from.
+    to make it) and `diff` against its parent. Which entries lie off the head's line
+    (forks) the page works out over every page it has loaded, since a branch may start
+    pages away from where it ends.
     """
     by_id = {checkpoint_id(s.config): s for s in snaps}
-    on_line: set[str] = set()
-    cursor = head_id
-    while cursor in by_id and cursor not in on_line:
-        on_line.add(cursor)
-        cursor = checkpoint_id(by_id[cursor].parent_config)
     shown = snaps[:-1] if has_more else snaps
     entries = []
     for snap in shown:
@@ -122,7 +115,6 @@ def timeline(
             {t.name: t.result for t in parent.tasks if t.result is not None} if parent else {}
         )
         entry["diff"] = diff(parent.values if parent else None, snap.values)
-        entry["fork"] = False if entry["checkpoint_id"] in on_line else (entry["parent_id"] or "")
         entries.append(entry)
     return entries
 

@@ -6,6 +6,7 @@ const main = document.getElementById("main");
 const errorBox = document.getElementById("error");
 let diagramCount = 0;
 const runLogs = new Map(); // thread id -> the last run's event lines, kept across redraws
+const joined = new Set(); // run ids this page has streamed (started or joined): joined once only
 
 if (window.mermaid) {
   window.mermaid.initialize({ startOnLoad: false, securityLevel: "strict" });
@@ -101,9 +102,10 @@ async function drawGraph(container, text, label) {
   }
 }
 
-// Server-sent events from a POST: fetch's body read as "event: X\ndata: Y\n\n" blocks.
+// Server-sent events from a POST (or a GET without a body): fetch's body read as
+// "event: X\ndata: Y\n\n" blocks.
 async function streamEvents(path, body, onEvent) {
-  const resp = await fetch(path, {
+  const resp = await fetch(path, body === undefined ? {} : {
     method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
   });
   if (!resp.ok) {
@@ -141,38 +143,60 @@ function describeEvent(event, data) {
   return `${event}: ${JSON.stringify(data)}`;
 }
 
-// Start a run (or resume) on a thread, append its events to the thread's log as they
-// arrive, offer to cancel it while it runs, and redraw the page when it ends.
-async function runAndWatch(threadId, body, after) {
+// Append a run's events to the thread's log as they arrive, offer to cancel it while it
+// runs, and call `after` when it ends. `open(onEvent, armCancel)` streams the events. The
+// log is only taken over once the run has started: a refused start leaves it (and any run
+// being watched) as it was.
+async function watchRun(threadId, open, after, firstLine) {
   clearError();
   const lines = [];
-  runLogs.set(threadId, lines);
-  const log = document.getElementById("run-log");
-  const cancel = document.getElementById("cancel-run");
-  if (log) log.replaceChildren();
   let runId = null;
+  const show = (text) => {
+    if (runLogs.get(threadId) !== lines) {
+      runLogs.set(threadId, lines);
+      document.getElementById("run-log")?.replaceChildren();
+    }
+    lines.push(text);
+    document.getElementById("run-log")?.append(h("li", {}, text));
+  };
+  const armCancel = (id) => {
+    runId = id;
+    joined.add(id);
+    const btn = document.getElementById("cancel-run");
+    if (btn) {
+      btn.disabled = false;
+      btn.dataset.runId = id;
+    }
+  };
+  if (firstLine) show(firstLine);
   try {
-    await streamEvents(`/api/threads/${encodeURIComponent(threadId)}/runs`, body, (event, data) => {
-      const text = describeEvent(event, data);
-      lines.push(text);
-      const liveLog = document.getElementById("run-log");
-      if (liveLog) liveLog.append(h("li", {}, text));
-      if (event === "metadata") {
-        runId = data.run_id;
-        const btn = document.getElementById("cancel-run");
-        if (btn) {
-          btn.disabled = false;
-          btn.dataset.runId = runId;
-        }
-      }
+    await open((event, data) => {
+      show(describeEvent(event, data));
+      if (event === "metadata") armCancel(data.run_id);
       if (event === "failed") showError(data);
-    });
+    }, armCancel);
   } catch (e) {
     showError(e);
+    return;
   } finally {
-    if (cancel) cancel.disabled = true;
+    const btn = document.getElementById("cancel-run");
+    if (btn && runId && btn.dataset.runId === runId) btn.disabled = true;
   }
   if (after) await after();
+}
+
+// Start a run (or resume) on a thread and watch it.
+function runAndWatch(threadId, body, after) {
+  return watchRun(threadId, (onEvent) =>
+    streamEvents(`/api/threads/${encodeURIComponent(threadId)}/runs`, body, onEvent), after);
+}
+
+// Watch a run started elsewhere (another tab, the CLI, a program): JoinRun's events from now on.
+function joinAndWatch(threadId, runId, after) {
+  return watchRun(threadId, (onEvent, armCancel) => {
+    armCancel(runId);
+    return streamEvents(`/api/runs/${encodeURIComponent(runId)}/events`, undefined, onEvent);
+  }, after, `watching run ${runId}, started elsewhere`);
 }
 
 // -- pages ----------------------------------------------------------------------------
@@ -250,8 +274,7 @@ async function graphPage(graphId) {
 
 async function threadsPage() {
   const q = new URLSearchParams(location.search);
-  const page = Number(q.get("page") || "1");
-  const { threads, has_more } = await api(`/api/threads?${q.toString()}`);
+  const { threads, next_page_token } = await api(`/api/threads?${q.toString()}`);
   document.title = "Threads · Lockstep inspector";
   const statusSel = h("select", { id: "f-status", name: "status" },
     ["", "idle", "busy", "interrupted", "error"].map((s) =>
@@ -272,16 +295,17 @@ async function threadsPage() {
     if (metaIn.value.trim()) p.set("metadata", metaIn.value.trim());
     navigate(`/threads${p.toString() ? "?" + p : ""}`);
   });
-  const pageLink = (n, text) => {
+  const pageLink = (token, text) => {
     const p = new URLSearchParams(q);
-    p.set("page", String(n));
+    if (token) p.set("page_token", token);
+    else p.delete("page_token");
     return link(`/threads?${p}`, text);
   };
   main.replaceChildren(
     h("h1", {}, "Threads"),
     filters,
     threads.length === 0 ? h("p", {}, "No threads.") : h("table", {},
-      h("caption", { class: "muted" }, `Page ${page}, most recently updated first`),
+      h("caption", { class: "muted" }, "Most recently updated first"),
       h("thead", {}, h("tr", {}, ["Thread", "Graph", "Status", "Updated", "Metadata"].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, threads.map((t) => h("tr", {},
         h("td", {}, link(`/threads/${encodeURIComponent(t.thread_id)}`, t.thread_id)),
@@ -290,21 +314,24 @@ async function threadsPage() {
         h("td", {}, t.updated_at || ""),
         h("td", {}, h("code", {}, JSON.stringify(t.metadata))))))),
     h("nav", { "aria-label": "Pages" },
-      page > 1 ? pageLink(page - 1, "Previous page") : "", " ",
-      has_more ? pageLink(page + 1, "Next page") : ""),
+      q.get("page_token") ? pageLink("", "First page") : "", " ",
+      next_page_token ? pageLink(next_page_token, "Next page") : ""),
   );
+}
+
+function checkpointLink(threadId, id, text) {
+  return link(`/threads/${encodeURIComponent(threadId)}/checkpoints/${encodeURIComponent(id)}`, text);
 }
 
 function historyEntry(e, threadId, selectedId) {
   const md = e.metadata || {};
   const writes = Object.entries(e.writes || {});
-  return h("li", { class: [e.fork ? "fork" : "", e.checkpoint_id === selectedId ? "selected" : ""].join(" "),
+  return h("li", { class: e.checkpoint_id === selectedId ? "selected" : null,
     "data-checkpoint": e.checkpoint_id, "data-source": md.source },
     h("div", { class: "meta" },
-      link(`/threads/${encodeURIComponent(threadId)}/checkpoints/${encodeURIComponent(e.checkpoint_id)}`,
-        `step ${md.step}`),
+      checkpointLink(threadId, e.checkpoint_id, `step ${md.step}`),
       ` · ${md.source} · next: ${e.next.length ? e.next.join(", ") : "(end)"} · ${short(e.checkpoint_id)}`,
-      e.fork ? ` · fork from ${short(e.fork)}` : ""),
+      h("span", { class: "branch" })),
     writes.length ? h("div", {}, "wrote: ", writes.map(([n, v]) => h("span", {}, h("strong", {}, n), " → ", h("code", {}, JSON.stringify(v)), " "))) : "",
     e.diff.length ? h("ul", { class: "diff", "aria-label": "Changes from the parent" }, e.diff.map((d) => h("li", { class: d.op },
       `${d.op} ${d.key}: `,
@@ -313,13 +340,80 @@ function historyEntry(e, threadId, selectedId) {
       d.op !== "removed" ? h("code", {}, JSON.stringify(d.after)) : ""))) : h("div", { class: "muted" }, "no change in values"));
 }
 
-async function loadHistory(list, moreBtn, threadId, selectedId, before) {
-  const q = new URLSearchParams();
-  if (before) q.set("before", before);
-  const { history, older } = await api(`/api/threads/${encodeURIComponent(threadId)}/history?${q}`);
-  list.append(...history.map((e) => historyEntry(e, threadId, selectedId)));
-  moreBtn.hidden = !older;
-  moreBtn.dataset.before = older || "";
+// The history, page by page, newest first. The head's line is the newest checkpoint and
+// its ancestors; every other checkpoint is on a branch, labelled with where it forked off
+// that line, worked out again over all loaded pages each time one more arrives (a branch
+// may end on the first page and start pages further back).
+class Timeline {
+  // `pinned`: on a checkpoint's own page, where that checkpoint must be shown.
+  constructor(list, moreBtn, threadId, selectedId, pinned) {
+    Object.assign(this, { list, moreBtn, threadId, selectedId, pinned });
+    this.loaded = new Map(); // checkpoint id -> { e: entry, el: its <li> }
+    this.headId = null;
+    moreBtn.addEventListener("click", () => this.load(moreBtn.dataset.before).catch(showError));
+  }
+
+  async load(before) {
+    const q = new URLSearchParams();
+    if (before) q.set("before", before);
+    const { history, older } = await api(`/api/threads/${encodeURIComponent(this.threadId)}/history?${q}`);
+    if (!this.headId && history.length) this.headId = history[0].checkpoint_id;
+    for (const e of history) {
+      const el = historyEntry(e, this.threadId, this.selectedId);
+      this.loaded.set(e.checkpoint_id, { e, el });
+      this.list.append(el);
+    }
+    this.moreBtn.hidden = !older;
+    this.moreBtn.dataset.before = older || "";
+    this.label();
+  }
+
+  // The first page, and on a checkpoint's page the pages down to that checkpoint.
+  async open() {
+    await this.load(null);
+    const wanted = this.selectedId;
+    while (this.pinned && !this.loaded.has(wanted) && this.moreBtn.dataset.before) {
+      await this.load(this.moreBtn.dataset.before);
+    }
+  }
+
+  label() {
+    const line = new Set();
+    for (let c = this.headId; c && this.loaded.has(c) && !line.has(c); c = this.loaded.get(c).e.parent_id) line.add(c);
+    const forkPoint = new Map(); // off-line id -> the line checkpoint its branch left from, or null
+    const pointOf = (id) => {
+      const path = [];
+      let c = id;
+      let found = null;
+      while (c) {
+        if (forkPoint.has(c)) { found = forkPoint.get(c); break; }
+        if (line.has(c)) { found = c; break; }
+        if (!this.loaded.has(c)) break;
+        path.push(c);
+        c = this.loaded.get(c).e.parent_id;
+      }
+      for (const p of path) forkPoint.set(p, found);
+      return found;
+    };
+    const branchesAt = new Map(); // line id -> how many branches leave it
+    for (const [id, { e }] of this.loaded) {
+      if (!line.has(id) && line.has(e.parent_id)) branchesAt.set(e.parent_id, (branchesAt.get(e.parent_id) || 0) + 1);
+    }
+    for (const [id, { e, el }] of this.loaded) {
+      const span = el.querySelector(".branch");
+      el.classList.toggle("fork", !line.has(id));
+      if (line.has(id)) {
+        const n = branchesAt.get(id);
+        span.replaceChildren(n ? ` · ${n} ${n === 1 ? "branch leaves" : "branches leave"} here` : "");
+        continue;
+      }
+      const point = pointOf(id);
+      const at = point && this.loaded.get(point).e;
+      if (!at) span.replaceChildren(" · on a branch that starts further back (load older checkpoints)");
+      else if (e.parent_id === point) span.replaceChildren(" · branch from ", checkpointLink(this.threadId, point, `step ${at.metadata.step} (${short(point)})`));
+      else span.replaceChildren(" · on the branch from ", checkpointLink(this.threadId, point, `step ${at.metadata.step} (${short(point)})`));
+    }
+  }
 }
 
 async function threadPage(threadId, checkpointId) {
@@ -382,8 +476,7 @@ async function threadPage(threadId, checkpointId) {
 
   const historyList = h("ol", { class: "timeline", id: "history", "aria-label": "Checkpoints, newest first" });
   const moreBtn = h("button", { type: "button", id: "older", hidden: true }, "Older checkpoints");
-  moreBtn.addEventListener("click", () =>
-    loadHistory(historyList, moreBtn, threadId, state.checkpoint_id, moreBtn.dataset.before).catch(showError));
+  const timeline = new Timeline(historyList, moreBtn, threadId, state.checkpoint_id, Boolean(checkpointId));
 
   const runsList = h("ul", { id: "runs" });
   main.replaceChildren(
@@ -417,13 +510,19 @@ async function threadPage(threadId, checkpointId) {
   const label = `Graph ${thread.graph_id}: ran last ${view.current.join(", ") || "nothing"}; next ${state.next.join(", ") || "nothing"}`;
   await Promise.all([
     drawGraph(diagram, view.mermaid, label),
-    loadHistory(historyList, moreBtn, threadId, state.checkpoint_id, null),
+    timeline.open(),
     api(`/api/threads/${encodeURIComponent(threadId)}/runs`).then(({ runs }) => {
       runsList.replaceChildren(...runs.map((r) => h("li", {},
         h("code", {}, short(r.run_id)), ` ${r.status} · ${r.created_at || ""}`,
         r.status === "pending" || r.status === "running"
           ? h("button", { type: "button", onclick: () => api(`/api/runs/${encodeURIComponent(r.run_id)}/cancel`, {}).then(redraw, showError) }, `Cancel run ${short(r.run_id)}`)
           : "")));
+      // A run going on that this page did not start: follow it live, then redraw.
+      const active = runs.find((r) => r.status === "pending" || r.status === "running");
+      if (active && !joined.has(active.run_id)) {
+        const here = location.pathname;
+        joinAndWatch(threadId, active.run_id, () => (location.pathname === here ? redraw() : null));
+      }
     }),
   ]);
 }
