@@ -36,6 +36,16 @@ def history_rows(page: Page) -> list[str]:
     return [re.sub(r" · [0-9a-f]{8}….*$", "", t.split("\n")[0]) for t in items.all_inner_texts()]
 
 
+def unlabelled_controls(page: Page) -> list[str]:
+    """The page's form controls and buttons that have no name a screen reader can say."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('input, select, textarea, button')]
+            .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                          && !el.textContent.trim())
+            .map(el => el.outerHTML)"""
+    )
+
+
 def test_seed_scenario_through_the_page(page: Page, inspector, shot):
     base, tid = inspector.url, new_id("page-seed")
     start_from_graph_page(page, base, tid, "hello world")
@@ -123,6 +133,8 @@ def test_threads_list_filters_pages_and_links(page: Page, inspector, lockstep_se
         for n in range(3):
             client.threads.create(f"list-{tag}-{n}", "dynamic_breakpoints", metadata={"tag": tag})
     page.goto(f"{inspector.url}threads?page_size=2")
+    expect(page.get_by_role("heading", name="Threads")).to_be_visible()
+    assert unlabelled_controls(page) == []
     page.get_by_label("Metadata (JSON)").fill(json.dumps({"tag": tag}))
     page.get_by_label("Status").select_option("idle")
     page.get_by_role("button", name="Filter").click()
@@ -152,13 +164,7 @@ def test_cancel_a_running_run(page: Page, inspector):
 def test_every_control_is_labelled_and_the_page_works_by_keyboard(page: Page, inspector, shot):
     base, tid = inspector.url, new_id("page-keys")
     start_from_graph_page(page, base, tid, "hello world")
-    unlabelled = page.evaluate(
-        """() => [...document.querySelectorAll('input, select, textarea, button')]
-            .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
-                          && !el.textContent.trim())
-            .map(el => el.outerHTML)"""
-    )
-    assert unlabelled == []
+    assert unlabelled_controls(page) == []
     assert page.evaluate("document.documentElement.lang") == "en"
 
     # Keyboard only: Tab to the resume box, type, Tab to the button, Enter.
@@ -197,10 +203,10 @@ def test_a_run_started_elsewhere_is_watched_live_and_a_second_one_is_refused(
 
     tid = new_id("page-join")
     with Client(lockstep_server.address) as client:
-        run = client.runs.create(tid, "slow", input={"seconds": 4}, stream_mode="updates")
+        run = client.runs.create(tid, "slow", input={"seconds": 6}, stream_mode="updates")
     page.goto(f"{inspector.url}threads/{tid}")
     log = page.locator("#run-log")
-    expect(log).to_contain_text(f"watching run {run.run_id}, started elsewhere")
+    expect(log).to_contain_text(f"following run {run.run_id}, already under way")
     expect(page.get_by_role("button", name="Cancel run", exact=True)).to_be_enabled()
 
     # The thread is busy: a second run is refused with the server's words, and runs nothing.
@@ -210,7 +216,7 @@ def test_a_run_started_elsewhere_is_watched_live_and_a_second_one_is_refused(
     expect(page.get_by_role("alert")).to_contain_text(tid)
 
     # The joined run's events keep arriving, to its end; then the page shows it done.
-    expect(log).to_contain_text(f"watching run {run.run_id}")
+    expect(log).to_contain_text(f"following run {run.run_id}")
     expect(log).to_contain_text('updates: {"last":{"n":3}}', timeout=15_000)
     expect(log).to_contain_text("end: success")
     expect(page.locator("#thread-status")).to_have_text("idle")
@@ -243,8 +249,13 @@ def test_forks_are_branches_across_history_pages(page: Page, inspector, lockstep
     expect(old_end).to_have_class(re.compile("fork"))
     expect(old_end).to_contain_text("on a branch that starts further back")
 
+    # By keyboard: the next Tab stop after the last entry's link is "Older checkpoints".
     older = page.get_by_role("button", name="Older checkpoints")
-    older.click()
+    assert unlabelled_controls(page) == []
+    rows.last.get_by_role("link").last.focus()
+    page.keyboard.press("Tab")
+    expect(older).to_be_focused()
+    page.keyboard.press("Enter")
     expect(rows).to_have_count(64)
     expect(older).to_be_hidden()
     expect(old_end).to_contain_text("on the branch from step 0")

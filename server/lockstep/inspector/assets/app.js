@@ -196,7 +196,7 @@ function joinAndWatch(threadId, runId, after) {
   return watchRun(threadId, (onEvent, armCancel) => {
     armCancel(runId);
     return streamEvents(`/api/runs/${encodeURIComponent(runId)}/events`, undefined, onEvent);
-  }, after, `watching run ${runId}, started elsewhere`);
+  }, after, `following run ${runId}, already under way`);
 }
 
 // -- pages ----------------------------------------------------------------------------
