@@ -106,10 +106,12 @@ def list_graphs() -> Call[list[GraphInfo]]:
     )
 
 
-def get_graph(graph_id: str) -> Call[GraphInfo]:
+def get_graph(graph_id: str, xray: int | bool) -> Call[GraphInfo]:
+    """xray as LangGraph's get_graph takes it: True every level of subgraphs, an int that many."""
+    levels = -1 if xray is True else int(xray)
     return Call(
         "GetGraph",
-        graphs_service_pb2.GetGraphRequest(graph_id=graph_id),
+        graphs_service_pb2.GetGraphRequest(graph_id=graph_id, xray=levels),
         lambda resp: graph_from_proto(resp.graph),
     )
 

@@ -109,8 +109,8 @@ class AsyncGraphsClient:
     async def list(self) -> list[GraphInfo]:
         return await self._t.call(self._stub, calls.list_graphs())
 
-    async def get(self, graph_id: str) -> GraphInfo:
-        return await self._t.call(self._stub, calls.get_graph(graph_id))
+    async def get(self, graph_id: str, xray: int | bool = False) -> GraphInfo:
+        return await self._t.call(self._stub, calls.get_graph(graph_id, xray))
 
 
 class AsyncThreadsClient:

@@ -101,9 +101,10 @@ class GraphsClient:
         """Every hosted graph (id, description, metadata), sorted by id."""
         return self._t.call(self._stub, calls.list_graphs())
 
-    def get(self, graph_id: str) -> GraphInfo:
-        """One graph in full: nodes, edges, state keys, breakpoints, Mermaid text."""
-        return self._t.call(self._stub, calls.get_graph(graph_id))
+    def get(self, graph_id: str, xray: int | bool = False) -> GraphInfo:
+        """One graph in full: nodes, edges, state keys, breakpoints, Mermaid text; `xray`
+        draws subgraphs in place of their nodes (True: every level, N: that many)."""
+        return self._t.call(self._stub, calls.get_graph(graph_id, xray))
 
 
 class ThreadsClient:

@@ -17,9 +17,11 @@ from typing import Any
 from server_process import EXAMPLES_DIR
 from server_process import HERE as SERVER_TESTS
 
-# The graphs the inspected server hosts: the seed's, and one slow enough to cancel.
+# The graphs the inspected server hosts: the seed's, one with a subgraph, and one slow
+# enough to cancel.
 GRAPHS = (
     f"dynamic_breakpoints={EXAMPLES_DIR / 'dynamic_breakpoints.py'}:graph",
+    f"nested={EXAMPLES_DIR / 'nested.py'}:graph",
     f"slow={SERVER_TESTS / 'graphs' / 'slow.py'}:graph",
 )
 READY_TIMEOUT = 30.0

@@ -35,11 +35,30 @@ def run(inspector, thread_id: str, body: dict) -> list[tuple[str, object]]:
 def test_graphs_are_listed_and_drawn(inspector):
     status, doc, _ = inspector.request("/api/graphs")
     assert status == 200
-    assert [g["graph_id"] for g in doc["graphs"]] == [GRAPH, "slow"]
+    assert [g["graph_id"] for g in doc["graphs"]] == [GRAPH, "nested", "slow"]
     status, doc, _ = inspector.request(f"/api/graphs/{GRAPH}")
     assert status == 200
     assert [n["name"] for n in doc["graph"]["nodes"]] == ["step_1", "step_2", "step_3"]
     assert "step_1 --> step_2" in doc["graph"]["mermaid"]
+
+
+def test_subgraphs_are_drawn_expanded_on_request(inspector):
+    status, doc, _ = inspector.request("/api/graphs/nested")
+    assert status == 200 and doc["expandable"] is True
+    assert [n["name"] for n in doc["graph"]["nodes"]] == ["draft", "approval", "act"]
+    assert "subgraph" not in doc["graph"]["mermaid"]
+    status, doc, _ = inspector.request("/api/graphs/nested?xray=-1")
+    assert status == 200 and doc["expandable"] is True
+    nodes = [n["name"] for n in doc["graph"]["nodes"]]
+    assert "approval" not in nodes and {"approval:check", "approval:ask"} <= set(nodes)
+    assert "subgraph approval" in doc["graph"]["mermaid"]
+    _, one, _ = inspector.request("/api/graphs/nested?xray=1")
+    assert one["graph"]["mermaid"] == doc["graph"]["mermaid"]  # one level is all there is
+    _, seed, _ = inspector.request(f"/api/graphs/{GRAPH}?xray=-1")
+    assert seed["expandable"] is False
+    status, doc, _ = inspector.request("/api/graphs/nested?xray=-2")
+    assert status == 400 and doc["error"]["code"] == "INVALID_ARGUMENT"
+    assert "xray must be -1" in doc["error"]["message"]
 
 
 def test_the_seed_pause_its_edit_and_its_history(inspector):

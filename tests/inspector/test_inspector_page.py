@@ -150,6 +150,28 @@ def test_threads_list_filters_pages_and_links(page: Page, inspector, lockstep_se
     expect(page.get_by_role("heading", name=re.compile(f"Thread list-{tag}-"))).to_be_visible()
 
 
+def test_a_subgraph_is_expanded_in_the_drawing(page: Page, inspector, shot):
+    page.goto(f"{inspector.url}graphs/{'dynamic_breakpoints'}")
+    expect(page.locator(".diagram svg")).to_be_visible()
+    expect(page.get_by_label("Expand subgraphs")).to_have_count(0)  # nothing to expand
+
+    page.goto(f"{inspector.url}graphs/nested")
+    drawing = page.locator(".diagram svg")
+    expect(drawing).to_be_visible()
+    expect(drawing).not_to_contain_text("check")
+    assert unlabelled_controls(page) == []
+    expand = page.get_by_label("Expand subgraphs")
+    expand.focus()
+    page.keyboard.press("Space")
+    expect(page).to_have_url(f"{inspector.url}graphs/nested?xray=-1")
+    expect(drawing).to_contain_text("check")
+    expect(drawing).to_contain_text("ask")
+    shot(page, "graph-subgraph-expanded")
+    page.reload()  # the expanded drawing has its own address
+    expect(page.get_by_label("Expand subgraphs")).to_be_checked()
+    expect(page.locator(".diagram svg")).to_contain_text("check")
+
+
 def test_cancel_a_running_run(page: Page, inspector):
     page.goto(f"{inspector.url}graphs/slow")
     page.get_by_label("Thread ID").fill(new_id("page-cancel"))

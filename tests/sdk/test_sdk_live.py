@@ -84,6 +84,10 @@ def test_graphs_list_and_get(client):
     assert "publish" in graph.mermaid
     with pytest.raises(NotFoundError):
         client.graphs.get("no_such_graph")
+    nested = client.graphs.get("nested", xray=True)  # as LangGraph's get_graph(xray=True)
+    assert [n.name for n in nested.nodes] == ["draft", "act", "approval:check", "approval:ask"]
+    assert client.graphs.get("nested", xray=1) == nested
+    assert "approval" in [n.name for n in client.graphs.get("nested").nodes]
 
 
 # ---------------------------------------------------------------------------- threads

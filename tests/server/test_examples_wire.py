@@ -47,6 +47,23 @@ def test_get_graph(server):
     assert reducers["squares"] and not reducers["numbers"]
 
 
+def test_get_graph_xray_draws_subgraphs_in_place_of_their_nodes(server):
+    def get(xray: int):
+        req = graphs_service_pb2.GetGraphRequest(graph_id="nested", xray=xray)
+        return server.graphs_stub.GetGraph(req, timeout=TIMEOUT).graph
+
+    flat, deep = get(0), get(-1)
+    assert [n.name for n in flat.nodes] == ["draft", "approval", "act"]
+    assert [n.name for n in deep.nodes] == ["draft", "act", "approval:check", "approval:ask"]
+    assert ("draft", "approval:check") in {(e.source, e.target) for e in deep.edges}
+    assert "subgraph approval" in deep.mermaid and "subgraph" not in flat.mermaid
+    assert get(1) == deep
+    with pytest.raises(grpc.RpcError) as err:
+        get(-2)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "xray must be -1" in err.value.details()
+
+
 def test_approval_interrupt_and_command_resume(server, tid):
     t = tid()
     events = stream(server, t, "approval", {"request": "  buy a boat "})

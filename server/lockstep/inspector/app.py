@@ -141,8 +141,15 @@ async def list_graphs(request: web.Request) -> web.Response:
 
 
 async def get_graph(request: web.Request) -> web.Response:
-    graph = await _client(request).graphs.get(request.match_info["graph_id"])
-    return web.json_response({"graph": views.graph_json(graph)})
+    """A graph drawn with `xray` levels of subgraphs expanded (-1: all); `expandable`
+    says whether it has any subgraph to expand."""
+    client, graph_id = _client(request), request.match_info["graph_id"]
+    xray = _int(request, "xray", 0, -(2**31), 2**31 - 1)  # the server judges the value
+    flat = await client.graphs.get(graph_id)
+    full = await client.graphs.get(graph_id, xray=True)
+    graph = {0: flat, -1: full}.get(xray) or await client.graphs.get(graph_id, xray=xray)
+    expandable = full.mermaid != flat.mermaid
+    return web.json_response({"graph": views.graph_json(graph), "expandable": expandable})
 
 
 # -- threads -------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from lockstep.constants import END, START
 from lockstep.graph.schema import reducer_name
 from lockstep.registry import HostedGraph
-from lockstep.runs.errors import NotFound
+from lockstep.runs.errors import InvalidArgument, NotFound
 from lockstep.service.errors import statuses
 from lockstep_api.v1 import (
     graphs_service_pb2 as pb,
@@ -16,9 +16,11 @@ from lockstep_api.v1 import (
 )
 
 
-def describe(hosted: HostedGraph) -> message_pb2.Graph:
+def describe(hosted: HostedGraph, xray: int = 0) -> message_pb2.Graph:
+    """The graph as the contract lists it; `xray` levels of subgraphs drawn in place of
+    their nodes (-1: every level), as LangGraph's get_graph(xray=...)."""
     compiled = hosted.graph
-    drawing = compiled.get_graph()
+    drawing = compiled.get_graph(xray=True if xray == -1 else xray)
     return message_pb2.Graph(
         graph_id=hosted.graph_id,
         description=hosted.description,
@@ -60,7 +62,11 @@ class GraphsService(graphs_service_pb2_grpc.GraphsServicer):
         hosted = self.graphs.get(request.graph_id)
         if hosted is None:
             raise NotFound("graph", request.graph_id)
-        return pb.GetGraphResponse(graph=describe(hosted))
+        if request.xray < -1:
+            raise InvalidArgument(
+                f"xray must be -1 (every level), 0 (none) or a number of levels, got {request.xray}"
+            )
+        return pb.GetGraphResponse(graph=describe(hosted, request.xray))
 
 
 __all__ = ["GraphsService", "describe"]

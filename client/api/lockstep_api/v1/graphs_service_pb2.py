@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from lockstep_api.v1 import message_pb2 as lockstep_dot_v1_dot_message__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n lockstep/v1/graphs_service.proto\x12\x0blockstep.v1\x1a\x19lockstep/v1/message.proto\"\x13\n\x11ListGraphsRequest\"?\n\x12ListGraphsResponse\x12)\n\x06graphs\x18\x01 \x03(\x0b\x32\x19.lockstep.v1.GraphSummary\"#\n\x0fGetGraphRequest\x12\x10\n\x08graph_id\x18\x01 \x01(\t\"5\n\x10GetGraphResponse\x12!\n\x05graph\x18\x01 \x01(\x0b\x32\x12.lockstep.v1.Graph2\xa0\x01\n\x06Graphs\x12M\n\nListGraphs\x12\x1e.lockstep.v1.ListGraphsRequest\x1a\x1f.lockstep.v1.ListGraphsResponse\x12G\n\x08GetGraph\x12\x1c.lockstep.v1.GetGraphRequest\x1a\x1d.lockstep.v1.GetGraphResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n lockstep/v1/graphs_service.proto\x12\x0blockstep.v1\x1a\x19lockstep/v1/message.proto\"\x13\n\x11ListGraphsRequest\"?\n\x12ListGraphsResponse\x12)\n\x06graphs\x18\x01 \x03(\x0b\x32\x19.lockstep.v1.GraphSummary\"1\n\x0fGetGraphRequest\x12\x10\n\x08graph_id\x18\x01 \x01(\t\x12\x0c\n\x04xray\x18\x02 \x01(\x05\"5\n\x10GetGraphResponse\x12!\n\x05graph\x18\x01 \x01(\x0b\x32\x12.lockstep.v1.Graph2\xa0\x01\n\x06Graphs\x12M\n\nListGraphs\x12\x1e.lockstep.v1.ListGraphsRequest\x1a\x1f.lockstep.v1.ListGraphsResponse\x12G\n\x08GetGraph\x12\x1c.lockstep.v1.GetGraphRequest\x1a\x1d.lockstep.v1.GetGraphResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,9 +37,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTGRAPHSRESPONSE']._serialized_start=97
   _globals['_LISTGRAPHSRESPONSE']._serialized_end=160
   _globals['_GETGRAPHREQUEST']._serialized_start=162
-  _globals['_GETGRAPHREQUEST']._serialized_end=197
-  _globals['_GETGRAPHRESPONSE']._serialized_start=199
-  _globals['_GETGRAPHRESPONSE']._serialized_end=252
-  _globals['_GRAPHS']._serialized_start=255
-  _globals['_GRAPHS']._serialized_end=415
+  _globals['_GETGRAPHREQUEST']._serialized_end=211
+  _globals['_GETGRAPHRESPONSE']._serialized_start=213
+  _globals['_GETGRAPHRESPONSE']._serialized_end=266
+  _globals['_GRAPHS']._serialized_start=269
+  _globals['_GRAPHS']._serialized_end=429
 # @@protoc_insertion_point(module_scope)

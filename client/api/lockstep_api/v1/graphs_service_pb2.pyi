@@ -18,10 +18,12 @@ class ListGraphsResponse(_message.Message):
     def __init__(self, graphs: _Optional[_Iterable[_Union[_message_pb2.GraphSummary, _Mapping]]] = ...) -> None: ...
 
 class GetGraphRequest(_message.Message):
-    __slots__ = ("graph_id",)
+    __slots__ = ("graph_id", "xray")
     GRAPH_ID_FIELD_NUMBER: _ClassVar[int]
+    XRAY_FIELD_NUMBER: _ClassVar[int]
     graph_id: str
-    def __init__(self, graph_id: _Optional[str] = ...) -> None: ...
+    xray: int
+    def __init__(self, graph_id: _Optional[str] = ..., xray: _Optional[int] = ...) -> None: ...
 
 class GetGraphResponse(_message.Message):
     __slots__ = ("graph",)

@@ -252,14 +252,20 @@ function logSection(threadId) {
 }
 
 async function graphPage(graphId) {
-  const { graph } = await api(`/api/graphs/${encodeURIComponent(graphId)}`);
+  const xray = new URLSearchParams(location.search).get("xray") || "0";
+  const { graph, expandable } = await api(`/api/graphs/${encodeURIComponent(graphId)}?xray=${encodeURIComponent(xray)}`);
   document.title = `${graphId} · Lockstep inspector`;
   const diagram = h("div", { class: "diagram" });
+  // Subgraphs drawn in place of their nodes, every level (LangGraph's xray), at its own address.
+  const expand = h("input", { type: "checkbox", id: "xray", checked: xray !== "0",
+    onchange: (ev) => navigate(`/graphs/${encodeURIComponent(graphId)}${ev.target.checked ? "?xray=-1" : ""}`) });
   main.replaceChildren(
     h("h1", {}, `Graph ${graph.graph_id}`),
     graph.description ? h("p", {}, graph.description) : "",
     h("div", { class: "columns" },
-      h("section", { "aria-labelledby": "drawing-h" }, h("h2", { id: "drawing-h" }, "Drawing"), diagram),
+      h("section", { "aria-labelledby": "drawing-h" }, h("h2", { id: "drawing-h" }, "Drawing"),
+        expandable ? h("p", {}, expand, " ", h("label", { for: "xray" }, "Expand subgraphs")) : "",
+        diagram),
       h("section", { "aria-labelledby": "start-h" },
         h("h2", { id: "start-h" }, "Start a run"),
         runForm("", graphId, (tid) => navigate(`/threads/${encodeURIComponent(tid)}`)),
