@@ -37,6 +37,11 @@ export interface ListGraphsResponse {
 export interface GetGraphRequest {
   /** The graph's id. */
   graphId: string;
+  /**
+   * How many levels of subgraphs to draw in place of their nodes (LangGraph's
+   * get_graph(xray=...)): 0 none, N that many levels, -1 every level.
+   */
+  xray: number;
 }
 
 /** Response of Graphs.GetGraph. */
@@ -167,13 +172,16 @@ export const ListGraphsResponse: MessageFns<ListGraphsResponse> = {
 };
 
 function createBaseGetGraphRequest(): GetGraphRequest {
-  return { graphId: "" };
+  return { graphId: "", xray: 0 };
 }
 
 export const GetGraphRequest: MessageFns<GetGraphRequest> = {
   encode(message: GetGraphRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.graphId !== "") {
       writer.uint32(10).string(message.graphId);
+    }
+    if (message.xray !== 0) {
+      writer.uint32(16).int32(message.xray);
     }
     return writer;
   },
@@ -199,6 +207,14 @@ export const GetGraphRequest: MessageFns<GetGraphRequest> = {
             message.graphId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.xray = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -218,6 +234,7 @@ export const GetGraphRequest: MessageFns<GetGraphRequest> = {
         : isSet(object.graph_id)
         ? globalThis.String(object.graph_id)
         : "",
+      xray: isSet(object.xray) ? globalThis.Number(object.xray) : 0,
     };
   },
 
@@ -225,6 +242,9 @@ export const GetGraphRequest: MessageFns<GetGraphRequest> = {
     const obj: any = {};
     if (message.graphId !== "") {
       obj.graphId = message.graphId;
+    }
+    if (message.xray !== 0) {
+      obj.xray = Math.round(message.xray);
     }
     return obj;
   },
@@ -235,6 +255,7 @@ export const GetGraphRequest: MessageFns<GetGraphRequest> = {
   fromPartial<I extends Exact<DeepPartial<GetGraphRequest>, I>>(object: I): GetGraphRequest {
     const message = createBaseGetGraphRequest();
     message.graphId = object.graphId ?? "";
+    message.xray = object.xray ?? 0;
     return message;
   },
 };
