@@ -30,6 +30,7 @@ SPECS = (
     f"crashy={GRAPH_FILE}:graph",
     f"crashy_async={GRAPH_FILE}:async_graph",
     f"crashy_store={GRAPH_FILE}:store_graph",
+    f"crashy_nested={GRAPH_FILE}:nested_graph",
 )
 NAP = 0.05
 FINAL = {
@@ -255,3 +256,27 @@ def test_the_database_is_locked(server, faults, tmp_path):
     faults.clear()
     resume_to_the_end(srv, "t", "crashy_store")
     assert ran(tmp_path) == Counter({"a": 1, "b1": 1, "b2": 1, "b3": 1, "c": 2, "d": 1})
+
+
+def test_the_process_ends_inside_a_subgraph(server, faults, tmp_path):
+    """The server dies while a subgraph runs (its third node ends the process). Its
+    first two nodes' steps were saved on the thread under the subgraph's namespace:
+    the resume runs the parent's subgraph task again, and the subgraph continues
+    from its own checkpoint, so only the node that was running runs again."""
+    first = server(None, "--durability", "sync")
+    faults.set("t s3 exit")
+    with pytest.raises(grpc.RpcError) as lost:
+        run(first, "t", "crashy_nested", start_input(tmp_path, "t"))
+    assert lost.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert first.proc.wait(10) == 3
+    first.close_channel()
+    faults.clear()
+    assert ran(tmp_path) == Counter({"a": 1, "s1": 1, "s2": 1})
+
+    second = server(store=first.store)
+    assert the_run(second, "t").error.error_type == "ServerStopped"
+    assert_head(second, "t", 1, ["sub"])
+    events = run(second, "t", "crashy_nested", None)
+    assert end_status(events) == RS.RUN_STATUS_SUCCESS, events[-2:]
+    assert values(events)[-1]["trail"] == ["a", "a", "s1", "s2", "s3"]  # sub returns its state
+    assert ran(tmp_path) == Counter({"a": 1, "s1": 1, "s2": 1, "s3": 1})

@@ -7,7 +7,8 @@ own key (v<node>) and appends to `trail`; `c` and `d` add up what came before, s
 mixed from two steps cannot equal any step's state.
 
 `graph` has only sync nodes (the engine runs the step's tasks one after another
-in a worker thread); `async_graph` has async b-nodes, which run at once.
+in a worker thread); `async_graph` has async b-nodes, which run at once;
+`nested_graph` is a -> sub, sub a subgraph s1 -> s2 -> s3.
 
 Faults, for tests/crash/test_crash_faults.py: the file named by $LOCKSTEP_TEST_FAULTS
 holds lines "<thread> <node> raise|exit|hold" (the node raises, ends the server
@@ -209,8 +210,41 @@ class StoreFaultGraph(type(build(_b).compile())):
         self._checkpointer = FaultySaver(saver) if saver is not None else None
 
 
+def _s(name: str):
+    """A node of the subgraph: fault-checked, slow and counted like the others."""
+
+    def node(state: State) -> State:
+        _fault(state, name)
+        time.sleep(state["nap"])
+        _count(state, name)
+        return {"trail": [name]}
+
+    node.__name__ = name
+    return node
+
+
+def build_nested() -> StateGraph:
+    """a -> sub -> END, where sub is a compiled graph s1 -> s2 -> s3 (it checkpoints
+    on the parent's thread, under its own namespace)."""
+    inner = StateGraph(State)
+    for name in SUB_NODES:
+        inner.add_node(name, _s(name))
+    inner.add_edge(START, "s1")
+    inner.add_edge("s1", "s2")
+    inner.add_edge("s2", "s3")
+    builder = StateGraph(State)
+    builder.add_node("a", a)
+    builder.add_node("sub", inner.compile())
+    builder.add_edge(START, "a")
+    builder.add_edge("a", "sub")
+    builder.add_edge("sub", END)
+    return builder
+
+
 NODES = ("a", "b1", "b2", "b3", "c", "d")
+SUB_NODES = ("s1", "s2", "s3")
 graph = build(_b).compile()
+nested_graph = build_nested().compile()
 async_graph = build(_async_b).compile()
 store_graph = build(_b).compile()
 store_graph.__class__ = StoreFaultGraph
