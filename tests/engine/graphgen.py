@@ -182,11 +182,22 @@ def make_path(cond: dict[str, Any], lib: SimpleNamespace):
     return path
 
 
-def build(spec: dict[str, Any], lib: SimpleNamespace, checkpointer=None, use_async: bool = False):
+def build(
+    spec: dict[str, Any],
+    lib: SimpleNamespace,
+    checkpointer=None,
+    use_async: bool = False,
+    subgraph: bool = False,
+):
     """The spec's graph in `lib`. Nodes marked async are coroutine functions only when the
-    graph will run through astream (a sync run cannot await them, in either library)."""
+    graph will run through astream (a sync run cannot await them, in either library).
+    A node with a "sub" spec is that graph, compiled as a subgraph (`subgraph`: no
+    checkpointer of its own, so it keeps its checkpoints on its parent's thread)."""
     builder = lib.StateGraph(SCHEMAS[spec.get("schema", "typeddict")])
     for node in spec["nodes"]:
+        if node.get("sub"):
+            builder.add_node(node["name"], build(node["sub"], lib, use_async=use_async, subgraph=True))
+            continue
         make = make_async_node if use_async and node.get("async") else make_node
         builder.add_node(node["name"], make(node, lib))
     for source, target in spec["edges"]:
@@ -200,7 +211,7 @@ def build(spec: dict[str, Any], lib: SimpleNamespace, checkpointer=None, use_asy
             path_map = {key: _target(lib, value) for key, value in cond["path_map"].items()}
         builder.add_conditional_edges(source, make_path(cond, lib), path_map)
     return builder.compile(
-        checkpointer=checkpointer or lib.MemorySaver(),
+        checkpointer=None if subgraph else checkpointer or lib.MemorySaver(),
         interrupt_before=spec["interrupt_before"] or None,
         interrupt_after=spec["interrupt_after"] or None,
     )
@@ -217,9 +228,11 @@ def _maybe(draw, strategy, p_none: int = 3):
 
 
 @st.composite
-def graph_specs(draw) -> dict[str, Any]:
-    n = draw(st.integers(1, 6))
-    names = [f"n{i}" for i in range(n)]
+def graph_specs(draw, nested: bool = True, max_nodes: int = 6, prefix: str = "n") -> dict[str, Any]:
+    """A graph; with `nested`, one of its nodes may be a subgraph (a smaller graph of
+    the same schema, whose nodes interrupt, fail and route as any others)."""
+    n = draw(st.integers(1, max_nodes))
+    names = [f"{prefix}{i}" for i in range(n)]
     nodes = []
     for i, name in enumerate(names):
         later = names[i + 1 :]
@@ -274,8 +287,12 @@ def graph_specs(draw) -> dict[str, Any]:
     _make_reachable(draw, names, edges, joins, conds)
     interrupt_before = draw(st.lists(st.sampled_from(names), max_size=1)) if draw(st.integers(0, 4)) == 0 else []
     interrupt_after = draw(st.lists(st.sampled_from(names), max_size=1)) if draw(st.integers(0, 4)) == 0 else []
+    schema = draw(st.sampled_from(["typeddict", "typeddict", "dataclass"]))
+    if nested and draw(st.integers(0, 3)) == 0:
+        sub = draw(graph_specs(nested=False, max_nodes=3, prefix="s"))
+        draw(st.sampled_from(nodes))["sub"] = {**sub, "schema": schema}
     return {
-        "schema": draw(st.sampled_from(["typeddict", "typeddict", "dataclass"])),
+        "schema": schema,
         "nodes": nodes,
         "edges": edges,
         "joins": joins,

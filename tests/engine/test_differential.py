@@ -91,6 +91,9 @@ Known, intentional differences, normalized below:
    that did finish is lost. Lockstep streams it. For such a failure the events after the
    last plain "values" event are compared as LangGraph's being among lockstep's, the
    extra ones being tasks' updates.
+15. Subgraphs (a node of a generated graph may be one): the interrupts a subgraph's
+   parallel tasks stopped at pause its parent's task together, listed in LangGraph in
+   the order its threads finished (note 3); they are compared as a multiset.
 """
 
 from __future__ import annotations
@@ -136,11 +139,15 @@ _EXC_ALIASES: dict[str, str] = {}
 
 
 def norm_value(value: Any) -> Any:
-    """Plain data, with Interrupt objects replaced by ("interrupt", value)."""
+    """Plain data, with Interrupt objects replaced by ("interrupt", value); a list of
+    interrupts in an event is sorted (note 15)."""
     if hasattr(value, "value") and type(value).__name__ == "Interrupt":
         return ("interrupt", norm_value(value.value))
     if isinstance(value, dict):
-        return {k: norm_value(v) for k, v in value.items()}
+        out = {k: norm_value(v) for k, v in value.items()}
+        if isinstance(out.get("__interrupt__"), tuple | list):
+            out["__interrupt__"] = tuple(sorted(out["__interrupt__"], key=repr))
+        return out
     if isinstance(value, list | tuple):
         return type(value)(norm_value(v) for v in value)
     return value
@@ -183,16 +190,22 @@ def snap(s: Any) -> dict[str, Any]:
         "tasks": [
             (
                 t.name,
-                tuple(norm_value(i.value) for i in t.interrupts),
+                _interrupt_values(t.interrupts),
                 None if t.error is None else exc_name(t.error),
                 norm_value(t.result),
+                snap(t.state) if type(t.state).__name__ == "StateSnapshot" else None,
             )
             for t in s.tasks
         ],
-        "interrupts": tuple(norm_value(i.value) for i in getattr(s, "interrupts", ())),
+        "interrupts": _interrupt_values(getattr(s, "interrupts", ())),
         "source": meta.get("source"),
         "step": meta.get("step"),
     }
+
+
+def _interrupt_values(interrupts: Any) -> tuple[Any, ...]:
+    """Interrupts' values, as a multiset (note 15)."""
+    return tuple(sorted((norm_value(i.value) for i in interrupts), key=repr))
 
 
 def hist(graph: Any, config: dict) -> list[dict[str, Any]]:
@@ -230,7 +243,7 @@ class Side:
         self.config = {"configurable": {"thread_id": THREAD}, "recursion_limit": RECURSION_LIMIT}
 
     def state(self, config: dict | None = None) -> Any:
-        return self.graph.get_state(config or self.config)
+        return self.graph.get_state(config or self.config, subgraphs=True)
 
     def history(self) -> list[Any]:
         return list(self.graph.get_state_history(self.config))

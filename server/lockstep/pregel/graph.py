@@ -336,6 +336,8 @@ class CompiledGraph:
         subgraph run (pregel/nesting.py): its parent's thread, under its namespace."""
         nesting = nesting_for(self)
         if nesting is not None:
+            if nesting.parent.traveling:  # it starts anew: nothing to load
+                return nesting.saver, nesting, None
             thread_id = nesting.parent.thread_id
             return nesting.saver, nesting, {"configurable": {"thread_id": thread_id}}
         if self.checkpointer is True:

@@ -237,6 +237,9 @@ class Loop:
     # In the run's first step when it continues a saved thread (no new input): a
     # subgraph run its tasks make then continues from its own checkpoint.
     resuming = False
+    # In the run's first step when it travels back (time travel): a subgraph run its
+    # tasks make then starts anew, from its input (pregel/graph.py's _target).
+    traveling = False
     # Command(resume={interrupt id: value}): the answers, for subgraph runs to take
     # theirs from (their interrupts pause the parent's task, which records them too).
     resume_map: dict[str, Any] | None = None
@@ -259,12 +262,15 @@ class Loop:
     def start(self, input: Any) -> None:
         if self.nesting is not None:
             input = self._nested_input(input)
-        self.resuming = input is None or isinstance(input, Command)
         if self.time_travel and (
             input is None or (isinstance(input, Command) and input.resume is None)
         ):
+            # As LangGraph: a subgraph its step runs again starts over, rather than
+            # continuing from a checkpoint it made after the one travelled to.
+            self.traveling = True
             self._travel(input)
             return
+        self.resuming = input is None or isinstance(input, Command)
         if isinstance(input, Command):
             self._start_command(input)
         elif input is not None:
@@ -280,11 +286,14 @@ class Loop:
 
     def _nested_input(self, input: Any) -> Any:
         """A subgraph run made while its parent resumes continues from its own saved
-        checkpoint (its input is not taken again), with the parent's answers."""
+        checkpoint (its input is not taken again), with the parent's answers; one with
+        none starts from its input, and may take the bare answer as any task may."""
         parent = self.nesting.parent
-        if not parent.resuming or self.config is None:
+        if not parent.resuming:
             return input
         self.null_resume = parent.null_resume  # a bare answer: whoever asks first
+        if self.config is None:
+            return input
         answers = parent.resume_map
         if answers:
             self.resume_map = answers
@@ -579,6 +588,8 @@ class Loop:
         if task.error is not None:
             writes = [PendingWrite(task.id, ERROR, repr(task.error))]  # as LangGraph shows it
         elif task.paused:
+            # (Paused by a subgraph's static breakpoint, with no interrupt: as in
+            # LangGraph, nothing is recorded; the task runs again on resume.)
             writes = _interrupt_writes(task)
         else:
             tid = task.id
@@ -594,8 +605,9 @@ class Loop:
                     self.events.append(("updates", chunk))
                 else:
                     self.events.append(("updates", {task.name: task.update}))
-        elif task.paused:
-            # As LangGraph: each interrupted task is reported as it stops.
+        elif task.interrupts:
+            # As LangGraph: each interrupted task is reported as it stops (one paused
+            # by a subgraph's static breakpoint, with none, when the step ends).
             self._emit_interrupt(task.interrupts)
         if self.show_tasks and task.name != START:
             self._emit_task("task_result", task)
@@ -612,7 +624,10 @@ class Loop:
         if paused:
             self.status = "interrupted"
             self.interrupts = interrupted
-            self._emit_finished_values(tasks)
+            if self.nesting is None or self.forward is not None:  # (its caller sees none)
+                self._emit_finished_values(tasks)
+            if not interrupted and "updates" in self.modes:
+                self.events.append(("updates", {INTERRUPT: ()}))
             return
         ordered = sorted(tasks, key=apply_order) if len(tasks) > 1 else tasks
         grouped = self._checked_writes(ordered)
@@ -623,8 +638,9 @@ class Loop:
         changed = self._apply_writes(grouped, "loop", seen, ordered)
         # As LangGraph: a bare resume belongs to the checkpoint it was given on, so
         # only the first step of the run can take it.
-        self.null_resume.clear()
-        self.resuming = False
+        if self.nesting is None:  # (a subgraph's is its parent task's: it lasts that task)
+            self.null_resume.clear()
+        self.resuming = self.traveling = False
         self._stepped = True
         if not changed.isdisjoint(self.graph.state_keys):
             self._emit_values()
@@ -989,8 +1005,9 @@ _OUTCOMES = frozenset({ERROR, INTERRUPT, RESUME})
 
 def _interrupt_writes(task: Task) -> list[PendingWrite]:
     """What a task stopped on an interrupt leaves pending: its interrupts, and the
-    resume values it was given, so a resume hands them back in order."""
-    writes = [PendingWrite(task.id, INTERRUPT, task.interrupts)]
+    resume values it was given, so a resume hands them back in order. (A task paused
+    by a subgraph's static breakpoint has no interrupt: none is recorded, as LangGraph.)"""
+    writes = [PendingWrite(task.id, INTERRUPT, task.interrupts)] if task.interrupts else []
     if task.resume:
         writes.append(PendingWrite(task.id, RESUME, list(task.resume)))
     return writes
