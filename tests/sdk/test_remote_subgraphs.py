@@ -62,10 +62,10 @@ FIRST = {"request": "  a new lamp "}
 
 def test_a_subgraph_interrupt_and_resume_match_in_process(remote, tid):
     local, remote, config = both(remote, tid)
-    for graph in (local, remote):  # the first run, to the subgraph's interrupt
-        graph.events = list(graph.stream(FIRST, config, stream_mode=MODES, subgraphs=True))
-    assert norm(remote.events) == norm(local.events)
-    namespaces = {chunk[0] for chunk in remote.events}
+    # the first run, to the subgraph's interrupt
+    here, there = (list(g.stream(FIRST, config, stream_mode=MODES, subgraphs=True)) for g in (local, remote))
+    assert norm(there) == norm(here)
+    namespaces = {chunk[0] for chunk in there}
     assert len(namespaces) == 2 and () in namespaces
     (inner,) = namespaces - {()}
     assert inner[0].startswith("approval:")
@@ -82,10 +82,11 @@ def test_a_subgraph_interrupt_and_resume_match_in_process(remote, tid):
     assert history == [norm(s) for s in local.get_state_history(here.tasks[0].state.config)]
     assert len(history) >= 2
 
-    for graph in (local, remote):  # resume: only `ask` runs again inside the subgraph
-        graph.events = list(graph.stream(Command(resume=True), config, stream_mode=MODES, subgraphs=True))
-    assert norm(remote.events) == norm(local.events)
-    updated = [(ns, next(iter(c))) for ns, mode, c in remote.events if mode == "updates"]
+    # resume: only `ask` runs again inside the subgraph
+    resume = Command(resume=True)
+    here, there = (list(g.stream(resume, config, stream_mode=MODES, subgraphs=True)) for g in (local, remote))
+    assert norm(there) == norm(here)
+    updated = [(ns, next(iter(c))) for ns, mode, c in there if mode == "updates"]
     assert updated == [(inner, "ask"), ((), "approval"), ((), "act")]
     assert remote.get_state(config).values["outcome"] == "done"
 
@@ -101,19 +102,21 @@ def test_without_subgraphs_only_the_parent_streams_and_invoke_reports_the_interr
 
 
 def test_an_update_on_the_subgraph_checkpoint_then_resume(remote, tid):
-    local, remote, config = both(remote, tid)
-    for graph in (local, remote):
+    def session(graph):
+        """(the update's config, the state after it, the resumed run's result)."""
         list(graph.stream(FIRST, config))
         sub = graph.get_state(config, subgraphs=True).tasks[0].state.config
-        graph.updated = graph.update_state(sub, {"request": "two lamps"})
-        graph.after = graph.get_state(config, subgraphs=True)
-        graph.out = graph.invoke(Command(resume=False), config)
-    assert norm(remote.updated) == norm(local.updated)
-    assert remote.updated["configurable"]["checkpoint_ns"].startswith("approval:")
-    assert norm(remote.after) == norm(local.after)
-    assert remote.after.tasks[0].state.values["request"] == "two lamps"
-    assert norm(remote.out) == norm(local.out)
-    assert remote.out["outcome"] == "rejected"
+        updated = graph.update_state(sub, {"request": "two lamps"})
+        after = graph.get_state(config, subgraphs=True)
+        return updated, after, graph.invoke(Command(resume=False), config)
+
+    local, remote, config = both(remote, tid)
+    here, there = session(local), session(remote)
+    assert norm(there) == norm(here)
+    updated, after, out = there
+    assert updated["configurable"]["checkpoint_ns"].startswith("approval:")
+    assert after.tasks[0].state.values["request"] == "two lamps"
+    assert out["outcome"] == "rejected"
 
 
 def test_a_namespace_the_thread_does_not_have_is_not_found(remote, tid):
