@@ -6,10 +6,8 @@ on the subgraph's checkpoint, and the resume that continues inside it."""
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 import pytest
+from transcripts import norm
 
 from lockstep.checkpoint import MemorySaver
 from lockstep.examples import nested
@@ -17,32 +15,6 @@ from lockstep.types import Command
 from lockstep_client import Client, NotFoundError
 
 pytestmark = pytest.mark.timeout(120)
-
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-def norm(value: Any) -> Any:
-    """What a user compares: ids replaced, sequences as lists, interrupts and
-    snapshots (the engine's or the SDK's) as their fields."""
-    kind = type(value).__name__
-    if kind == "Interrupt":
-        return ("Interrupt", norm(value.value))
-    if kind == "StateSnapshot":
-        return (
-            "StateSnapshot", norm(value.values), list(value.next), norm(value.config),
-            norm(value.tasks), norm(value.interrupts), value.metadata["source"],
-            value.metadata["step"],
-        )  # fmt: skip
-    if kind == "PregelTask":
-        return ("PregelTask", value.name, norm(value.interrupts), norm(value.state), norm(value.result))
-    if isinstance(value, str):
-        return _UUID.sub("<id>", value)
-    if isinstance(value, dict):
-        return {k: norm(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [norm(v) for v in value]
-    return value
-
 
 @pytest.fixture
 def remote(server):

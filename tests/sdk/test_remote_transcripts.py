@@ -9,16 +9,15 @@ runs, so `norm` replaces them; messages are compared as their fields.
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
+from transcripts import norm
 
 pytest.importorskip("langchain_core")
 
-from langchain_core.messages import AIMessageChunk, BaseMessage, ToolMessage  # noqa: E402
+from langchain_core.messages import AIMessageChunk, ToolMessage  # noqa: E402
 
 from lockstep import END, START, StateGraph  # noqa: E402
 from lockstep.checkpoint import MemorySaver  # noqa: E402
@@ -29,24 +28,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server" / "graphs"
 import chat  # noqa: E402
 
 pytestmark = pytest.mark.timeout(120)
-
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-def norm(value: Any) -> Any:
-    """Plain data both sides must agree on: ids replaced, sequences as lists,
-    messages as their fields (their `type` names their class: "AIMessageChunk",
-    "tool"...), as RemoteGraph, like LangGraph's, gives the ones in values."""
-    if isinstance(value, BaseMessage):
-        return norm(value.model_dump())
-    if isinstance(value, str):
-        return _UUID.sub("<id>", value)
-    if isinstance(value, dict):
-        return {k: norm(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [norm(v) for v in value]
-    return value
-
 
 def local_chat():
     return chat.build().compile(checkpointer=MemorySaver())
