@@ -22,6 +22,31 @@ from lockstep.checkpoint.base import (
 from lockstep.checkpoint.namespaced import is_nested_key, nested_keys
 
 
+class _Joint:
+    """One pickle of a task's writes together with the blobs of the checkpoint they
+    made: a value in both (a message appended to a list) is pickled once."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def writes(self) -> list[PendingWrite]:
+        return [PendingWrite(*write) for write in serde.loads(self.data)[0]]
+
+
+class _Part:
+    """A blob's value within a _Joint."""
+
+    __slots__ = ("joint", "index")
+
+    def __init__(self, joint: _Joint, index: int) -> None:
+        self.joint, self.index = joint, index
+
+    def value(self) -> Any:
+        return serde.loads(self.joint.data)[1][self.index]
+
+
 class _Thread:
     __slots__ = ("order", "checkpoints", "blobs", "writes", "valued")
 
@@ -30,11 +55,11 @@ class _Thread:
         # id -> ((checkpoint, metadata), parent id); values live in blobs
         self.checkpoints: dict[str, tuple[tuple[Checkpoint, dict[str, Any]], str | None]] = {}
         # (channel, version) -> the Blob as given if its value is atomic, else
-        # (kind, pickled value, base)
-        self.blobs: dict[tuple[str, str], Blob | tuple[str, bytes | None, str | None]] = {}
-        # checkpoint id -> write batches: pickled, or kept as given when nothing in
-        # them can change (see _kept)
-        self.writes: dict[str, list[bytes | tuple[PendingWrite, ...]]] = {}
+        # (kind, pickled value or its part of a _Joint, base)
+        self.blobs: dict[tuple[str, str], Blob | tuple[str, bytes | _Part | None, str | None]] = {}
+        # checkpoint id -> write batches: pickled (alone or in a _Joint), or kept as
+        # given when nothing in them can change (see _kept)
+        self.writes: dict[str, list[bytes | _Joint | tuple[PendingWrite, ...]]] = {}
         self.valued: set[str] = set()  # channels with any stored blob (not triggers)
 
 
@@ -97,9 +122,40 @@ class MemorySaver(BaseSaver):
         parent = checkpoint_id_of(config)
         with self._lock:
             thread = self._thread(thread_id)
-            self._put_writes(thread, parent, writes)
-            self._put(thread, parent, checkpoint, metadata, blobs)
+            kept = _kept(writes)
+            if kept is not None or not any(_pickled(blob) for blob in blobs.values()):
+                self._put_writes(thread, parent, writes, kept)
+                self._put(thread, parent, checkpoint, metadata, blobs)
+            else:
+                self._put_joint(thread, parent, writes, checkpoint, metadata, blobs)
         return checkpoint_config(thread_id, checkpoint.id)
+
+    @classmethod
+    def _put_joint(
+        cls,
+        thread: _Thread,
+        parent: str | None,
+        writes: Sequence[PendingWrite],
+        checkpoint: Checkpoint,
+        metadata: dict[str, Any],
+        blobs: dict[str, Blob],
+    ) -> None:
+        pickled = [channel for channel, blob in blobs.items() if _pickled(blob)]
+        joint = _Joint(
+            serde.dumps(
+                (
+                    [(w.task_id, w.channel, w.value) for w in writes],
+                    [blobs[channel].value for channel in pickled],
+                )
+            )
+        )
+        thread.writes.setdefault(parent, []).append(joint)
+        versions = checkpoint.channel_versions
+        for index, channel in enumerate(pickled):
+            blob = blobs[channel]
+            thread.blobs[(channel, versions[channel])] = (blob.kind, _Part(joint, index), blob.base)
+        cls._put(thread, parent, checkpoint, metadata, {c: b for c, b in blobs.items() if c not in pickled})
+        thread.valued.update(pickled)
 
     @staticmethod
     def _put(
@@ -111,7 +167,7 @@ class MemorySaver(BaseSaver):
     ) -> None:
         for channel, blob in blobs.items():
             version = checkpoint.channel_versions[channel]
-            if type(blob.value) in _ATOMIC and type(blob) is Blob:
+            if not _pickled(blob):
                 thread.blobs[(channel, version)] = blob  # nothing in it can change
             else:
                 thread.blobs[(channel, version)] = (blob.kind, serde.dumps(blob.value), blob.base)
@@ -122,8 +178,14 @@ class MemorySaver(BaseSaver):
         thread.order.append(checkpoint.id)
 
     @staticmethod
-    def _put_writes(thread: _Thread, cid: str | None, writes: Sequence[PendingWrite]) -> None:
-        kept = _kept(writes)
+    def _put_writes(
+        thread: _Thread,
+        cid: str | None,
+        writes: Sequence[PendingWrite],
+        kept: tuple[PendingWrite, ...] | None = None,
+    ) -> None:
+        if kept is None:
+            kept = _kept(writes)
         if kept is None:  # one pickle per call (a task's writes together), not one per write
             kept = serde.dumps([(w.task_id, w.channel, w.value) for w in writes])
         thread.writes.setdefault(cid, []).append(kept)
@@ -158,6 +220,8 @@ class MemorySaver(BaseSaver):
             for batch in thread.writes.get(head, ()):
                 if type(batch) is bytes:
                     writes += [PendingWrite(*write) for write in serde.loads(batch)]
+                elif type(batch) is _Joint:
+                    writes += batch.writes()
                 else:
                     writes += batch
             if len(writes) > keep_writes:
@@ -185,6 +249,8 @@ class MemorySaver(BaseSaver):
         for batch in thread.writes.get(cid, ()):
             if type(batch) is bytes:
                 writes += [PendingWrite(*write) for write in serde.loads(batch)]
+            elif type(batch) is _Joint:
+                writes += batch.writes()
             else:
                 writes += [_handed_out(w) if type(w.value) is dict else w for w in batch]
         return CheckpointTuple(
@@ -208,7 +274,8 @@ class MemorySaver(BaseSaver):
                 kind, base = stored.kind, stored.base
             else:
                 kind, data, base = stored
-                chain.append(Blob(kind, serde.loads(data), base))
+                value = data.value() if type(data) is _Part else serde.loads(data)
+                chain.append(Blob(kind, value, base))
             version = base if kind == "delta" else None
         chain.reverse()
         return chain
@@ -217,6 +284,11 @@ class MemorySaver(BaseSaver):
 # Exact types whose values cannot change once made (a subclass might add state): a
 # blob holding one is kept as given rather than pickled, and shared by reads.
 _ATOMIC = frozenset({str, int, float, bool, bytes, type(None)})
+
+
+def _pickled(blob: Blob) -> bool:
+    """Whether the store keeps a pickle of the blob rather than the blob as given."""
+    return type(blob.value) not in _ATOMIC or type(blob) is not Blob
 
 
 def _kept(writes: Sequence[PendingWrite]) -> tuple[PendingWrite, ...] | None:
