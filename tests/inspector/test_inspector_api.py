@@ -61,6 +61,23 @@ def test_subgraphs_are_drawn_expanded_on_request(inspector):
     assert "xray must be -1" in doc["error"]["message"]
 
 
+def test_a_thread_paused_inside_a_subgraph_shows_the_subgraphs_state(inspector):
+    tid = new_id("api-nested")
+    status, _, text = inspector.request(
+        f"/api/threads/{tid}/runs", {"graph_id": "nested", "input": {"request": " buy a boat "}}
+    )
+    assert status == 200 and "event: interrupt" in text
+    status, view, _ = inspector.request(f"/api/threads/{tid}")
+    assert status == 200 and view["state"]["next"] == ["approval"]
+    (task,) = view["state"]["tasks"]
+    question = {"question": "Approve this request?", "request": "buy a boat"}
+    assert [i["value"] for i in task["interrupts"]] == [question]
+    inner = task["state"]
+    assert inner["next"] == ["ask"]
+    assert inner["values"] == {"request": "buy a boat", "checked": True}
+    assert [i["value"] for t in inner["tasks"] for i in t["interrupts"]] == [question]
+
+
 def test_the_seed_pause_its_edit_and_its_history(inspector):
     tid = new_id("api-seed")
     events = run(inspector, tid, {"input": {"input": "hello world"}})

@@ -172,6 +172,27 @@ def test_a_subgraph_is_expanded_in_the_drawing(page: Page, inspector, shot):
     expect(page.locator(".diagram svg")).to_contain_text("check")
 
 
+def test_a_pause_inside_a_subgraph_is_shown_with_the_subgraphs_state(page: Page, inspector, shot):
+    page.goto(f"{inspector.url}graphs/nested")
+    page.get_by_label("Thread ID").fill(tid := new_id("page-nested"))
+    page.get_by_label("Input (JSON object)").fill('{"request": "buy a boat"}')
+    page.get_by_role("button", name="Start run").click()
+    expect(page).to_have_url(f"{inspector.url}threads/{tid}")
+    expect(page.locator("#thread-status")).to_have_text("interrupted")
+    inside = page.get_by_role("region", name="Subgraphs")
+    expect(inside).to_contain_text("Inside approval (subgraph)")
+    expect(inside).to_contain_text("next: ask")
+    expect(inside).to_contain_text("checked: true")
+    expect(inside).to_contain_text("Approve this request?")
+    shot(page, "thread-nested")
+
+    page.get_by_label("Resume value (JSON, for interrupt(); empty for none)").fill("true")
+    page.get_by_role("button", name="Resume", exact=True).click()
+    expect(page.locator("#thread-status")).to_have_text("idle")
+    expect(page.locator("#values")).to_contain_text('outcome: "done"')
+    expect(page.get_by_role("region", name="Subgraphs")).to_have_count(0)
+
+
 def test_cancel_a_running_run(page: Page, inspector):
     page.goto(f"{inspector.url}graphs/slow")
     page.get_by_label("Thread ID").fill(new_id("page-cancel"))

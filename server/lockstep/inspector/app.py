@@ -187,7 +187,7 @@ async def _thread_view(client: AsyncClient, thread_id: str, at: str | None) -> d
     """A thread at its head (or at checkpoint `at`): summary, state, graph drawn with the
     nodes that made this checkpoint ('current') and the next ones ('pending') marked."""
     thread = await client.threads.get(thread_id)
-    state = await client.threads.get_state(thread_id, at)
+    state = await client.threads.get_state(thread_id, at, subgraphs=True)
     out: dict[str, Any] = {
         "thread": views.thread_json(thread),
         "state": views.snapshot_json(state),

@@ -74,6 +74,8 @@ def snapshot_json(snap: StateSnapshot) -> dict[str, Any]:
                 "error": t.error,
                 "interrupts": [interrupt_json(i) for i in t.interrupts],
                 "result": t.result,
+                # A subgraph's own state, for a task that runs one (get_state(subgraphs=True)).
+                "state": snapshot_json(t.state) if isinstance(t.state, StateSnapshot) else None,
             }
             for t in snap.tasks
         ],

@@ -422,6 +422,22 @@ class Timeline {
   }
 }
 
+// The tasks that run a subgraph, each with the subgraph's own state: where it stopped,
+// what it holds, what it asks (nested subgraphs inside, as deep as they go).
+function subgraphSection(tasks, depth = 0) {
+  const nested = tasks.filter((t) => t.state);
+  if (!nested.length) return "";
+  const level = `h${Math.min(depth + 2, 6)}`;
+  return h("section", { class: "subgraphs", "aria-label": depth ? "Nested subgraphs" : "Subgraphs" },
+    nested.map((t) => h("div", { class: "subgraph" },
+      h(level, {}, `Inside ${t.name} (subgraph)`),
+      h("p", {}, `next: ${t.state.next.length ? t.state.next.join(", ") : "(end)"}`),
+      t.state.tasks.flatMap((st) => st.interrupts).map((i) => h("div", { class: "interrupt" },
+        h("div", {}, `${i.node} (${i.when})`), tree(i.value))),
+      tree(t.state.values),
+      subgraphSection(t.state.tasks, depth + 1))));
+}
+
 async function threadPage(threadId, checkpointId) {
   const path = checkpointId
     ? `/api/threads/${encodeURIComponent(threadId)}/checkpoints/${encodeURIComponent(checkpointId)}`
@@ -497,6 +513,7 @@ async function threadPage(threadId, checkpointId) {
       h("h2", { id: "interrupts-h" }, "Interrupts"),
       interrupts.map((i) => h("div", { class: "interrupt" },
         h("div", {}, `${i.node} (${i.when})`), tree(i.value)))) : "",
+    subgraphSection(state.tasks),
     h("div", { class: "columns" },
       h("div", {},
         h("section", { "aria-labelledby": "drawing-h" }, h("h2", { id: "drawing-h" }, "Graph"),
