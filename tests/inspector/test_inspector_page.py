@@ -260,7 +260,7 @@ def test_a_run_started_elsewhere_is_watched_live_and_a_second_one_is_refused(
 
     # The joined run's events keep arriving, to its end; then the page shows it done.
     expect(log).to_contain_text(f"following run {run.run_id}")
-    expect(log).to_contain_text('updates: {"last":{"n":3}}', timeout=15_000)
+    expect(log).to_contain_text('updates: {"last":{"n":3}}', timeout=30_000)
     expect(log).to_contain_text("end: success")
     expect(page.locator("#thread-status")).to_have_text("idle")
     expect(page.locator("#values")).to_contain_text("n: 3")
