@@ -29,6 +29,21 @@ class ThreadRecord:
     tenant: str = DEFAULT_TENANT
 
 
+def select(
+    records: list[ThreadRecord], graph_id: str = "", status: str = "", tenant: str | None = None
+) -> list[ThreadRecord]:
+    """The records `ThreadStore.list` returns for these filters, in its order."""
+    records = [
+        r
+        for r in records
+        if (not graph_id or r.graph_id == graph_id)
+        and (not status or r.status == status)
+        and (tenant is None or r.tenant == tenant)
+    ]
+    records.sort(key=lambda r: (-r.created_at.timestamp(), r.thread_id))
+    return records
+
+
 class ThreadStore(ABC):
     """Keeps thread records; safe to call from the event loop (no waiting on disk)."""
 

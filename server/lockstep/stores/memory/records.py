@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from lockstep.stores.runs import ACTIVE, ERROR, SERVER_STOPPED, RunRecord, RunStore
-from lockstep.stores.threads import ThreadRecord, ThreadStore, now
+from lockstep.stores.threads import ThreadRecord, ThreadStore, now, select
 
 
 class MemoryThreadStore(ThreadStore):
@@ -50,15 +50,7 @@ class MemoryThreadStore(ThreadStore):
         """Newest first, then by id, so pages are stable; `tenant` keeps only that tenant's."""
         with self._lock:
             records = list(self._records.values())
-        records = [
-            r
-            for r in records
-            if (not graph_id or r.graph_id == graph_id)
-            and (not status or r.status == status)
-            and (tenant is None or r.tenant == tenant)
-        ]
-        records.sort(key=lambda r: (-r.created_at.timestamp(), r.thread_id))
-        return records
+        return select(records, graph_id, status, tenant)
 
     def _saved(self, record: ThreadRecord) -> None:
         """Hook for stores that persist."""

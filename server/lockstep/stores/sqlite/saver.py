@@ -18,7 +18,6 @@ the saver reads and writes through it. Only the stdlib ``sqlite3`` is used.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sqlite3
@@ -27,20 +26,18 @@ from typing import Any
 
 from lockstep.checkpoint import serde
 from lockstep.checkpoint.base import (
-    BaseSaver,
     Blob,
     Checkpoint,
     CheckpointTuple,
     Config,
-    Done,
-    Lane,
     PendingWrite,
     checkpoint_config,
     checkpoint_id_of,
     thread_id_of,
 )
 from lockstep.checkpoint.namespaced import is_nested_key, nested_keys
-from lockstep.stores.sqlite.database import Database, Op
+from lockstep.stores.queued_saver import QueuedSaver, Row, StoredBlob, chains_of, make_tuple
+from lockstep.stores.sqlite.database import Database
 from lockstep.stores.sqlite.migrations import SCHEMA_VERSION
 
 __all__ = ["SCHEMA_VERSION", "SqliteSaver"]
@@ -71,11 +68,8 @@ _PRELOAD_AT = 8
 # thread's history (10,000 checkpoints: 100 ms for a page of 10, against 1 ms).
 _PAGE_WALK_UP_TO = 100
 
-_Row = tuple[str, str | None, bytes]  # checkpoint id, parent id, record
-_StoredBlob = tuple[str, bytes | None, str | None]  # kind, data, base
 
-
-class SqliteSaver(BaseSaver):
+class SqliteSaver(QueuedSaver):
     """Checkpoints in a SQLite file; safe to share across threads.
 
     ``SqliteSaver("state/lockstep.db")`` opens (and creates) the file and its
@@ -84,8 +78,6 @@ class SqliteSaver(BaseSaver):
     ``SqliteSaver.from_conn_string(path)`` works both directly and as
     ``with SqliteSaver.from_conn_string(path) as saver:``, which closes it.
     """
-
-    blocking = True  # disk I/O: the engine calls it off the event loop
 
     def __init__(
         self, path_or_conn: str | os.PathLike[str] | sqlite3.Connection | Database
@@ -104,41 +96,6 @@ class SqliteSaver(BaseSaver):
     def from_conn_string(cls, path: str | os.PathLike[str]) -> SqliteSaver:
         """A saver on `path` (a file, or ":memory:"); usable with `with`, which closes it."""
         return cls(path)
-
-    def __enter__(self) -> SqliteSaver:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Commit what is queued, then close the file if this saver opened it."""
-        if self._owns_db:
-            self._db.close()
-        else:
-            self._db.flush()
-
-    # -- the write queue (the database's: shared with the records beside) ---------
-
-    def batch(self) -> contextlib.AbstractContextManager[None]:
-        """Collect this thread's puts and commit them together, with every batch
-        queued by then (group commit); returns once they are durable."""
-        return self._db.batch()
-
-    def batch_later(self, lane: Lane, on_done: Done) -> contextlib.AbstractContextManager[None]:
-        """Collect this thread's puts and queue them: the run goes on while they
-        commit; `on_done` is told the outcome."""
-        return self._db.batch_later(lane, on_done)
-
-    def write_later(self, op: Op, on_done: Done | None = None, hurry: bool = True) -> None:
-        """Queue a write of the caller's own tables in this file (see `Database.write_later`)."""
-        self._db.write_later(op, on_done, hurry)
-
-    def flush(self) -> None:
-        self._db.flush()
-
-    def after_queued(self, on_done: Done) -> None:
-        self._db.after_queued(on_done)
 
     def get_tuple(self, config: Config) -> CheckpointTuple | None:
         thread_id = thread_id_of(config)
@@ -175,7 +132,7 @@ class SqliteSaver(BaseSaver):
             sql += " LIMIT ?"
             args.append(max(limit, 0))
         with self._lock, self._transaction("DEFERRED"):
-            rows: list[_Row] = self._conn.execute(sql, args).fetchall()
+            rows: list[Row] = self._conn.execute(sql, args).fetchall()
             if len(rows) < _PRELOAD_AT or (limit is not None and limit <= _PAGE_WALK_UP_TO):
                 # Few checkpoints: walk each one's chains in SQL.
                 items = [self._read_tuple(thread_id, row) for row in rows]
@@ -183,7 +140,7 @@ class SqliteSaver(BaseSaver):
             else:
                 # Many: their chains overlap, so read the thread's blobs once.
                 items = None
-                stored: dict[tuple[str, str], _StoredBlob] = {
+                stored: dict[tuple[str, str], StoredBlob] = {
                     (channel, version): (kind, data, base)
                     for channel, version, kind, data, base in self._conn.execute(
                         "SELECT channel, version, kind, data, base FROM blobs WHERE thread_id = ?",
@@ -206,12 +163,8 @@ class SqliteSaver(BaseSaver):
         stored, pending = preloaded
         for row in rows:
             checkpoint, metadata = serde.loads(row[2])
-            chains = {}
-            for channel, version in checkpoint.channel_versions.items():
-                chain = _walk(stored, channel, version)
-                if chain:
-                    chains[channel] = chain
-            yield _tuple(thread_id, row, checkpoint, metadata, chains, pending.get(row[0], ()))
+            chains = chains_of(stored, checkpoint)
+            yield make_tuple(thread_id, row, checkpoint, metadata, chains, pending.get(row[0], ()))
 
     def put(
         self,
@@ -339,7 +292,7 @@ class SqliteSaver(BaseSaver):
 
     # -- helpers ---------------------------------------------------------------
 
-    def _read_tuple(self, thread_id: str, row: _Row) -> CheckpointTuple:
+    def _read_tuple(self, thread_id: str, row: Row) -> CheckpointTuple:
         """One checkpoint row with its blob chains and pending writes (lock held)."""
         checkpoint, metadata = serde.loads(row[2])
         chains = self._read_chains(thread_id, checkpoint.channel_versions)
@@ -348,7 +301,7 @@ class SqliteSaver(BaseSaver):
             " WHERE thread_id = ? AND checkpoint_id = ? ORDER BY idx",
             (thread_id, row[0]),
         ).fetchall()
-        return _tuple(thread_id, row, checkpoint, metadata, chains, writes)
+        return make_tuple(thread_id, row, checkpoint, metadata, chains, writes)
 
     def _read_chains(self, thread_id: str, versions: dict[str, str]) -> dict[str, list[Blob]]:
         chains: dict[str, list[Blob]] = {}
@@ -361,37 +314,3 @@ class SqliteSaver(BaseSaver):
             value = None if data is None else serde.loads(data)
             chains.setdefault(channel, []).append(Blob(kind, value, base))
         return chains
-
-
-def _walk(
-    stored: dict[tuple[str, str], _StoredBlob], channel: str, version: str | None
-) -> list[Blob]:
-    chain: list[Blob] = []
-    while version is not None:
-        found = stored.get((channel, version))
-        if found is None:
-            break
-        kind, data, base = found
-        chain.append(Blob(kind, None if data is None else serde.loads(data), base))
-        version = base if kind == "delta" else None
-    chain.reverse()
-    return chain
-
-
-def _tuple(
-    thread_id: str,
-    row: _Row,
-    checkpoint: Checkpoint,
-    metadata: dict[str, Any],
-    chains: dict[str, list[Blob]],
-    writes: Sequence[tuple[str, str, bytes]],
-) -> CheckpointTuple:
-    cid, parent, _ = row
-    return CheckpointTuple(
-        config=checkpoint_config(thread_id, cid),
-        checkpoint=checkpoint,
-        metadata=metadata,
-        parent_config=checkpoint_config(thread_id, parent) if parent else None,
-        pending_writes=[PendingWrite(t, c, serde.loads(d)) for t, c, d in writes],
-        blobs=chains,
-    )
