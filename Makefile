@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test fuzz lint bench proto ts-proto clean browser
+.PHONY: setup run test fuzz lint bench proto ts-proto clean browser postgres
 
 setup: $(STAMP)
 
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml client/pyproject.toml client/api/pyproject.toml
 run: setup
 	$(PY) -m lockstep serve
 
-test: setup browser
+test: setup browser postgres
 	$(PY) -m pytest
 
 # The inspector's browser tests drive the system's Chromium (Debian's package, through
@@ -30,6 +30,17 @@ browser:
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+# The PostgreSQL backend's tests start a throwaway PostgreSQL server (initdb, pg_ctl) in a
+# temporary directory; Debian's package is installed when there is none (its binaries live
+# in /usr/lib/postgresql/VERSION/bin, where the tests look). LOCKSTEP_TEST_POSTGRES=
+# postgresql://... points the tests at a running server instead.
+postgres:
+	@[ -n "$$LOCKSTEP_TEST_POSTGRES" ] || command -v initdb >/dev/null 2>&1 || \
+	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql; }
 
 # The wire fuzz with FUZZ_EXAMPLES cases per RPC and kind (`make test` runs 150), seeded at
 # random each time: a failure prints the case and how to replay it (@reproduce_failure).

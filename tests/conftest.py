@@ -62,3 +62,25 @@ def tid(request):
         return f"{request.node.name}-{label}-{run}"
 
     return make
+
+
+@pytest.fixture(scope="session")
+def postgres_base_url() -> str:
+    """A PostgreSQL server for the session: LOCKSTEP_TEST_POSTGRES, else a throwaway one."""
+    from postgres_process import ENV_URL, PostgresProcess, wait_ready
+
+    if os.environ.get(ENV_URL):
+        wait_ready(os.environ[ENV_URL])
+        yield os.environ[ENV_URL]
+        return
+    with PostgresProcess() as pg:
+        wait_ready(pg.url)
+        yield pg.url
+
+
+@pytest.fixture
+def postgres_url(postgres_base_url: str) -> str:
+    """A URL whose connections see a new, empty schema of their own."""
+    from postgres_process import fresh_url
+
+    return fresh_url(postgres_base_url)

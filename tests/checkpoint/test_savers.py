@@ -17,6 +17,7 @@ from lockstep.checkpoint import (
     Checkpoint,
     MemorySaver,
     PendingWrite,
+    PostgresSaver,
     SqliteSaver,
 )
 from lockstep.checkpoint.ids import new_checkpoint_id
@@ -29,14 +30,17 @@ class Point:
     y: tuple[int, ...]
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 def saver(request, tmp_path):
     if request.param == "memory":
         yield MemorySaver()
-    else:
+        return
+    if request.param == "sqlite":
         s = SqliteSaver(tmp_path / "db" / "lockstep.db")
-        yield s
-        s.close()
+    else:
+        s = PostgresSaver(request.getfixturevalue("postgres_url"))
+    yield s
+    s.close()
 
 
 def cfg(thread_id, checkpoint_id=None):

@@ -2,8 +2,8 @@
 tests move by hand (TTL expiry without sleeping).
 
 A backend is added by giving `Backend` a way to open a fresh, empty store and the
-order its `search` returns items in; a PostgreSQL store joins the parameter list
-with `order="newest_first"` as LangGraph's SQL stores order results.
+order its `search` returns items in (`"newest_first"` for the SQL stores, as
+LangGraph's SQL stores order results).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pytest
 
 from lockstep.store import base
 from lockstep.store.memory import InMemoryStore
+from lockstep.store.postgres import PostgresStore
 from lockstep.store.sqlite import SqliteStore
 
 
@@ -66,17 +67,29 @@ def _sqlite(tmp_path: Path, stack: contextlib.ExitStack) -> Callable[..., base.B
     return open_store
 
 
+def _postgres(url: str, stack: contextlib.ExitStack) -> Callable[..., base.BaseStore]:
+    def open_store(**kwargs: Any) -> base.BaseStore:
+        store = stack.enter_context(PostgresStore.from_conn_string(url, **kwargs))
+        store.setup()
+        return store
+
+    return open_store
+
+
 BACKENDS = {
     "memory": ("insertion", _memory),
     "sqlite": ("newest_first", _sqlite),
+    "postgres": ("newest_first", _postgres),
 }
 
 
 @pytest.fixture(params=sorted(BACKENDS))
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     order, factory = BACKENDS[request.param]
+    # PostgreSQL's place is a fresh schema on the session's server.
+    place = request.getfixturevalue("postgres_url") if request.param == "postgres" else tmp_path
     with contextlib.ExitStack() as stack:
-        yield Backend(request.param, order, factory(tmp_path, stack))
+        yield Backend(request.param, order, factory(place, stack))
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 
 A backend joins by adding itself to BACKENDS: how to open one on a fresh place
 (`tmp_path`), and whether what it keeps outlives the object (`durable`: a
-reopened backend on the same place sees it). The PostgreSQL backend adds itself
-here, and to the saver contract's list in tests/checkpoint/test_savers.py.
+reopened backend on the same place sees it). Each backend is also in the saver
+contract's list (tests/checkpoint/test_savers.py) and the memory store's (tests/store).
 """
 
 from __future__ import annotations
@@ -16,18 +16,26 @@ import pytest
 
 from lockstep.stores import Backend
 from lockstep.stores.memory import MemoryBackend
+from lockstep.stores.postgres import PostgresBackend
 from lockstep.stores.sqlite import SqliteBackend
 
 
 @dataclass
 class Kind:
-    open: Callable[[Path], Backend]
+    open: Callable[[Path | str], Backend]
     durable: bool
+    # The place it opens on: tmp_path, or (PostgreSQL) a fresh schema's URL.
+    place: Callable[[pytest.FixtureRequest, Path], Path | str] = lambda _request, path: path
 
 
 BACKENDS = {
     "memory": Kind(lambda _path: MemoryBackend(), durable=False),
     "sqlite": Kind(lambda path: SqliteBackend(path / "lockstep.db"), durable=True),
+    "postgres": Kind(
+        PostgresBackend,
+        durable=True,
+        place=lambda request, _path: request.getfixturevalue("postgres_url"),
+    ),
 }
 
 
@@ -35,7 +43,7 @@ class Opened:
     """The backend under test, and a way to close it and open it again on the same
     place (a server restart), for the durable ones."""
 
-    def __init__(self, kind: Kind, path: Path) -> None:
+    def __init__(self, kind: Kind, path: Path | str) -> None:
         self.kind = kind
         self.path = path
         self.backend = kind.open(path)
@@ -48,7 +56,8 @@ class Opened:
 
 @pytest.fixture(params=sorted(BACKENDS))
 def opened(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opened]:
-    opened = Opened(BACKENDS[request.param], tmp_path)
+    kind = BACKENDS[request.param]
+    opened = Opened(kind, kind.place(request, tmp_path))
     yield opened
     opened.backend.close()
 
@@ -61,6 +70,7 @@ def backend(opened: Opened) -> Backend:
 @pytest.fixture(params=sorted(name for name, kind in BACKENDS.items() if kind.durable))
 def durable(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opened]:
     """Only the backends whose records outlive the object: a restart keeps them."""
-    opened = Opened(BACKENDS[request.param], tmp_path)
+    kind = BACKENDS[request.param]
+    opened = Opened(kind, kind.place(request, tmp_path))
     yield opened
     opened.backend.close()

@@ -5,10 +5,15 @@ from lockstep.checkpoint.memory import InMemorySaver, MemorySaver
 
 
 def __getattr__(name: str):
+    # Imported on first use: the PostgreSQL savers need psycopg (lockstep[postgres]).
     if name == "SqliteSaver":
         from lockstep.checkpoint.sqlite import SqliteSaver
 
         return SqliteSaver
+    if name in ("PostgresSaver", "AsyncPostgresSaver"):
+        from lockstep.checkpoint import postgres
+
+        return getattr(postgres, name)
     raise AttributeError(name)
 
 
@@ -20,5 +25,7 @@ __all__ = [
     "InMemorySaver",
     "MemorySaver",
     "PendingWrite",
+    "AsyncPostgresSaver",
+    "PostgresSaver",
     "SqliteSaver",
 ]

@@ -8,8 +8,10 @@ from lockstep.stores.memory import MemoryBackend
 DEFAULT_STORE = "sqlite:///.lockstep/lockstep.db"
 
 
-def open_store(url: str = DEFAULT_STORE) -> Backend:
-    """`memory://` or `sqlite:///PATH` (a relative PATH, or `sqlite:////abs/path`)."""
+def open_store(url: str = DEFAULT_STORE, *, password: str | None = None) -> Backend:
+    """`memory://`, `sqlite:///PATH` (a relative PATH, or `sqlite:////abs/path`) or
+    `postgresql://USER:PASSWORD@HOST:PORT/DB` (also `postgres://`; without a
+    password in the URL, `password`, else libpq's PGPASSWORD or ~/.pgpass)."""
     if url in ("memory://", "memory"):
         return MemoryBackend(url)
     if url.startswith("sqlite:///"):
@@ -19,4 +21,14 @@ def open_store(url: str = DEFAULT_STORE) -> Backend:
         if not path:
             raise ValueError("sqlite:/// needs a file path, e.g. sqlite:///.lockstep/lockstep.db")
         return SqliteBackend(path, url)
-    raise ValueError(f"unknown store {url!r}: use memory:// or sqlite:///PATH")
+    if url.startswith(("postgresql://", "postgres://")):
+        from lockstep.stores.postgres.database import psycopg
+
+        psycopg()  # says what to install when it is missing
+        from lockstep.stores.postgres import PostgresBackend
+
+        return PostgresBackend(url, password=password)
+    raise ValueError(
+        f"unknown store {url!r}: use memory://, sqlite:///PATH or "
+        "postgresql://USER:PASSWORD@HOST:PORT/DB"
+    )

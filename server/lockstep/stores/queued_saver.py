@@ -6,7 +6,7 @@ rebuilt from rows the same way (a pickled record, blob chains, pending writes).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from lockstep.checkpoint import serde
@@ -67,6 +67,19 @@ class QueuedSaver(BaseSaver):
         self._db.after_queued(on_done)
 
 
+def blob_rows(
+    thread_id: str, checkpoint: Checkpoint, blobs: dict[str, Blob]
+) -> list[tuple[str, str, str, str, bytes | None, str | None]]:
+    """A put's blobs as rows: thread, channel, version, kind, pickled value, base."""
+    rows = []
+    for channel, blob in blobs.items():
+        version = checkpoint.channel_versions[channel]
+        data = None if blob.kind == "empty" else serde.dumps(blob.value)
+        base = blob.base if blob.kind == "delta" else None
+        rows.append((thread_id, channel, version, blob.kind, data, base))
+    return rows
+
+
 def walk(
     stored: dict[tuple[str, str], StoredBlob], channel: str, version: str | None
 ) -> list[Blob]:
@@ -93,6 +106,19 @@ def chains_of(
         if chain:
             chains[channel] = chain
     return chains
+
+
+def from_thread(
+    thread_id: str,
+    rows: list[Row],
+    stored: dict[tuple[str, str], StoredBlob],
+    pending: dict[str, list[tuple[str, str, bytes]]],
+) -> Iterator[CheckpointTuple]:
+    """Checkpoint rows as tuples, from their thread's blobs and writes read at once."""
+    for row in rows:
+        checkpoint, metadata = serde.loads(row[2])
+        chains = chains_of(stored, checkpoint)
+        yield make_tuple(thread_id, row, checkpoint, metadata, chains, pending.get(row[0], ()))
 
 
 def make_tuple(

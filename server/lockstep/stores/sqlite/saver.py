@@ -36,7 +36,14 @@ from lockstep.checkpoint.base import (
     thread_id_of,
 )
 from lockstep.checkpoint.namespaced import is_nested_key, nested_keys
-from lockstep.stores.queued_saver import QueuedSaver, Row, StoredBlob, chains_of, make_tuple
+from lockstep.stores.queued_saver import (
+    QueuedSaver,
+    Row,
+    StoredBlob,
+    blob_rows,
+    from_thread,
+    make_tuple,
+)
 from lockstep.stores.sqlite.database import Database
 from lockstep.stores.sqlite.migrations import SCHEMA_VERSION
 
@@ -160,11 +167,7 @@ class SqliteSaver(QueuedSaver):
             yield from items
             return
         assert preloaded is not None
-        stored, pending = preloaded
-        for row in rows:
-            checkpoint, metadata = serde.loads(row[2])
-            chains = chains_of(stored, checkpoint)
-            yield make_tuple(thread_id, row, checkpoint, metadata, chains, pending.get(row[0], ()))
+        yield from from_thread(thread_id, rows, *preloaded)
 
     def put(
         self,
@@ -175,12 +178,7 @@ class SqliteSaver(QueuedSaver):
     ) -> Config:
         thread_id = thread_id_of(config)
         parent = checkpoint_id_of(config)
-        blob_rows = []
-        for channel, blob in blobs.items():
-            version = checkpoint.channel_versions[channel]
-            data = None if blob.kind == "empty" else serde.dumps(blob.value)
-            base = blob.base if blob.kind == "delta" else None
-            blob_rows.append((thread_id, channel, version, blob.kind, data, base))
+        rows = blob_rows(thread_id, checkpoint, blobs)
         row = (
             thread_id,
             checkpoint.id,
@@ -197,7 +195,7 @@ class SqliteSaver(QueuedSaver):
             conn.executemany(
                 "INSERT OR REPLACE INTO blobs (thread_id, channel, version, kind, data, base)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                blob_rows,
+                rows,
             )
             conn.execute(
                 "INSERT OR REPLACE INTO checkpoints"

@@ -1,4 +1,5 @@
-"""Graphs run on SqliteSaver: same answers as MemorySaver, kept across restarts, O(n) storage."""
+"""Graphs run on the database savers (SqliteSaver, PostgresSaver): same answers as
+MemorySaver, kept across restarts, O(n) storage."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Annotated, TypedDict
 import pytest
 
 from lockstep import END, START, NodeInterrupt, StateGraph
-from lockstep.checkpoint import MemorySaver, SqliteSaver
+from lockstep.checkpoint import MemorySaver, PostgresSaver, SqliteSaver
 
 
 class State(TypedDict, total=False):
@@ -81,23 +82,28 @@ def history_view(graph, config):
     ]
 
 
-@pytest.fixture
-def db(tmp_path):
-    return tmp_path / "threads" / "lockstep.db"
+@pytest.fixture(params=["sqlite", "postgres"])
+def db(request, tmp_path):
+    """Opens a new saver on the same place each call (a restart reopens it)."""
+    if request.param == "sqlite":
+        path = tmp_path / "threads" / "lockstep.db"
+        return lambda: SqliteSaver(path)
+    url = request.getfixturevalue("postgres_url")
+    return lambda: PostgresSaver(url)
 
 
 def test_same_state_and_history_as_memory_saver(db):
     views = []
-    for saver in (MemorySaver(), SqliteSaver(db)):
+    for saver in (MemorySaver(), db()):
         graph = pipeline().compile(checkpointer=saver)
         config = cfg("t")
         out = graph.invoke({"items": ["in"], "note": ""}, config)
         graph.update_state(config, {"note": "go"}, as_node="second")
         state = graph.get_state(config)
         views.append((out, state.values, state.next, history_view(graph, config)))
-    memory, sqlite = views
-    assert sqlite == memory
-    out, values, next_, history = sqlite
+    memory, stored = views
+    assert stored == memory
+    out, values, next_, history = stored
     assert out == {"items": ["in", "first", "second"], "note": "1"}
     assert values == {"items": ["in", "first", "second"], "note": "go"}
     assert next_ == ()
@@ -111,23 +117,23 @@ def test_same_state_and_history_as_memory_saver(db):
 
 
 def across_restarts(db, script):
-    """Run `script(reopen)` on MemorySaver (never restarted) and on SqliteSaver reopened
-    from its file at every `reopen()`; return both traces, which must be equal."""
+    """Run `script(reopen)` on MemorySaver (never restarted) and on the database saver
+    reopened at every `reopen()`; return both traces, which must be equal."""
     memory = MemorySaver()
     memory_trace = script(lambda: memory)
 
-    opened: list[SqliteSaver] = []
+    opened: list = []
 
     def reopen():
         if opened:
             opened[-1].close()
-        opened.append(SqliteSaver(db))
+        opened.append(db())
         return opened[-1]
 
-    sqlite_trace = script(reopen)
+    stored_trace = script(reopen)
     opened[-1].close()
     assert len(opened) > 1
-    return memory_trace, sqlite_trace
+    return memory_trace, stored_trace
 
 
 def snap(state):
@@ -152,10 +158,10 @@ def test_thread_survives_a_restart_at_a_breakpoint(db):
         trace.append([snap(h) for h in graph.get_state_history(cfg("t"))])
         return trace
 
-    memory, sqlite = across_restarts(db, script)
-    assert sqlite == memory
-    assert sqlite[1][1] == ("second",)
-    assert sqlite[2] == sqlite[1]
+    memory, stored = across_restarts(db, script)
+    assert stored == memory
+    assert stored[1][1] == ("second",)
+    assert stored[2] == stored[1]
 
 
 def test_pending_writes_survive_a_restart(db):
@@ -175,12 +181,12 @@ def test_pending_writes_survive_a_restart(db):
         trace.append([snap(h) for h in graph.get_state_history(cfg("t"))])
         return trace
 
-    memory, sqlite = across_restarts(db, script)
-    assert sqlite == memory
-    assert sqlite[2] == sqlite[1]
-    assert [t[0] for t in sqlite[1][3]] == ["a", "b"]
-    assert sqlite[1][3][1][1] == ["b needs a moment"]
-    assert sqlite[4][:2] == ["a", "b"] and sqlite[4].count("a") == 1  # a's writes were kept
+    memory, stored = across_restarts(db, script)
+    assert stored == memory
+    assert stored[2] == stored[1]
+    assert [t[0] for t in stored[1][3]] == ["a", "b"]
+    assert stored[1][3][1][1] == ["b needs a moment"]
+    assert stored[4][:2] == ["a", "b"] and stored[4].count("a") == 1  # a's writes were kept
 
 
 def test_time_travel_and_fork_from_a_stored_checkpoint(db):
@@ -199,15 +205,15 @@ def test_time_travel_and_fork_from_a_stored_checkpoint(db):
         trace.append([snap(h) for h in graph.get_state_history(cfg("t"))])
         return trace
 
-    memory, sqlite = across_restarts(db, script)
-    assert sqlite == memory
-    assert sqlite[0][0] == {"items": ["in", "first"], "note": "1"}
-    assert sqlite[3] == sqlite[0]  # forking left the old checkpoint as it was
-    assert len(sqlite[4]) == 4 + 1 + 1  # the first run, the update, the forked step
+    memory, stored = across_restarts(db, script)
+    assert stored == memory
+    assert stored[0][0] == {"items": ["in", "first"], "note": "1"}
+    assert stored[3] == stored[0]  # forking left the old checkpoint as it was
+    assert len(stored[4]) == 4 + 1 + 1  # the first run, the update, the forked step
 
 
-def test_async_runs_on_sqlite(db):
-    saver = SqliteSaver(db)
+def test_async_runs_on_the_database(db):
+    saver = db()
     graph = pipeline().compile(checkpointer=saver)
 
     async def main():
@@ -223,7 +229,7 @@ def test_async_runs_on_sqlite(db):
 
 
 def test_runs_from_worker_threads_share_one_saver(db):
-    saver = SqliteSaver(db)
+    saver = db()
     graph = pipeline().compile(checkpointer=saver)
     errors = []
 
@@ -273,7 +279,7 @@ def run_appender(saver, n):
 
 
 def test_appending_one_item_per_step_stores_linear_bytes(db):
-    saver = SqliteSaver(db)
+    saver = db()
     run_appender(saver, 500)
     graph, config = run_appender(saver, 1000)
     small, large = saver.storage_bytes("append-500"), saver.storage_bytes("append-1000")
@@ -296,7 +302,7 @@ def test_appending_one_item_per_step_stores_linear_bytes(db):
     saver.close()
 
     # The same thread, read back from the file by a fresh saver.
-    reopened = SqliteSaver(db)
+    reopened = db()
     graph = appender(1000).compile(checkpointer=reopened)
     assert graph.get_state(config).values["items"] == list(range(1000))
     middle = list(graph.get_state_history(config, limit=1, before=history[500].config))[0]

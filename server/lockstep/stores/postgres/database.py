@@ -1,0 +1,151 @@
+"""The PostgreSQL backend's database: the one place its connections are opened,
+its schema migrated, and its writes queued and committed.
+
+Everything the backend keeps writes through one `Database`, a `WriteQueue` (see
+`lockstep.stores.queue`: group commit, write-behind) on one writing connection,
+each group sent as one pipeline (one round trip, not one per statement). Reads
+take a connection from the pool, so they never wait for a commit. psycopg 3 and
+psycopg-pool are the `lockstep[postgres]` extra, imported only here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from lockstep.stores.postgres.migrations import migrate
+from lockstep.stores.queue import Op, WriteQueue
+
+__all__ = ["Database", "Op", "psycopg", "redacted"]
+
+SCHEMES = ("postgresql://", "postgres://")
+# Connections the pool may open for reads (the writer is one more).
+POOL_SIZE = 10
+CONNECT_TIMEOUT = 10
+
+
+def psycopg() -> Any:
+    """The psycopg module, or an ImportError that says how to get it."""
+    try:
+        import psycopg as module
+        import psycopg_pool  # noqa: F401 - the backend needs both
+    except ImportError as exc:
+        raise ImportError(
+            "a postgresql:// store needs psycopg 3 and psycopg-pool: "
+            "pip install 'lockstep[postgres]'"
+        ) from exc
+    return module
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    user = f"{parts.username}:***@" if parts.username else ""
+    return urlunsplit(parts._replace(netloc=user + host))
+
+
+class Database(WriteQueue):
+    """A PostgreSQL database, its pool and its write queue; safe to share across threads.
+
+    `Database(url)` connects (a postgresql:// URL or a libpq connection string;
+    `password` if the URL and PGPASSWORD have none), migrates and opens a pool for
+    reads. `Database(conn)` uses a psycopg connection you opened and close, for
+    writes and reads alike, behind a lock.
+    """
+
+    flusher_name = "lockstep-postgres-flusher"
+
+    def __init__(self, url_or_conn: Any, *, password: str | None = None) -> None:
+        super().__init__()
+        pg = psycopg()
+        self.lock = threading.RLock()
+        self.pool: Any = None
+        self._kwargs: dict[str, Any] = {"autocommit": True}
+        if password is not None:
+            self._kwargs["password"] = password
+        if isinstance(url_or_conn, pg.Connection):
+            self.url = ""
+            self.conn = url_or_conn
+            self._owns_conn = False
+        else:
+            self.url = str(url_or_conn)
+            self.conn = self._connect()
+            self._owns_conn = True
+        try:
+            with self.lock:
+                migrate(self.conn)
+            if self._owns_conn:
+                from psycopg_pool import ConnectionPool
+
+                self.pool = ConnectionPool(
+                    self.url,
+                    min_size=1,
+                    max_size=POOL_SIZE,
+                    kwargs=self._kwargs,
+                    open=True,
+                    name="lockstep-postgres",
+                )
+        except BaseException:
+            self.close()
+            raise
+
+    def _connect(self) -> Any:
+        return Database.connect(self.url, self._kwargs.get("password"))
+
+    @staticmethod
+    def connect(url: str, password: str | None = None) -> Any:
+        """A new autocommit connection to `url`, or a ConnectionError a person can read."""
+        pg = psycopg()
+        extra = {} if password is None else {"password": password}
+        try:
+            return pg.connect(url, connect_timeout=CONNECT_TIMEOUT, autocommit=True, **extra)
+        except pg.OperationalError as exc:
+            reason = " ".join(str(exc).split())
+            raise ConnectionError(
+                f"cannot connect to PostgreSQL at {redacted(url)}: {reason}"
+            ) from None
+
+    def close(self) -> None:
+        """Commit what is queued, then close what this opened."""
+        try:
+            self._close_queue()
+        finally:
+            with self.lock:
+                if self.pool is not None:
+                    self.pool.close()
+                if self._owns_conn:
+                    self.conn.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction on the writer, its statements sent as one pipeline."""
+        with self.lock:
+            if self._owns_conn and self.conn.broken:
+                self.conn = self._connect()  # the server went away and came back
+            conn = self.conn
+            with conn.pipeline(), conn.transaction():
+                yield
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Any]:
+        """A connection for reads: one of the pool's, or the given one behind the lock."""
+        if self.pool is None:
+            with self.lock:
+                yield self.conn
+            return
+        with self.pool.connection() as conn:
+            yield conn
+
+    def another_connection(self) -> Any:
+        """A connection of its own (long-term memory keeps one); the caller closes it."""
+        if not self.url:
+            raise ValueError("only a Database that opened its connection can open more")
+        return self._connect()
