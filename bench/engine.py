@@ -339,8 +339,12 @@ def batch(run: Callable[[], Any], calls: int) -> float:
     return (time.perf_counter() - start) / calls
 
 
-def measure(factory, calls: int, reps: int) -> tuple[float, float]:
-    cases = {e.name: factory(e) for e in (LOCKSTEP, LANGGRAPH)}
+def measure(
+    factory, calls: int, reps: int, engines: tuple[Engine, Engine] | None = None
+) -> tuple[float, float]:
+    """Median seconds per call of (lockstep, langgraph); `engines` replaces the two
+    engines (bench/postgres.py gives them its savers)."""
+    cases = {e.name: factory(e) for e in (engines or (LOCKSTEP, LANGGRAPH))}
     samples = _samples(cases, calls, reps)
     return statistics.median(samples["lockstep"]), statistics.median(samples["langgraph"])
 

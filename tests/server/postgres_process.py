@@ -50,7 +50,8 @@ def _free_port() -> int:
 class PostgresProcess:
     """One PostgreSQL server in `workdir`, started and stopped by the tests."""
 
-    def __init__(self, workdir: Path | None = None) -> None:
+    def __init__(self, workdir: Path | None = None, *, durable: bool = False) -> None:
+        """`durable=True` keeps PostgreSQL's own settings (fsync on), for benchmarks."""
         # Its own directory under the system's temp dir: the `postgres` user must be
         # able to reach it, which pytest's per-user temp dirs do not allow.
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="lockstep-pg-"))
@@ -58,6 +59,7 @@ class PostgresProcess:
         self.port = _free_port()
         self.url = f"postgresql://{USER}@127.0.0.1:{self.port}/postgres"
         self._as_root = os.geteuid() == 0
+        self._durable = durable
 
     def _run(self, *args: str) -> None:
         command = [_binary(args[0]), *args[1:]]
@@ -78,8 +80,10 @@ class PostgresProcess:
         # crash of the process is what the tests check, not of the machine).
         options = (
             f"-p {self.port} -k {self.workdir} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c full_page_writes=off -c max_connections=200"
+            "-c max_connections=200"
         )
+        if not self._durable:
+            options += " -c fsync=off -c full_page_writes=off"
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l",
                   str(self.workdir / "postgres.log"), "-w", "-t", "60", "start")  # fmt: skip
         return self

@@ -17,22 +17,32 @@ __all__ = ["main", "parser"]
 def serve(args) -> int:
     from lockstep.service import eventloop
     from lockstep.service.server import Settings, serve
+    from lockstep.stores import StoreError
 
     try:
         settings = Settings(
             address=args.address,
             graphs=tuple(args.graph),
             store=args.store,
+            store_password=_store_password(args),
             grace=args.grace,
             durability=args.durability,
             security=_security(args),
             limits=_limits(args),
         )
         eventloop.run(serve(settings), args.loop)
-    except (OSError, ValueError, ImportError, AttributeError, TypeError) as exc:
+    except (OSError, ValueError, ImportError, AttributeError, TypeError, StoreError) as exc:
         print(f"lockstep: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _store_password(args) -> str | None:
+    """--store-password-file's first line (PGPASSWORD works too, read by libpq)."""
+    if not args.store_password_file:
+        return None
+    with open(args.store_password_file, encoding="utf-8") as file:
+        return file.readline().rstrip("\r\n")
 
 
 def _security(args):

@@ -161,8 +161,15 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
         help="a graph to host (repeatable); without any, the examples (lockstep/examples/)",
     )
     serve.add_argument(
-        "--store", default=DEFAULT_STORE, help="memory:// or sqlite:///PATH (default %(default)s)"
-    )
+        "--store", default=DEFAULT_STORE,
+        help="memory://, sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DB (also "
+        "postgres://; needs pip install 'lockstep[postgres]') (default %(default)s)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--store-password-file", metavar="FILE",
+        help="the store's password, the first line of FILE, when the URL has none "
+        "(PGPASSWORD works too)",
+    )  # fmt: skip
     serve.add_argument(
         "--grace", type=float, default=30.0, help="seconds active runs get on shutdown"
     )

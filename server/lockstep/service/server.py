@@ -23,7 +23,7 @@ from lockstep.service.screening import RequestScreen
 from lockstep.service.security import Security
 from lockstep.service.store import StoreService
 from lockstep.service.threads import ThreadsService
-from lockstep.stores import open_store
+from lockstep.stores import open_store, redacted
 from lockstep_api.v1 import (
     graphs_service_pb2,
     graphs_service_pb2_grpc,
@@ -50,6 +50,8 @@ class Settings:
     address: str = "127.0.0.1:50051"
     graphs: tuple[str, ...] = ()
     store: str = "sqlite:///.lockstep/lockstep.db"
+    # The store's password when not in its URL (--store-password-file).
+    store_password: str | None = None
     grace: float = 30.0
     durability: str = "async"  # for runs that do not say: see `lockstep serve --help`
     limits: Limits = field(default_factory=Limits)
@@ -60,7 +62,7 @@ class Server:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         settings.security.check_bind(settings.address)
-        self.store = open_store(settings.store)
+        self.store = open_store(settings.store, password=settings.store_password)
         self.hosting = Hosting(registry.load(list(settings.graphs), self.store.saver), self.store)
         self.runs = RunManager(self.hosting, limits=settings.limits, durability=settings.durability)
         self.health = health.aio.HealthServicer() if hasattr(health, "aio") else health.HealthServicer()
@@ -143,7 +145,7 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     print(
         f"lockstep serving {', '.join(server.hosting.graphs) or 'no graphs'} "
-        f"on {host}:{server.port} (store {settings.store}, event loop "
+        f"on {host}:{server.port} (store {redacted(settings.store)}, event loop "
         f"{type(loop).__module__.split('.')[0]}): {settings.security.describe()}",
         flush=True,
     )

@@ -11,7 +11,7 @@ tests' backend lists (tests/stores, tests/checkpoint, tests/store).
 It may import `lockstep.checkpoint` and `lockstep.store`, never the service or gRPC.
 """
 
-from lockstep.stores.base import Backend
-from lockstep.stores.open import DEFAULT_STORE, open_store
+from lockstep.stores.base import Backend, StoreError
+from lockstep.stores.open import DEFAULT_STORE, open_store, redacted
 
-__all__ = ["DEFAULT_STORE", "Backend", "open_store"]
+__all__ = ["DEFAULT_STORE", "Backend", "StoreError", "open_store", "redacted"]

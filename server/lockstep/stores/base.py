@@ -11,6 +11,10 @@ from lockstep.stores.runs import RunStore
 from lockstep.stores.threads import ThreadStore
 
 
+class StoreError(RuntimeError):
+    """A store that cannot be opened or set up, said for a person (the CLI prints it)."""
+
+
 class Backend(ABC):
     """The four things a backend keeps: checkpoints (`saver`), thread records
     (`threads`), run records (`runs`) and long-term memory (`memory`: the served

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 from lockstep.stores.base import Backend
 from lockstep.stores.memory import MemoryBackend
 
 DEFAULT_STORE = "sqlite:///.lockstep/lockstep.db"
+
+
+def redacted(url: str) -> str:
+    """A store URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    user = f"{parts.username}:***@" if parts.username else ""
+    return urlunsplit(parts._replace(netloc=user + host))
 
 
 def open_store(url: str = DEFAULT_STORE, *, password: str | None = None) -> Backend:

@@ -14,8 +14,9 @@ import contextlib
 import threading
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
+from lockstep.stores.base import StoreError
+from lockstep.stores.open import redacted
 from lockstep.stores.postgres.migrations import migrate
 from lockstep.stores.queue import Op, WriteQueue
 
@@ -38,18 +39,6 @@ def psycopg() -> Any:
             "pip install 'lockstep[postgres]'"
         ) from exc
     return module
-
-
-def redacted(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host += f":{parts.port}"
-    user = f"{parts.username}:***@" if parts.username else ""
-    return urlunsplit(parts._replace(netloc=user + host))
 
 
 class Database(WriteQueue):
@@ -81,7 +70,11 @@ class Database(WriteQueue):
             self._owns_conn = True
         try:
             with self.lock:
-                migrate(self.conn)
+                try:
+                    migrate(self.conn)
+                except psycopg().Error as exc:
+                    where = redacted(self.url) if self.url else "PostgreSQL"
+                    raise StoreError(f"cannot set up lockstep's tables at {where}: {exc}") from exc
             if self._owns_conn:
                 from psycopg_pool import ConnectionPool
 

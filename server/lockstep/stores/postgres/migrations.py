@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from lockstep.stores.base import StoreError
+
 # pg_advisory_xact_lock's key: "lockstep" in ASCII.
 LOCK_KEY = 0x6C6F636B73746570
 
@@ -114,7 +116,7 @@ def migrate(conn: Any) -> None:
         row = conn.execute("SELECT version FROM lockstep_schema").fetchone()
         version = 0 if row is None else row[0]
         if version > SCHEMA_VERSION:
-            raise RuntimeError(
+            raise StoreError(
                 f"this PostgreSQL database has lockstep schema version {version}; this "
                 f"lockstep knows up to {SCHEMA_VERSION}: upgrade lockstep to open it"
             )
