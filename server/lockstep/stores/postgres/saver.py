@@ -30,6 +30,7 @@ from lockstep.checkpoint.base import (
     checkpoint_id_of,
     thread_id_of,
 )
+from lockstep.checkpoint.namespaced import is_nested_key, nested_keys
 from lockstep.stores.postgres.database import Database
 from lockstep.stores.postgres.migrations import SCHEMA_VERSION
 from lockstep.stores.queued_saver import (
@@ -231,10 +232,15 @@ class PostgresSaver(QueuedSaver):
 
     def delete_thread(self, thread_id: str) -> None:
         thread_id = str(thread_id)
+        low, high = nested_keys(thread_id)  # its subgraphs' checkpoints go with it
 
         def op(conn: Any) -> None:
             for table in ("checkpoints", "blobs", "writes"):
-                conn.execute(f"DELETE FROM {table} WHERE thread_id = %s", (thread_id,))
+                conn.execute(
+                    f"DELETE FROM {table} WHERE thread_id = %s"
+                    " OR (thread_id >= %s AND thread_id < %s)",
+                    (thread_id, low, high),
+                )
 
         self._write(op)  # inside a batch(), part of its transaction
 
@@ -264,7 +270,7 @@ class PostgresSaver(QueuedSaver):
             rows = conn.execute(
                 "SELECT thread_id FROM checkpoints GROUP BY thread_id ORDER BY MIN(checkpoint_id)"
             ).fetchall()
-        return [r[0] for r in rows]
+        return [r[0] for r in rows if not is_nested_key(r[0])]
 
     def storage_bytes(self, thread_id: str) -> int:
         """Bytes a thread stores: checkpoint records, blob data and pending writes."""
