@@ -69,10 +69,11 @@ ts-proto: setup
 	  (cd clients/ts && npm ci --no-audit --no-fund)
 	$(PY) scripts/genproto_ts.py
 
-bench: setup
+bench: setup postgres
 	$(PY) bench/engine.py
 	$(PY) bench/server.py
 	$(PY) bench/load.py
+	$(PY) bench/postgres.py
 
 clean:
 	rm -rf $(VENV) .lockstep

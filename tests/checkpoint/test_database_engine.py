@@ -101,6 +101,7 @@ def test_same_state_and_history_as_memory_saver(db):
         graph.update_state(config, {"note": "go"}, as_node="second")
         state = graph.get_state(config)
         views.append((out, state.values, state.next, history_view(graph, config)))
+        saver.close()
     memory, stored = views
     assert stored == memory
     out, values, next_, history = stored
