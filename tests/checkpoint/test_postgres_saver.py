@@ -157,3 +157,18 @@ def test_an_unreachable_database_says_so_without_the_password():
     message = str(caught.value)
     assert "cannot connect to PostgreSQL at postgresql://ann:***@127.0.0.1:1/nowhere" in message
     assert "s3cret" not in message
+
+
+def test_commits_are_as_durable_as_on_sqlite_unless_the_url_says(postgres_url):
+    """The writer does not wait for each commit's flush to disk (SQLite's WAL with
+    synchronous=NORMAL does not either); a URL that sets synchronous_commit keeps it."""
+    saver = PostgresSaver(postgres_url)
+    with saver._db.lock:
+        assert saver._db.conn.execute("SHOW synchronous_commit").fetchone()[0] == "off"
+    saver.close()
+    strict = PostgresSaver(postgres_url + "%20-csynchronous_commit%3Don")
+    with strict._db.lock:
+        assert strict._db.conn.execute("SHOW synchronous_commit").fetchone()[0] == "on"
+    Chain(strict).put({"a": Blob("full", 1)})
+    assert strict.get_tuple(cfg("t1")).blobs == {"a": [Blob("full", 1)]}
+    strict.close()

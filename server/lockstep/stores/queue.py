@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 # run's first checkpoint, to commit them together.
 _GATHER_SECONDS = 0.002
 
-#: One write: given the write connection, inside the group's transaction.
+#: One write: given the write connection (or what the backend's `transaction`
+#: gives in its place), inside the group's transaction.
 Op = Callable[[Any], None]
 
 
@@ -66,7 +67,8 @@ class WriteQueue:
         self._closing = False
 
     def transaction(self) -> contextlib.AbstractContextManager[Any]:
-        """One write transaction on `conn` (lock held), committed or rolled back."""
+        """One write transaction (lock held), committed or rolled back; it gives what
+        the ops are called with (the connection, or what stands in for it)."""
         raise NotImplementedError
 
     def _close_queue(self) -> None:
@@ -197,11 +199,11 @@ class WriteQueue:
             if batch.lane is not None and batch.lane.failed is not None:
                 batch.error = batch.lane.failed
         try:
-            with self.transaction():
+            with self.transaction() as target:
                 for batch in group:
                     if batch.error is None:
                         for op in batch.ops:
-                            op(self.conn)
+                            op(target)
         except BaseException:
             # Try each batch alone, so one bad batch fails only its own run.
             for batch in group:
@@ -211,9 +213,9 @@ class WriteQueue:
                 if batch.error is not None:
                     continue
                 try:
-                    with self.transaction():
+                    with self.transaction() as target:
                         for op in batch.ops:
-                            op(self.conn)
+                            op(target)
                 except BaseException as exc:
                     batch.error = exc
                     if lane is not None:

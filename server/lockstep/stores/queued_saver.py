@@ -97,14 +97,18 @@ def walk(
 
 
 def chains_of(
-    stored: dict[tuple[str, str], StoredBlob], checkpoint: Checkpoint
+    stored: dict[tuple[str, str], StoredBlob], checkpoint: Checkpoint, valued: set[str]
 ) -> dict[str, list[Blob]]:
-    """Every channel's chain at a checkpoint, from a thread's blobs read at once."""
+    """Every channel's chain at a checkpoint, from a thread's blobs read at once;
+    `valued`: the channels with any blob (triggers have none: not looked up)."""
     chains = {}
-    for channel, version in checkpoint.channel_versions.items():
-        chain = walk(stored, channel, version)
-        if chain:
-            chains[channel] = chain
+    versions = checkpoint.channel_versions
+    for channel in valued:
+        version = versions.get(channel)
+        if version is not None:
+            chain = walk(stored, channel, version)
+            if chain:
+                chains[channel] = chain
     return chains
 
 
@@ -115,9 +119,10 @@ def from_thread(
     pending: dict[str, list[tuple[str, str, bytes]]],
 ) -> Iterator[CheckpointTuple]:
     """Checkpoint rows as tuples, from their thread's blobs and writes read at once."""
+    valued = {channel for channel, _ in stored}
     for row in rows:
         checkpoint, metadata = serde.loads(row[2])
-        chains = chains_of(stored, checkpoint)
+        chains = chains_of(stored, checkpoint, valued)
         yield make_tuple(thread_id, row, checkpoint, metadata, chains, pending.get(row[0], ()))
 
 

@@ -3,7 +3,7 @@ its schema migrated, and its writes queued and committed.
 
 Everything the backend keeps writes through one `Database`, a `WriteQueue` (see
 `lockstep.stores.queue`: group commit, write-behind) on one writing connection,
-each group sent as one pipeline (one round trip, not one per statement). Reads
+each group sent as one message (one round trip, not one per statement). Reads
 take a connection from the pool, so they never wait for a commit. psycopg 3 and
 psycopg-pool are the `lockstep[postgres]` extra, imported only here.
 """
@@ -41,6 +41,28 @@ def psycopg() -> Any:
     return module
 
 
+class Script:
+    """What a write op is given in place of a connection: `execute` and
+    `cursor().executemany` collect statements, their parameters bound here, for
+    the transaction to send at once. An op cannot read: none needs to."""
+
+    __slots__ = ("statements", "_cursor")
+
+    def __init__(self, cursor: Any) -> None:
+        self.statements: list[str] = []
+        self._cursor = cursor  # a psycopg ClientCursor, for its mogrify
+
+    def execute(self, sql: str, params: Any = None) -> None:
+        self.statements.append(self._cursor.mogrify(sql, params) if params is not None else sql)
+
+    def executemany(self, sql: str, rows: Any) -> None:
+        mogrify = self._cursor.mogrify
+        self.statements.extend(mogrify(sql, row) for row in rows)
+
+    def cursor(self) -> Script:
+        return self
+
+
 class Database(WriteQueue):
     """A PostgreSQL database, its pool and its write queue; safe to share across threads.
 
@@ -68,6 +90,7 @@ class Database(WriteQueue):
             self.url = str(url_or_conn)
             self.conn = self._connect()
             self._owns_conn = True
+            self._durable_as_sqlite()
         try:
             with self.lock:
                 try:
@@ -92,6 +115,15 @@ class Database(WriteQueue):
 
     def _connect(self) -> Any:
         return Database.connect(self.url, self._kwargs.get("password"))
+
+    def _durable_as_sqlite(self) -> None:
+        """Commits as durable as the SQLite backend's (WAL, synchronous=NORMAL): kept
+        when this process dies (the server has them), not flushed to disk one by
+        one (the server's WAL writer does it within a fraction of a second), so
+        a lost machine may lose the last moment's steps, as on SQLite. A URL that
+        sets synchronous_commit itself (options=-csynchronous_commit%3Don) keeps it."""
+        if "synchronous_commit" not in self.url:
+            self.conn.execute("SET synchronous_commit = off")
 
     @staticmethod
     def connect(url: str, password: str | None = None) -> Any:
@@ -118,14 +150,24 @@ class Database(WriteQueue):
                     self.conn.close()
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One write transaction on the writer, its statements sent as one pipeline."""
+    def transaction(self) -> Iterator[Script]:
+        """One write transaction on the writer: the ops write their statements into
+        a `Script`, sent as one message (one round trip; PostgreSQL runs the
+        statements of one message as one transaction)."""
         with self.lock:
             if self._owns_conn and self.conn.broken:
                 self.conn = self._connect()  # the server went away and came back
-            conn = self.conn
-            with conn.pipeline(), conn.transaction():
-                yield
+                self._durable_as_sqlite()
+            script = Script(psycopg().ClientCursor(self.conn))
+            yield script
+            if not script.statements:
+                return
+            text = ";\n".join(script.statements)
+            if self.conn.autocommit:
+                self.conn.execute(text)
+            else:
+                with self.conn.transaction():
+                    self.conn.execute(text)
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Any]:

@@ -74,10 +74,11 @@ class Database(WriteQueue):
             self.mode = mode
             self.began = False
 
-        def __enter__(self) -> None:
+        def __enter__(self) -> sqlite3.Connection:
             if not self.conn.in_transaction:
                 self.conn.execute(f"BEGIN {self.mode}")
                 self.began = True
+            return self.conn
 
         def __exit__(self, exc_type: object, *rest: object) -> None:
             if not self.began:
