@@ -539,7 +539,7 @@ def test_sqlite_file_settings_and_schema(tmp_path):
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] > 0
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     columns = {
         table: [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
         for table in ("checkpoints", "blobs", "writes", "threads", "runs", "store_items")

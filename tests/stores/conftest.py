@@ -26,6 +26,7 @@ class Kind:
     durable: bool
     # The place it opens on: tmp_path, or (PostgreSQL) a fresh schema's URL.
     place: Callable[[pytest.FixtureRequest, Path], Path | str] = lambda _request, path: path
+    shared: bool = False  # other servers read what it keeps (passing states too)
 
 
 BACKENDS = {
@@ -35,6 +36,22 @@ BACKENDS = {
         PostgresBackend,
         durable=True,
         place=lambda request, _path: request.getfixturevalue("postgres_url"),
+    ),
+    # One of several servers on the file: its records are read from the tables.
+    "sqlite-replica": Kind(
+        lambda path: SqliteBackend(path / "lockstep.db", replica=True),
+        durable=True,
+        shared=True,
+    ),
+}
+
+
+# The backends several servers can share (claims, queue, events and cancels seen
+# by every server on the store): how to open one more server's view of `path`,
+# with a lease of `lease` seconds.
+REPLICA_BACKENDS: dict[str, Callable[[Path, float], Backend]] = {
+    "sqlite": lambda path, lease: SqliteBackend(
+        path / "lockstep.db", replica=True, lease_seconds=lease
     ),
 }
 
@@ -74,3 +91,48 @@ def durable(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opened]:
     opened = Opened(kind, kind.place(request, tmp_path))
     yield opened
     opened.backend.close()
+
+
+class Replicas:
+    """Servers' views of one shared store; `open()` adds one, all closed at the end."""
+
+    def __init__(self, open_one: Callable[[Path, float], Backend], path: Path) -> None:
+        self._open = open_one
+        self.path = path
+        self.opened: list[Backend] = []
+
+    def open(self, lease: float = 10.0) -> Backend:
+        backend = self._open(self.path, lease)
+        self.opened.append(backend)
+        return backend
+
+    def close(self) -> None:
+        for backend in self.opened:
+            backend.close()
+
+
+@pytest.fixture(params=sorted(REPLICA_BACKENDS))
+def replicas(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Replicas]:
+    """A store several servers share, for tests of what one server sees of another."""
+    opened = Replicas(REPLICA_BACKENDS[request.param], tmp_path)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def coordinated(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Callable[[float], Backend]]:
+    """Opens a backend with a lease of the given seconds."""
+    opened: list[Backend] = []
+
+    def open_one(lease: float = 10.0) -> Backend:
+        kind = BACKENDS[request.param]
+        backend = kind.open(kind.place(request, tmp_path))
+        backend.coordination.lease_seconds = lease
+        opened.append(backend)
+        return backend
+
+    yield open_one
+    for backend in opened:
+        backend.close()

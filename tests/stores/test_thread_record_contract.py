@@ -88,7 +88,8 @@ def test_records_outlive_a_restart_but_passing_states_do_not(durable):
     saved = threads.get("t1")
     threads = durable.reopen().threads
     again = threads.get("t1")
-    assert again.status == INTERRUPTED
+    # A store other servers share writes passing states too: they read them.
+    assert again.status == (BUSY if durable.kind.shared else INTERRUPTED)
     assert (again.graph_id, again.metadata, again.tenant) == ("a", {"k": 1}, "alice")
     assert again.created_at == saved.created_at
     assert threads.get("t2") is None

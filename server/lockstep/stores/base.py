@@ -7,6 +7,7 @@ from abc import ABC, abstractmethod
 
 from lockstep.checkpoint.base import BaseSaver
 from lockstep.store.base import BaseStore
+from lockstep.stores.coordination import Coordination
 from lockstep.stores.runs import RunStore
 from lockstep.stores.threads import ThreadStore
 
@@ -21,12 +22,15 @@ class Backend(ABC):
     graphs' store and the Store service's, per tenant through
     `lockstep.runs.memory.TenantStore`). Writes of the first three go through the
     saver's queue, so `flush` and `durable` cover them; the memory store's writes
-    are done when its call returns."""
+    are done when its call returns. `coordination` is how servers sharing the
+    store act as one (claims, queue, events, cancel requests);
+    `coordination.shared` is False when only this process uses it."""
 
     url: str
     saver: BaseSaver
     threads: ThreadStore
     runs: RunStore
+    coordination: Coordination
 
     @property
     @abstractmethod

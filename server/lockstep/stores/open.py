@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit, urlunsplit
 
 from lockstep.stores.base import Backend
+from lockstep.stores.coordination import DEFAULT_LEASE_SECONDS
 from lockstep.stores.memory import MemoryBackend
 
 DEFAULT_STORE = "sqlite:///.lockstep/lockstep.db"
@@ -22,11 +23,20 @@ def redacted(url: str) -> str:
     return urlunsplit(parts._replace(netloc=user + host))
 
 
-def open_store(url: str = DEFAULT_STORE, *, password: str | None = None) -> Backend:
+def open_store(
+    url: str = DEFAULT_STORE,
+    *,
+    password: str | None = None,
+    replica: bool = False,
+    lease_seconds: float = DEFAULT_LEASE_SECONDS,
+) -> Backend:
     """`memory://`, `sqlite:///PATH` (a relative PATH, or `sqlite:////abs/path`) or
     `postgresql://USER:PASSWORD@HOST:PORT/DB` (also `postgres://`; without a
-    password in the URL, `password`, else libpq's PGPASSWORD or ~/.pgpass)."""
+    password in the URL, `password`, else libpq's PGPASSWORD or ~/.pgpass).
+    `replica`: this server is one of several on the store (see `coordination`)."""
     if url in ("memory://", "memory"):
+        if replica:
+            raise ValueError("memory:// lives in one process: replicas need a store file")
         return MemoryBackend(url)
     if url.startswith("sqlite:///"):
         from lockstep.stores.sqlite import SqliteBackend
@@ -34,11 +44,16 @@ def open_store(url: str = DEFAULT_STORE, *, password: str | None = None) -> Back
         path = url.removeprefix("sqlite:///")
         if not path:
             raise ValueError("sqlite:/// needs a file path, e.g. sqlite:///.lockstep/lockstep.db")
-        return SqliteBackend(path, url)
+        return SqliteBackend(path, url, replica=replica, lease_seconds=lease_seconds)
     if url.startswith(("postgresql://", "postgres://")):
         from lockstep.stores.postgres.database import psycopg
 
         psycopg()  # says what to install when it is missing
+        if replica:
+            raise ValueError(
+                "replicas on PostgreSQL are not built yet: its backend keeps claims, "
+                "queue and events in memory (one server); use a sqlite:/// file"
+            )
         from lockstep.stores.postgres import PostgresBackend
 
         return PostgresBackend(url, password=password)

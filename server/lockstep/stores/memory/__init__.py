@@ -5,6 +5,7 @@ from __future__ import annotations
 from lockstep.checkpoint.memory import MemorySaver
 from lockstep.store.memory import InMemoryStore
 from lockstep.stores.base import Backend
+from lockstep.stores.memory.coordination import MemoryCoordination
 from lockstep.stores.memory.records import MemoryRunStore, MemoryThreadStore
 
 
@@ -14,6 +15,7 @@ class MemoryBackend(Backend):
         self.saver = MemorySaver()
         self.threads = MemoryThreadStore()
         self.runs = MemoryRunStore()
+        self.coordination = MemoryCoordination()
         self._memory = InMemoryStore()
 
     @property
@@ -24,4 +26,4 @@ class MemoryBackend(Backend):
         """Nothing is held but memory."""
 
 
-__all__ = ["MemoryBackend", "MemoryRunStore", "MemoryThreadStore"]
+__all__ = ["MemoryBackend", "MemoryCoordination", "MemoryRunStore", "MemoryThreadStore"]

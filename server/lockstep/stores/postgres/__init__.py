@@ -11,6 +11,7 @@ import threading
 
 from lockstep.store.postgres import PostgresStore
 from lockstep.stores.base import Backend
+from lockstep.stores.memory.coordination import MemoryCoordination
 from lockstep.stores.postgres.database import Database
 from lockstep.stores.postgres.records import PostgresRunStore, PostgresThreadStore
 from lockstep.stores.postgres.saver import PostgresSaver
@@ -23,6 +24,8 @@ class PostgresBackend(Backend):
         self.saver = PostgresSaver(self.db)
         self.threads = PostgresThreadStore(self.db)
         self.runs = PostgresRunStore(self.db)
+        # One server: claims, queue and events in its memory (replicas not built yet).
+        self.coordination = MemoryCoordination()
         self._memory: PostgresStore | None = None
         self._memory_lock = threading.Lock()
 

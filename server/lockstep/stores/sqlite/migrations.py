@@ -89,6 +89,49 @@ MIGRATIONS: tuple[Step, ...] = (
     ),
     _records,
     _memory,
+    (
+        # Several servers on one file (see `coordination`): which run holds a
+        # thread and until when, the runs waiting for one, their events, and
+        # cancel requests for the server that runs them.
+        """
+        CREATE TABLE IF NOT EXISTS claims (
+            thread_id TEXT PRIMARY KEY,
+            run_id    TEXT NOT NULL,
+            owner     TEXT NOT NULL,
+            expires   REAL NOT NULL,
+            request   BLOB
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS claims_by_owner ON claims (owner)",
+        """
+        CREATE TABLE IF NOT EXISTS run_queue (
+            seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+            thread_id TEXT NOT NULL,
+            run_id    TEXT NOT NULL UNIQUE,
+            owner     TEXT NOT NULL,
+            expires   REAL NOT NULL,
+            request   BLOB
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS run_queue_by_thread ON run_queue (thread_id, seq)",
+        """
+        CREATE TABLE IF NOT EXISTS run_events (
+            run_id TEXT NOT NULL,
+            seq    INTEGER NOT NULL,
+            event  TEXT NOT NULL,
+            at     REAL NOT NULL,
+            PRIMARY KEY (run_id, seq)
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS run_events_by_time ON run_events (at)",
+        """
+        CREATE TABLE IF NOT EXISTS run_cancels (
+            run_id TEXT PRIMARY KEY,
+            reason TEXT NOT NULL,
+            by_run TEXT NOT NULL DEFAULT ''
+        )
+        """,
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

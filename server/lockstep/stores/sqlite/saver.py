@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from lockstep.checkpoint import serde
@@ -85,6 +85,10 @@ class SqliteSaver(QueuedSaver):
     ``SqliteSaver.from_conn_string(path)`` works both directly and as
     ``with SqliteSaver.from_conn_string(path) as saver:``, which closes it.
     """
+
+    # Set by a backend shared by several servers: checks, in each write's own
+    # transaction, that this server still holds the thread (raises LeaseLost).
+    fence: Callable[[sqlite3.Connection, str], None] | None = None
 
     def __init__(
         self, path_or_conn: str | os.PathLike[str] | sqlite3.Connection | Database
@@ -190,6 +194,7 @@ class SqliteSaver(QueuedSaver):
         )
 
         def op(conn: sqlite3.Connection) -> None:
+            self._fenced(conn, thread_id)
             # A version can be written again (a provisional blob landing on a
             # version it kept): the newer blob wins, as in MemorySaver.
             conn.executemany(
@@ -217,6 +222,7 @@ class SqliteSaver(QueuedSaver):
             return
 
         def op(conn: sqlite3.Connection) -> None:
+            self._fenced(conn, thread_id)
             # Each row takes the next index on its checkpoint as it is inserted: one
             # statement per call, no separate read of the last index.
             conn.executemany(
@@ -234,6 +240,7 @@ class SqliteSaver(QueuedSaver):
         low, high = nested_keys(thread_id)  # its subgraphs' checkpoints go with it
 
         def op(conn: sqlite3.Connection) -> None:
+            self._fenced(conn, thread_id)
             for table in ("checkpoints", "blobs", "writes"):
                 conn.execute(
                     f"DELETE FROM {table} WHERE thread_id = ? OR (thread_id >= ? AND thread_id < ?)",
@@ -246,6 +253,7 @@ class SqliteSaver(QueuedSaver):
         thread_id = str(thread_id)
 
         def op(conn: sqlite3.Connection) -> None:
+            self._fenced(conn, thread_id)
             (head,) = conn.execute(
                 "SELECT MAX(checkpoint_id) FROM checkpoints"
                 " WHERE thread_id = ? AND checkpoint_id < ?",
@@ -289,6 +297,10 @@ class SqliteSaver(QueuedSaver):
         return total
 
     # -- helpers ---------------------------------------------------------------
+
+    def _fenced(self, conn: sqlite3.Connection, thread_id: str) -> None:
+        if self.fence is not None:
+            self.fence(conn, thread_id)
 
     def _read_tuple(self, thread_id: str, row: Row) -> CheckpointTuple:
         """One checkpoint row with its blob chains and pending writes (lock held)."""
