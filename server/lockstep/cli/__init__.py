@@ -26,6 +26,8 @@ def serve(args) -> int:
             store=args.store,
             store_password=_store_password(args),
             grace=args.grace,
+            replica=args.replica,
+            lease_seconds=args.lease_seconds,
             durability=args.durability,
             security=_security(args),
             limits=_limits(args),

@@ -14,6 +14,7 @@ from typing import NoReturn
 
 from lockstep.service import eventloop
 from lockstep.stores import DEFAULT_STORE
+from lockstep.stores.coordination import DEFAULT_LEASE_SECONDS
 from lockstep_api import names
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
@@ -173,6 +174,17 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
     serve.add_argument(
         "--grace", type=float, default=30.0, help="seconds active runs get on shutdown"
     )
+    serve.add_argument(
+        "--replica", action="store_true",
+        help="serve as one of several servers on the store (a SQLite file): which thread "
+        "is busy, queued runs, run events and cancels live in the store, so any server "
+        "answers for any thread and takes over the runs of one that died",
+    )  # fmt: skip
+    serve.add_argument(
+        "--lease-seconds", type=float, default=DEFAULT_LEASE_SECONDS, metavar="S",
+        help="with --replica: how long a server's hold on a thread lasts unless renewed; "
+        "a run of a server that died is taken over after it (default %(default)s)",
+    )  # fmt: skip
     serve.add_argument(
         "--durability", choices=("async", "sync"), default="async",
         help="when runs that do not say write each step's checkpoint: async (LangGraph's "

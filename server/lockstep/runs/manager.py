@@ -3,6 +3,13 @@
 A run is an asyncio task that drives the engine through its run handle
 (`CompiledGraph.start_run`) and appends each event to the run's log; `StreamRun` and `JoinRun` read that log, so a stream
 and a background run are the same thing seen from different calls.
+
+On a store several servers share (`coordination.shared`), the thread is also
+claimed in the store before a run takes it (and for an edit), queued runs wait in
+the store's queue, events are appended there for followers on other servers, and
+a background loop (`serve`) renews this server's leases, takes the cancel
+requests other servers sent, starts queued runs once their thread is free, and
+takes over the runs of servers whose leases lapsed. Alone, all of it stays here.
 """
 
 from __future__ import annotations
@@ -10,11 +17,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from lockstep.checkpoint import serde
 from lockstep.checkpoint.ids import new_checkpoint_id
 from lockstep.constants import INTERRUPT, START
 from lockstep.errors import EmptyInputError, InvalidUpdateError, NodeError
@@ -52,9 +61,13 @@ from lockstep.runs.model import (
     ThreadStatus,
     UpdateEvent,
     ValuesEvent,
+    event_from_record,
+    event_record,
 )
+from lockstep.runs.remote import RemoteRun
 from lockstep.stores import runs as run_store
-from lockstep.stores.runs import now
+from lockstep.stores.coordination import POLL_SECONDS, Claim, Queued
+from lockstep.stores.runs import SERVER_STOPPED, now
 
 log = logging.getLogger("lockstep")
 
@@ -78,20 +91,47 @@ class RunManager:
         self.draining = False
         self._editing: set[str] = set()
         self.queued: dict[str, deque[tuple[Run, _Plan]]] = {}  # thread_id -> runs waiting for it
+        self.coordination = hosting.store.coordination
+        self.shared = self.coordination.shared  # other servers use the store too
+        self._loop_task: asyncio.Task | None = None
+        self._kick = asyncio.Event()  # wakes the loop early: a thread was freed here
+        self._background: set[asyncio.Task] = set()
         self._recover()
 
     def _recover(self) -> None:
         """Runs a previous server process left active never finish: the store marks
-        them `error` (ServerStopped), and their threads say so too (resumable)."""
-        for thread_id in self.hosting.store.runs.recover():
-            self.hosting.store.threads.update(thread_id, status=ThreadStatus.ERROR.value)
+        them `error` (ServerStopped), and their threads say so too (resumable). On
+        a shared store only those no server holds or queues: the others are live,
+        or will be taken over when their lease lapses."""
+        store = self.hosting.store
+        if not self.shared:
+            for thread_id in store.runs.recover():
+                store.threads.update(thread_id, status=ThreadStatus.ERROR.value)
+            return
+        co = self.coordination
+        for status in run_store.ACTIVE:
+            for record in store.runs.list(status=status):
+                holder = co.holder(record.thread_id)
+                if holder is not None and holder.run_id == record.run_id:
+                    continue
+                if any(q.run_id == record.run_id for q in co.queued(record.thread_id)):
+                    continue
+                store.runs.put(
+                    replace(
+                        record, status=run_store.ERROR, updated_at=now(), error=dict(SERVER_STOPPED)
+                    )
+                )
+                store.threads.update(record.thread_id, status=ThreadStatus.ERROR.value)
 
     def _save(self, run: Run, persist: bool = True) -> None:
         """Write the run's record. A store that fails (full, locked) must not stop
         a run from ending and letting go of its thread: the record stays in memory,
-        the failure is logged, and a restart finds the run active and says so."""
+        the failure is logged, and a restart finds the run active and says so.
+        (On a shared store every state is written: other servers read it.)"""
+        if run.lost:
+            return  # another server runs it now
         try:
-            self.hosting.store.runs.put(run.record(), persist=persist)
+            self.hosting.store.runs.put(run.record(), persist=persist or self.shared)
         except Exception:
             log.exception("run %s: its record could not be written", run.run_id)
 
@@ -121,11 +161,25 @@ class RunManager:
 
     @contextlib.asynccontextmanager
     async def editing(self, thread_id: str):
-        """Hold the thread for a state edit, so no run starts halfway through it."""
+        """Hold the thread for a state edit, so no run starts halfway through it
+        (on a shared store, on any server: the edit claims the thread there too)."""
         self.require_idle(thread_id)
         self._editing.add(thread_id)
         try:
-            yield
+            if self.shared:
+                if not await asyncio.to_thread(self.coordination.claim, thread_id, ""):
+                    raise ThreadBusy(
+                        f"thread {thread_id!r} has an active run on another server; "
+                        "wait for it or cancel it first"
+                    )
+                try:
+                    yield
+                finally:
+                    await asyncio.shield(
+                        asyncio.to_thread(self.coordination.release, thread_id, "")
+                    )
+            else:
+                yield
         finally:
             self._editing.discard(thread_id)
 
@@ -133,8 +187,13 @@ class RunManager:
         run = self.runs.get(run_id)
         if run is None:
             record = self.hosting.store.runs.get(run_id) if run_id else None
-            if record is None or record.status in run_store.ACTIVE:
+            if record is None:
                 raise NotFound("run", run_id)
+            if record.status in run_store.ACTIVE:
+                if not self.shared:
+                    raise NotFound("run", run_id)
+                # Another server's: followed through the store.
+                return RemoteRun.of(record, self.coordination, self.hosting.store.runs)
             run = Run.ended(record)
         return run
 
@@ -227,11 +286,28 @@ class RunManager:
             multitask=strategy,
             metadata=dict(request.metadata),
         )
-        plan = _Plan(graph, run_input, config, list(request.stream_modes), kwargs)
+        plan = _Plan(graph, run_input, config, list(request.stream_modes), kwargs, hosted.graph_id)
+        if self.shared:
+            run.publish = self._publisher(run)
         busy = self.active.get(thread_id)  # the awaits above may have changed it
         if not multitask.waits(strategy, busy, thread_id in self._editing):
             self.require_idle(thread_id)
-        if busy is None:
+        elsewhere = False  # busy on another server
+        if busy is None and self.shared:
+            plan.mark = new_checkpoint_id()  # every checkpoint this run makes sorts after it
+            claimed = await asyncio.to_thread(
+                self.coordination.claim, thread_id, run.run_id, self._request(run, plan)
+            )
+            if not claimed:
+                elsewhere = True
+                if strategy == Multitask.REJECT:
+                    if created:
+                        self.hosting.store.threads.delete(thread_id)
+                    raise ThreadBusy(
+                        f"thread {thread_id!r} has an active run on another server; "
+                        "wait for it or cancel it first"
+                    )
+        if busy is None and not elsewhere:
             try:
                 await self._launch(run, plan, immediate=True)
             except BaseException:
@@ -240,13 +316,21 @@ class RunManager:
                 raise
             return run
         # The thread is busy: the run waits (PENDING) for the runs before it.
+        if self.shared:
+            # In the store's queue first: a run the loop starts must not be queued after.
+            await asyncio.to_thread(
+                self.coordination.enqueue, thread_id, run.run_id, self._request(run, plan)
+            )
         queue = self.queued.setdefault(thread_id, deque())
         if multitask.takes_over(strategy):
             # As in LangGraph: every run in flight on the thread gives way to this one.
             while queue:
                 self._finish_pending(queue.popleft()[0], RunStatus.CANCELLED)
-            if multitask.supersede(busy, run):
+            busy = self.active.get(thread_id)
+            if busy is not None and multitask.supersede(busy, strategy, run.run_id):
                 busy.stop()
+            if self.shared:
+                await asyncio.to_thread(self._supersede_elsewhere, thread_id, run)
         queue.append((run, plan))
         self.runs[run.run_id] = run
         self._save(run)
@@ -266,9 +350,20 @@ class RunManager:
         """End a run that never started (cancelled while queued)."""
         _announce_end(run, status, None)
         self._save(run)
+        if self.shared:
+            self._in_background(asyncio.to_thread(self.coordination.dequeue, run.run_id))
+
+    def _in_background(self, coro) -> None:
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def _hand_off(self, thread_id: str) -> None:
-        """The thread's run ended: start the next queued one, if any (in order)."""
+        """The thread's run ended: start the next queued one, if any (in order). On
+        a shared store the loop does, once the store's queue says it is its turn."""
+        if self.shared:
+            self._kick.set()
+            return
         queue = self.queued.get(thread_id)
         while queue:
             run, plan = queue.popleft()
@@ -290,7 +385,9 @@ class RunManager:
             if not immediate:
                 run.begin()
             record = self.hosting.store.threads.get(thread_id)
-            run.mark = new_checkpoint_id()  # every checkpoint this run makes sorts after it
+            # Every checkpoint this run makes sorts after its mark (one a server taking
+            # the run over knows too, on a shared store).
+            run.mark = plan.mark or new_checkpoint_id()
             if record is not None and record.status in _STOPPED_MIDWAY:
                 # Only a stopped step leaves pending writes on the head; a resume adds to them.
                 head = await asyncio.to_thread(
@@ -316,9 +413,11 @@ class RunManager:
                 del self.active[thread_id]
             if immediate:
                 await self._forget(run)
+                await self._release(run)
                 raise
             cancelled = isinstance(exc, asyncio.CancelledError)
             self._finish_pending(run, RunStatus.CANCELLED if cancelled else RunStatus.ERROR)
+            await self._release(run)
             self._hand_off(thread_id)
             return
         # Take the first event here, so a request the engine refuses (a resume
@@ -333,6 +432,7 @@ class RunManager:
                 del self.active[thread_id]
                 await handle.aclose()
                 await self._forget(run)
+                await self._release(run)
                 raise classify(refused) from refused
             first = exc
         except BaseException as exc:
@@ -424,41 +524,85 @@ class RunManager:
             run.emit(ErrorEvent(run.error))
         finally:
             timer.cancel()
-            rolled_back = run.superseded == Multitask.ROLLBACK
-            # A stopped run's readers learn of it now, though a sync node may hold the
-            # thread until its step ends; every other end waits for the release (below).
-            early = not rolled_back and status in (RunStatus.CANCELLED, RunStatus.TIMEOUT)
-            if early:
-                await self._record_end(run, status)
-                _announce_end(run, status, last_config)
+            if run.lost:
+                await self._abandon(run, handle, status)
+            else:
+                await self._end(run, handle, status, last_config)
+
+    async def _end(
+        self, run: Run, handle: RunHandle, status: RunStatus, last_config: dict | None
+    ) -> None:
+        """Wind a run down once the engine is done with it: its end recorded, its
+        thread released, its end announced, the next queued run started."""
+        rolled_back = run.superseded == Multitask.ROLLBACK
+        # A stopped run's readers learn of it now, though a sync node may hold the
+        # thread until its step ends; every other end waits for the release (below).
+        early = not rolled_back and status in (RunStatus.CANCELLED, RunStatus.TIMEOUT)
+        if early:
+            await self._record_end(run, status)
+            _announce_end(run, status, last_config)
+        with contextlib.suppress(BaseException):
+            await handle.aclose()
+        # The next run on the thread must not overlap the step this run's
+        # worker is finishing: hold the thread until it has stopped.
+        with contextlib.suppress(BaseException):
+            await handle.stopped()
+        if rolled_back:
+            status = RunStatus.CANCELLED
+            try:
+                saver = self.hosting.store.saver  # back to where the run started, at once
+                await asyncio.shield(
+                    asyncio.to_thread(saver.rewind, run.thread_id, run.mark, run.head_writes)
+                )
+            except BaseException as exc:  # the thread keeps what the run wrote; say so
+                run.metadata["lockstep_rollback_error"] = f"{type(exc).__name__}: {exc}"
+            last_config = None
+        if not early:
+            await self._record_end(run, status)
+        # A run's end means its thread is free: released first, announced after,
+        # so a client that acts on the end (update, resume) never finds it busy.
+        self._set_thread_status(run.thread_id, FINAL_THREAD_STATUS[status])
+        if self.active.get(run.thread_id) is run:
+            del self.active[run.thread_id]
+        if self.shared:
             with contextlib.suppress(BaseException):
-                await handle.aclose()
-            # The next run on the thread must not overlap the step this run's
-            # worker is finishing: hold the thread until it has stopped.
-            with contextlib.suppress(BaseException):
-                await handle.stopped()
-            if rolled_back:
-                status = RunStatus.CANCELLED
-                try:
-                    saver = self.hosting.store.saver  # back to where the run started, at once
-                    await asyncio.shield(
-                        asyncio.to_thread(saver.rewind, run.thread_id, run.mark, run.head_writes)
-                    )
-                except BaseException as exc:  # the thread keeps what the run wrote; say so
-                    run.metadata["lockstep_rollback_error"] = f"{type(exc).__name__}: {exc}"
-                last_config = None
-            if not early:
-                await self._record_end(run, status)
-            # A run's end means its thread is free: released first, announced after,
-            # so a client that acts on the end (update, resume) never finds it busy.
-            self._set_thread_status(run.thread_id, FINAL_THREAD_STATUS[status])
-            if self.active.get(run.thread_id) is run:
-                del self.active[run.thread_id]
-            if not early:
-                _announce_end(run, status, last_config)
-            self._hand_off(run.thread_id)
-            # A finished run is kept for JoinRun (its events); not what ran it.
-            run.task = run.handle = None
+                await asyncio.shield(self.hosting.store.durable())  # under the claim
+            await self._release(run)
+        if not early:
+            _announce_end(run, status, last_config)
+        self._hand_off(run.thread_id)
+        # A finished run is kept for JoinRun (its events); not what ran it.
+        run.task = run.handle = None
+
+    async def _abandon(self, run: Run, handle: RunHandle, status: RunStatus) -> None:
+        """A run whose thread another server took over (this one's lease lapsed):
+        stop the engine and tell only this server's followers; the store is the
+        other server's to write now (and refuses this one's checkpoints)."""
+        run.publish = None
+        with contextlib.suppress(BaseException):
+            await handle.aclose()
+        with contextlib.suppress(BaseException):
+            await handle.stopped()
+        if self.active.get(run.thread_id) is run:
+            del self.active[run.thread_id]
+        if run.error is None:
+            run.error = RunError(
+                message="this server lost the run's thread (its lease lapsed) and another "
+                "server took the run over: join it there",
+                code=Code.UNAVAILABLE,
+                error_type="LeaseLost",
+            )
+            run.emit(ErrorEvent(run.error))
+        _announce_end(run, RunStatus.ERROR if status == RunStatus.SUCCESS else status, None)
+        run.task = run.handle = None
+
+    async def _release(self, run: Run) -> None:
+        """Let go of the run's claim in the store (a shared one), once."""
+        if self.shared and not run.lost:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(
+                    asyncio.to_thread(self.coordination.release, run.thread_id, run.run_id)
+                )
 
     async def _record_end(self, run: Run, status: RunStatus) -> None:
         """The run's end record, on disk before the end goes out: a client never sees
@@ -475,6 +619,13 @@ class RunManager:
 
     async def cancel(self, run_id: str, wait: bool) -> Run:
         run = self.get(run_id)
+        if isinstance(run, RemoteRun):
+            # Its server stops it (or drops it from the queue) when it reads the request.
+            await asyncio.to_thread(self.coordination.request_cancel, run_id)
+            if wait:
+                async for _ in run.follow():
+                    pass
+            return run
         queue = self.queued.get(run.thread_id, ())
         for entry in list(queue):
             if entry[0] is run:
@@ -492,6 +643,9 @@ class RunManager:
     async def drain(self, grace: float) -> None:
         """Stop taking runs; give active ones `grace` seconds, then cancel them at a step edge."""
         self.draining = True
+        for thread_id in list(self.queued):
+            for run, _plan in self.queued.pop(thread_id):
+                self._finish_pending(run, RunStatus.CANCELLED)
         tasks = [r.task for r in self.active.values() if r.task is not None]
         if tasks:
             _, pending = await asyncio.wait(tasks, timeout=grace)
@@ -500,6 +654,212 @@ class RunManager:
                     run.stop()
             if pending:
                 await asyncio.wait(pending, timeout=5)
+
+    # -- several servers on one store ---------------------------------------------
+
+    def _publisher(self, run: Run):
+        """Appends each of the run's events to the store, for followers elsewhere."""
+        append = self.coordination.append_events
+
+        def publish(seq: int, event) -> None:
+            try:
+                append(run.run_id, seq, [event_record(event)])
+            except Exception:
+                log.exception("run %s: event %d could not be written", run.run_id, seq)
+
+        return publish
+
+    @staticmethod
+    def _request(run: Run, plan: _Plan) -> bytes:
+        """What a server taking the run over needs to run it (the store keeps it)."""
+        return serde.dumps(
+            {
+                "graph_id": plan.graph_id,
+                "input": plan.input,
+                "config": plan.config,
+                "modes": plan.modes,
+                "kwargs": plan.kwargs,
+                "mark": plan.mark,
+            }
+        )
+
+    def _supersede_elsewhere(self, thread_id: str, by: Run) -> None:
+        """An INTERRUPT or ROLLBACK run takes the thread over on a shared store: the
+        runs queued on other servers are cancelled and the active one stopped, by
+        their servers (they read the requests); this server's left the queue above."""
+        co = self.coordination
+        for queued in co.queued(thread_id):
+            if queued.run_id == by.run_id:
+                continue
+            if queued.owner == co.owner:
+                co.dequeue(queued.run_id)
+            else:
+                co.request_cancel(queued.run_id)
+        holder = co.holder(thread_id)
+        if holder is not None and holder.run_id and holder.owner != co.owner:
+            co.request_cancel(holder.run_id, by.multitask.name.lower(), by.run_id)
+
+    def serve(self) -> None:
+        """Start the loop that keeps this server's part on a shared store (a no-op alone)."""
+        if self.shared and self._loop_task is None:
+            self._loop_task = asyncio.ensure_future(self._keep())
+
+    async def stop_serving(self) -> None:
+        task, self._loop_task = self._loop_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+        if self._background:
+            await asyncio.wait(list(self._background), timeout=5)
+
+    async def _keep(self) -> None:
+        co = self.coordination
+        renew_every = co.lease_seconds / 3
+        renewed = taken = pruned = time.monotonic()
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._kick.wait(), POLL_SECONDS * 2.5)
+            self._kick.clear()
+            try:
+                for run_id, reason, by in await asyncio.to_thread(co.take_cancels):
+                    self._cancel_requested(run_id, reason, by)
+                await self._start_queued()
+                clock = time.monotonic()
+                if clock - renewed >= renew_every:
+                    renewed = clock
+                    await self._renew()
+                if clock - taken >= co.lease_seconds / 4 and not self.draining:
+                    taken = clock
+                    await self._take_over_lapsed()
+                if clock - pruned >= 60:
+                    pruned = clock
+                    await asyncio.to_thread(co.prune_events, _KEEP_EVENTS_SECONDS)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("keeping this server's runs in the shared store failed; retrying")
+
+    def _cancel_requested(self, run_id: str, reason: str, by: str) -> None:
+        """Another server asked to stop a run of this one."""
+        run = self.runs.get(run_id)
+        if run is None:
+            return
+        queue = self.queued.get(run.thread_id, ())
+        for entry in list(queue):
+            if entry[0] is run:
+                queue.remove(entry)
+                self._finish_pending(run, RunStatus.CANCELLED)
+                return
+        if run.done:
+            return
+        if reason in ("interrupt", "rollback"):
+            if not multitask.supersede(run, Multitask[reason.upper()], by):
+                return
+        run.stop()
+
+    async def _start_queued(self) -> None:
+        """Start each thread's first queued run once the store says it is its turn."""
+        for thread_id, queue in list(self.queued.items()):
+            if not queue or thread_id in self.active or thread_id in self._editing:
+                continue
+            run, plan = queue[0]
+            if self.draining:
+                break
+            plan.mark = new_checkpoint_id()
+            request = self._request(run, plan)
+            claimed = await asyncio.to_thread(
+                self.coordination.claim, thread_id, run.run_id, request
+            )
+            if not claimed:
+                continue
+            if not queue or queue[0][0] is not run or thread_id in self.active:
+                # Cancelled meanwhile: let go again.
+                await asyncio.to_thread(self.coordination.release, thread_id, run.run_id)
+                continue
+            queue.popleft()
+            if not queue:
+                self.queued.pop(thread_id, None)
+            self.active[thread_id] = run
+            run.start_task(self._launch(run, plan, immediate=False))
+
+    async def _renew(self) -> None:
+        """Extend this server's leases; a run whose thread another server took over
+        (this one stalled past its lease) stops, writing nothing more."""
+        before = {thread_id: run for thread_id, run in self.active.items()}
+        held = await asyncio.to_thread(self.coordination.renew)
+        for thread_id, run in before.items():
+            if self.active.get(thread_id) is run and (thread_id, run.run_id) not in held:
+                if not run.done and run.started:
+                    log.warning("run %s: lease lost to another server; stopping", run.run_id)
+                    run.lost = True
+                    run.stop()
+
+    async def _take_over_lapsed(self) -> None:
+        """Finish the runs of servers that died (their leases lapsed): a claimed run
+        goes on from its thread's last checkpoint, a queued one waits here."""
+        co = self.coordination
+        for item in await asyncio.to_thread(co.expired):
+            if item.owner == co.owner:
+                continue  # this server's own, late in renewing: still its
+            if not await asyncio.to_thread(co.take_over, item):
+                continue
+            try:
+                await self._adopt(item)
+            except Exception:
+                log.exception("run %s: could not be taken over", item.run_id)
+                if isinstance(item, Claim):
+                    await asyncio.to_thread(co.release, item.thread_id, item.run_id)
+                else:
+                    await asyncio.to_thread(co.dequeue, item.run_id)
+
+    async def _adopt(self, item: Claim | Queued) -> None:
+        """Make a dead server's run this server's: rebuild it from its record, its
+        request and the events it had sent, then run it (or queue it)."""
+        asked = serde.loads(item.request)
+        record = await asyncio.to_thread(self.hosting.store.runs.get, item.run_id)
+        hosted = self.hosting.graph(asked["graph_id"])
+        run = Run(
+            run_id=item.run_id,
+            thread_id=item.thread_id,
+            graph_id=hosted.graph_id,
+            multitask=Multitask(record.multitask_strategy or Multitask.REJECT)
+            if record is not None
+            else Multitask.REJECT,
+            metadata=dict(record.metadata) if record is not None else {},
+        )
+        if record is not None:
+            run.created_at = record.created_at
+        sent = await asyncio.to_thread(self.coordination.read_events, item.run_id)
+        run.events.extend(event_from_record(data) for _seq, data in sent)
+        run.publish = self._publisher(run)  # numbered on from the events it had sent
+        if not run.events:
+            run.emit(run.metadata_event())
+        plan = _Plan(
+            hosted.graph,
+            asked["input"],
+            asked["config"],
+            asked["modes"],
+            asked["kwargs"],
+            hosted.graph_id,
+            asked["mark"],
+        )
+        self.runs[run.run_id] = run
+        log.warning(
+            "run %s on thread %s: taken over from a server that stopped", run.run_id, run.thread_id
+        )
+        if isinstance(item, Queued):
+            self.queued.setdefault(run.thread_id, deque()).append((run, plan))
+            self._kick.set()
+            return
+        # Go on from the thread's last checkpoint if the run made one; else start over.
+        head = await asyncio.to_thread(
+            self.hosting.store.saver.get_tuple, self.hosting.config(run.thread_id)
+        )
+        if head is not None and plan.mark and head.checkpoint.id >= plan.mark:
+            plan.input = None
+        self.active[run.thread_id] = run
+        run.start_task(self._launch(run, plan, immediate=False))
 
     def _forget_old(self) -> None:
         """Keep at most `keep_finished` runs: drop the oldest finished ones. Runs are
@@ -526,6 +886,8 @@ class _Plan:
     config: dict[str, Any]
     modes: list[str]
     kwargs: dict[str, Any]
+    graph_id: str = ""
+    mark: str = ""  # set as it claims its thread (a shared store), else as it starts
 
 
 async def _breakpoints(graph, snap, kwargs) -> list[tuple[str, str]]:
@@ -568,6 +930,8 @@ def _limit_error(err: LimitExceeded) -> RunError:
 _ADDRESSING = ("thread_id", "checkpoint_id", "checkpoint_ns")
 # A thread's statuses (as stored) after which its head may hold a stopped step's writes.
 _STOPPED_MIDWAY = (ThreadStatus.INTERRUPTED.value, ThreadStatus.ERROR.value)
+# How long a run's events stay in a shared store after they were written.
+_KEEP_EVENTS_SECONDS = 600.0
 
 
 def _subgraph_interrupts(run: Run, ns: tuple[str, ...], interrupts: Any) -> None:

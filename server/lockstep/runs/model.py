@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import enum
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -218,6 +218,42 @@ RunEvent = (
 )
 
 
+_EVENT_KINDS: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (
+        MetadataEvent,
+        ValuesEvent,
+        UpdateEvent,
+        CustomEvent,
+        DebugEvent,
+        InterruptEvent,
+        ErrorEvent,
+        EndEvent,
+    )
+}
+
+
+def event_record(event: RunEvent) -> dict[str, Any]:
+    """An event as JSON-shaped data, for a store other servers read it from."""
+    if isinstance(event, ErrorEvent):
+        return {"kind": "ErrorEvent", "error": event.error.as_record()}
+    if isinstance(event, EndEvent):
+        return {"kind": "EndEvent", "status": event.status.value, "checkpoint": event.checkpoint}
+    fields = {name: getattr(event, name) for name in event.__slots__}
+    return {"kind": type(event).__name__, **fields}
+
+
+def event_from_record(data: dict[str, Any]) -> RunEvent:
+    """The event `event_record` wrote."""
+    fields = dict(data)
+    kind = fields.pop("kind")
+    if kind == "ErrorEvent":
+        return ErrorEvent(RunError.from_record(fields["error"]))
+    if kind == "EndEvent":
+        return EndEvent(RunStatus(fields["status"]), fields.get("checkpoint"))
+    return _EVENT_KINDS[kind](**fields)
+
+
 @dataclass
 class Run:
     run_id: str
@@ -249,6 +285,11 @@ class Run:
     # Whether `task` has begun: a task cancelled before its first step never runs its
     # body, so the cleanup in its `finally` (releasing the thread) would never happen.
     started: bool = False
+    # Told of each event with its number, when other servers follow it (a shared store).
+    publish: Callable[[int, RunEvent], None] | None = None
+    # Its server lost the thread (its lease lapsed, another took the run over):
+    # it stops without writing how it ended, which is no longer its to say.
+    lost: bool = False
 
     def stop(self) -> None:
         """Stop the run at its next await: cancel its task once it has begun; one not
@@ -270,6 +311,8 @@ class Run:
     def emit(self, event: RunEvent) -> None:
         self.events.append(event)
         self.changed.set()
+        if self.publish is not None:
+            self.publish(len(self.events) - 1, event)
 
     def metadata_event(self) -> MetadataEvent:
         return MetadataEvent(run_id=self.run_id, thread_id=self.thread_id, graph_id=self.graph_id)

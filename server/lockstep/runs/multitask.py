@@ -22,12 +22,12 @@ def takes_over(strategy: Multitask) -> bool:
     return strategy in (Multitask.INTERRUPT, Multitask.ROLLBACK)
 
 
-def supersede(active: Run, by: Run) -> bool:
-    """Mark the thread's active run as giving way to `by` (its metadata says so);
-    False if an earlier run already took it over (it is stopping)."""
+def supersede(active: Run, strategy: Multitask, by: str) -> bool:
+    """Mark the thread's active run as giving way to run `by` (its metadata says
+    so); False if an earlier run already took it over (it is stopping)."""
     if active.superseded is not None:
         return False
-    active.superseded = by.multitask
-    verb = "rolled_back_by" if by.multitask == Multitask.ROLLBACK else "interrupted_by"
-    active.metadata[f"lockstep_{verb}"] = by.run_id
+    active.superseded = strategy
+    verb = "rolled_back_by" if strategy == Multitask.ROLLBACK else "interrupted_by"
+    active.metadata[f"lockstep_{verb}"] = by
     return True

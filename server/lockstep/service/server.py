@@ -24,6 +24,7 @@ from lockstep.service.security import Security
 from lockstep.service.store import StoreService
 from lockstep.service.threads import ThreadsService
 from lockstep.stores import open_store, redacted
+from lockstep.stores.coordination import DEFAULT_LEASE_SECONDS
 from lockstep_api.v1 import (
     graphs_service_pb2,
     graphs_service_pb2_grpc,
@@ -53,6 +54,8 @@ class Settings:
     # The store's password when not in its URL (--store-password-file).
     store_password: str | None = None
     grace: float = 30.0
+    replica: bool = False  # one of several servers on the store
+    lease_seconds: float = DEFAULT_LEASE_SECONDS
     durability: str = "async"  # for runs that do not say: see `lockstep serve --help`
     limits: Limits = field(default_factory=Limits)
     security: Security = field(default_factory=Security)
@@ -62,7 +65,14 @@ class Server:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         settings.security.check_bind(settings.address)
-        self.store = open_store(settings.store, password=settings.store_password)
+        if settings.lease_seconds <= 0:
+            raise ValueError(f"--lease-seconds must be positive, got {settings.lease_seconds}")
+        self.store = open_store(
+            settings.store,
+            password=settings.store_password,
+            replica=settings.replica,
+            lease_seconds=settings.lease_seconds,
+        )
         self.hosting = Hosting(registry.load(list(settings.graphs), self.store.saver), self.store)
         self.runs = RunManager(self.hosting, limits=settings.limits, durability=settings.durability)
         self.health = health.aio.HealthServicer() if hasattr(health, "aio") else health.HealthServicer()
@@ -128,6 +138,7 @@ class Server:
 
     async def start(self) -> None:
         await self.grpc.start()
+        self.runs.serve()
         await self._set_health(health_pb2.HealthCheckResponse.SERVING)
 
     async def stop(self) -> None:
@@ -135,6 +146,7 @@ class Server:
         await self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
         await self.runs.drain(self.settings.grace)
         await self.grpc.stop(5)
+        await self.runs.stop_serving()
         await asyncio.to_thread(self.store.flush)  # the last runs' records
 
 
@@ -145,7 +157,8 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     print(
         f"lockstep serving {', '.join(server.hosting.graphs) or 'no graphs'} "
-        f"on {host}:{server.port} (store {redacted(settings.store)}, event loop "
+        f"on {host}:{server.port} (store {redacted(settings.store)}"
+        f"{', a replica' if settings.replica else ''}, event loop "
         f"{type(loop).__module__.split('.')[0]}): {settings.security.describe()}",
         flush=True,
     )
