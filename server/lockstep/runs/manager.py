@@ -20,7 +20,7 @@ import logging
 import time
 import uuid
 from collections import deque
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lockstep.checkpoint import serde
@@ -41,7 +41,7 @@ from lockstep.runs.errors import (
     ThreadBusy,
     classify,
 )
-from lockstep.runs.hosting import Hosting
+from lockstep.runs.hosting import Hosting, current_tenant
 from lockstep.runs.limits import Limits, run_timed_out, too_many_events
 from lockstep.runs.model import (
     FINAL_THREAD_STATUS,
@@ -68,6 +68,7 @@ from lockstep.runs.remote import RemoteRun
 from lockstep.stores import runs as run_store
 from lockstep.stores.coordination import POLL_SECONDS, Claim, Queued
 from lockstep.stores.runs import SERVER_STOPPED, now
+from lockstep.stores.threads import ThreadRecord
 
 log = logging.getLogger("lockstep")
 
@@ -680,6 +681,7 @@ class RunManager:
                 "modes": plan.modes,
                 "kwargs": plan.kwargs,
                 "mark": plan.mark,
+                "tenant": plan.tenant,
             }
         )
 
@@ -843,7 +845,13 @@ class RunManager:
             asked["kwargs"],
             hosted.graph_id,
             asked["mark"],
+            asked["tenant"],
         )
+        if self.hosting.store.threads.get(run.thread_id) is None:
+            # Its server died before the thread's record was written: write it now.
+            self.hosting.store.threads.put(
+                ThreadRecord(run.thread_id, hosted.graph_id, tenant=plan.tenant)
+            )
         self.runs[run.run_id] = run
         log.warning(
             "run %s on thread %s: taken over from a server that stopped", run.run_id, run.thread_id
@@ -888,6 +896,7 @@ class _Plan:
     kwargs: dict[str, Any]
     graph_id: str = ""
     mark: str = ""  # set as it claims its thread (a shared store), else as it starts
+    tenant: str = field(default_factory=current_tenant)  # whose thread it runs on
 
 
 async def _breakpoints(graph, snap, kwargs) -> list[tuple[str, str]]:
