@@ -14,12 +14,15 @@ from lockstep.cli.args import parser
 __all__ = ["main", "parser"]
 
 
-def serve(args) -> int:
-    from lockstep.service import eventloop
+def serve(args, argv: list[str]) -> int:
+    from lockstep.service import eventloop, workers
     from lockstep.service.server import Settings, serve
     from lockstep.stores import StoreError
 
     try:
+        count = workers.count(args.workers)
+        if count > 1:
+            return workers.run(_worker_argv(argv), args.address, args.store, count)
         settings = Settings(
             address=args.address,
             graphs=tuple(args.graph),
@@ -45,6 +48,24 @@ def _store_password(args) -> str | None:
         return None
     with open(args.store_password_file, encoding="utf-8") as file:
         return file.readline().rstrip("\r\n")
+
+
+def _worker_argv(argv: list[str]) -> list[str]:
+    """`serve`'s arguments for each worker: the same, but for the ones the parent sets."""
+    rest = argv[argv.index("serve") + 1 :]
+    out: list[str] = []
+    skip = False
+    for arg in rest:
+        if skip:
+            skip = False
+            continue
+        name = arg.split("=", 1)[0]
+        if name in ("--address", "--workers"):
+            skip = "=" not in arg
+            continue
+        if arg != "--replica":
+            out.append(arg)
+    return out
 
 
 def _security(args):
@@ -75,9 +96,10 @@ def _limits(args):
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser().parse_args(argv)
     if args.command == "serve":
-        return serve(args)
+        return serve(args, argv)
     if args.command == "inspect":
         from lockstep.inspector.serve import run
 

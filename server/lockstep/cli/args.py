@@ -181,6 +181,11 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
         "answers for any thread and takes over the runs of one that died",
     )  # fmt: skip
     serve.add_argument(
+        "--workers", default="1", metavar="N",
+        help="serve with N processes on one port (SO_REUSEPORT), replicas on one store "
+        "file; auto: one per core (default %(default)s)",
+    )  # fmt: skip
+    serve.add_argument(
         "--lease-seconds", type=float, default=DEFAULT_LEASE_SECONDS, metavar="S",
         help="with --replica: how long a server's hold on a thread lasts unless renewed; "
         "a run of a server that died is taken over after it (default %(default)s)",

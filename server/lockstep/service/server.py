@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import threading
 from dataclasses import dataclass, field
@@ -113,7 +114,8 @@ class Server:
         queued = sum(len(q) for q in runs.queued.values())
         line = (
             f"lockstep: stats tasks={len(asyncio.all_tasks())} threads={threading.active_count()} "
-            f"runs_active={len(runs.active)} runs_queued={queued} runs_kept={len(runs.runs)}"
+            f"runs_active={len(runs.active)} runs_queued={queued} runs_kept={len(runs.runs)} "
+            f"pid={os.getpid()}"
         )
         print(line, flush=True)
         return line
