@@ -66,7 +66,7 @@ from lockstep.runs.model import (
 )
 from lockstep.runs.remote import RemoteRun
 from lockstep.stores import runs as run_store
-from lockstep.stores.coordination import POLL_SECONDS, Claim, Queued
+from lockstep.stores.coordination import POLL_SECONDS, Claim, LeaseLost, Queued
 from lockstep.stores.runs import SERVER_STOPPED, now
 from lockstep.stores.threads import ThreadRecord
 
@@ -510,6 +510,8 @@ class RunManager:
                 run.emit(ErrorEvent(run.error))
         except Exception as exc:
             status = RunStatus.ERROR
+            if _lease_lost(exc):
+                run.lost = True  # another server runs it now: say nothing in the store
             node = ""
             code = Code.UNKNOWN  # a node's own failure
             if isinstance(exc, NodeError):
@@ -644,7 +646,9 @@ class RunManager:
     async def drain(self, grace: float) -> None:
         """Stop taking runs; give active ones `grace` seconds, then cancel them at a step edge."""
         self.draining = True
-        for thread_id in list(self.queued):
+        # Alone, a queued run is cancelled when its turn comes; on a shared store
+        # the loop that would start it stops with the server: cancelled now.
+        for thread_id in list(self.queued) if self.shared else ():
             for run, _plan in self.queued.pop(thread_id):
                 self._finish_pending(run, RunStatus.CANCELLED)
         tasks = [r.task for r in self.active.values() if r.task is not None]
@@ -922,6 +926,18 @@ def _refused(exc: BaseException) -> BaseException | None:
     ):
         return exc.cause
     return None
+
+
+def _lease_lost(exc: BaseException) -> bool:
+    """Whether a write was refused because another server took the thread over."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, LeaseLost):
+            return True
+        seen = getattr(seen, "cause", None) or seen.__cause__ or seen.__context__
+    return False
 
 
 def _announce_end(run: Run, status: RunStatus, last_config: dict | None) -> None:
