@@ -4,7 +4,9 @@ Each backend owns its connections, its schema and the four things it keeps:
 checkpoints (a `lockstep.checkpoint` saver), thread records (`threads`), run
 records (`runs`) and long-term memory (a `lockstep.store` store). `open_store(url)`
 picks the backend from the URL; `base.Backend` is what every backend hands the
-server. The database backends share their write queue (`queue`), their saver's
+server, with `coordination` (`coordination.py`): how several servers on the
+store act as one (claims with leases, the run queue, run events, cancel
+requests). The database backends share their write queue (`queue`), their saver's
 reading of rows (`queued_saver`) and their run records' queries (`queued_runs`).
 A new backend adds a subpackage, a scheme in `open`, and itself to the contract
 tests' backend lists (tests/stores, tests/checkpoint, tests/store).
