@@ -32,7 +32,7 @@ def test_a_stalled_replica_is_fenced_off(tmp_path, tid):
         req = runs_service_pb2.CreateRunRequest(
             thread_id=t,
             graph_id="slow",
-            input=convert.to_struct({"seconds": 1.5}),
+            input=convert.to_struct({"seconds": 6}),
             stream_modes=[RS.STREAM_MODE_VALUES],
         )
         run = a.runs.CreateRun(req, timeout=TIMEOUT).run
@@ -40,12 +40,20 @@ def test_a_stalled_replica_is_fenced_off(tmp_path, tid):
         while list(get_state(b, t).next) != ["nap"]:
             assert time.monotonic() < deadline, "the run did not reach nap"
             time.sleep(0.02)
-        os.kill(a.proc.pid, signal.SIGSTOP)  # a stalls inside nap, its lease lapses
         try:
-            deadline = time.monotonic() + 10
-            while "taken over" not in b.log():
-                assert time.monotonic() < deadline, b.log()
-                time.sleep(0.05)
+            for _attempt in range(5):
+                # a stalls inside nap, its lease lapses. (Stopped while it held the
+                # file's write lock for a moment, it would hold up b too: then it is
+                # let go on for a moment and stopped again.)
+                os.kill(a.proc.pid, signal.SIGSTOP)
+                deadline = time.monotonic() + 4 * LEASE
+                while "taken over" not in b.log() and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                if "taken over" in b.log():
+                    break
+                os.kill(a.proc.pid, signal.SIGCONT)
+                time.sleep(0.1)
+            assert "taken over" in b.log(), b.log()
         finally:
             os.kill(a.proc.pid, signal.SIGCONT)  # a wakes up and finishes its nap late
         joined = [

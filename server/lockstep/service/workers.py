@@ -93,6 +93,7 @@ class _Pool:
         self.ready = [threading.Event() for _ in range(size)]
         self.graphs = ""
         self.stopping = False
+        self._print_lock = threading.Lock()
 
     def pids(self) -> list[int]:
         return [p.pid for p in self.procs if p is not None]
@@ -131,7 +132,9 @@ class _Pool:
                 self.graphs = found.group(1)
                 self.ready[i].set()
                 line = line.replace("lockstep serving", "lockstep: worker serving", 1)
-            print(f"[worker {i} pid {proc.pid}] {line}", flush=True)
+            with self._print_lock:  # whole lines: two workers' never run together
+                sys.stdout.write(f"[worker {i} pid {proc.pid}] {line}\n")
+                sys.stdout.flush()
 
     def restart_dead(self) -> None:
         for i, proc in enumerate(self.procs):
