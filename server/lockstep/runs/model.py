@@ -336,22 +336,26 @@ class Run:
             error=self.error.as_record() if self.error is not None else None,
         )
 
+    @staticmethod
+    def recorded(record: RunRecord) -> dict[str, Any]:
+        """A run's fields as its stored record has them."""
+        return {
+            "run_id": record.run_id,
+            "thread_id": record.thread_id,
+            "graph_id": record.graph_id,
+            "multitask": Multitask(record.multitask_strategy or Multitask.REJECT),
+            "metadata": dict(record.metadata),
+            "status": RunStatus(record.status),
+            "created_at": record.created_at,
+            "updated_at": record.updated_at,
+            "error": RunError.from_record(record.error) if record.error else None,
+        }
+
     @classmethod
     def ended(cls, record: RunRecord) -> Run:
         """A run known only from the store (it ended, maybe in an earlier server
         process): its stream is its metadata, its error if any, and its end."""
-        run = cls(
-            run_id=record.run_id,
-            thread_id=record.thread_id,
-            graph_id=record.graph_id,
-            multitask=Multitask(record.multitask_strategy or Multitask.REJECT),
-            metadata=dict(record.metadata),
-            status=RunStatus(record.status),
-            created_at=record.created_at,
-            updated_at=record.updated_at,
-            error=RunError.from_record(record.error) if record.error else None,
-            done=True,
-        )
+        run = cls(**Run.recorded(record), done=True)
         run.events.append(run.metadata_event())
         if run.error is not None:
             run.events.append(ErrorEvent(run.error))

@@ -27,20 +27,7 @@ class RemoteRun(Run):
 
     @classmethod
     def of(cls, record: RunRecord, coordination: Coordination, records: RunStore) -> RemoteRun:
-        ended = Run.ended(record)  # the fields as the record has them
-        return cls(
-            run_id=ended.run_id,
-            thread_id=ended.thread_id,
-            graph_id=ended.graph_id,
-            multitask=ended.multitask,
-            metadata=ended.metadata,
-            status=ended.status,
-            created_at=ended.created_at,
-            updated_at=ended.updated_at,
-            error=ended.error,
-            coordination=coordination,
-            records=records,
-        )
+        return cls(**Run.recorded(record), coordination=coordination, records=records)
 
     async def follow(self, start: int = 0) -> AsyncIterator[RunEvent]:
         assert self.coordination is not None and self.records is not None
