@@ -108,7 +108,7 @@ class MemorySaver(BaseSaver):
 
     def put_writes(self, config: Config, writes: Sequence[PendingWrite]) -> None:
         with self._lock:
-            self._put_writes(self._thread(thread_id_of(config)), checkpoint_id_of(config), writes)
+            self._put_writes(self._thread(thread_id_of(config)), checkpoint_id_of(config), writes, _kept(writes))
 
     def put_step(
         self,
@@ -123,11 +123,12 @@ class MemorySaver(BaseSaver):
         with self._lock:
             thread = self._thread(thread_id)
             kept = _kept(writes)
-            if kept is not None or not any(_pickled(blob) for blob in blobs.values()):
+            pickled = [channel for channel, blob in blobs.items() if _pickled(blob)]
+            if kept is None and pickled:
+                self._put_joint(thread, parent, writes, checkpoint, metadata, blobs, pickled)
+            else:
                 self._put_writes(thread, parent, writes, kept)
                 self._put(thread, parent, checkpoint, metadata, blobs)
-            else:
-                self._put_joint(thread, parent, writes, checkpoint, metadata, blobs)
         return checkpoint_config(thread_id, checkpoint.id)
 
     @classmethod
@@ -139,8 +140,8 @@ class MemorySaver(BaseSaver):
         checkpoint: Checkpoint,
         metadata: dict[str, Any],
         blobs: dict[str, Blob],
+        pickled: list[str],
     ) -> None:
-        pickled = [channel for channel, blob in blobs.items() if _pickled(blob)]
         joint = _Joint(
             serde.dumps(
                 (
@@ -182,10 +183,9 @@ class MemorySaver(BaseSaver):
         thread: _Thread,
         cid: str | None,
         writes: Sequence[PendingWrite],
-        kept: tuple[PendingWrite, ...] | None = None,
+        kept: tuple[PendingWrite, ...] | None,
     ) -> None:
-        if kept is None:
-            kept = _kept(writes)
+        """Keep `writes` as `kept` (what _kept made of them), or pickled when that is None."""
         if kept is None:  # one pickle per call (a task's writes together), not one per write
             kept = serde.dumps([(w.task_id, w.channel, w.value) for w in writes])
         thread.writes.setdefault(cid, []).append(kept)
@@ -216,18 +216,12 @@ class MemorySaver(BaseSaver):
             if not thread.order:
                 return
             head = thread.order[-1]
-            writes: list[PendingWrite] = []
-            for batch in thread.writes.get(head, ()):
-                if type(batch) is bytes:
-                    writes += [PendingWrite(*write) for write in serde.loads(batch)]
-                elif type(batch) is _Joint:
-                    writes += batch.writes()
-                else:
-                    writes += batch
+            writes = _stored_writes(thread, head)
             if len(writes) > keep_writes:
                 del thread.writes[head]
                 if keep_writes:
-                    self._put_writes(thread, head, writes[:keep_writes])
+                    kept = writes[:keep_writes]
+                    self._put_writes(thread, head, kept, _kept(kept))
 
     def _thread(self, thread_id: str) -> _Thread:
         thread = self._threads.get(thread_id)
@@ -245,14 +239,7 @@ class MemorySaver(BaseSaver):
             version = versions.get(channel)
             if version is not None and (channel, version) in stored_blobs:
                 chains[channel] = self._chain(thread, channel, version)
-        writes = []
-        for batch in thread.writes.get(cid, ()):
-            if type(batch) is bytes:
-                writes += [PendingWrite(*write) for write in serde.loads(batch)]
-            elif type(batch) is _Joint:
-                writes += batch.writes()
-            else:
-                writes += [_handed_out(w) if type(w.value) is dict else w for w in batch]
+        writes = _stored_writes(thread, cid)
         return CheckpointTuple(
             config=checkpoint_config(thread_id, cid),
             checkpoint=checkpoint,
@@ -284,6 +271,19 @@ class MemorySaver(BaseSaver):
 # Exact types whose values cannot change once made (a subclass might add state): a
 # blob holding one is kept as given rather than pickled, and shared by reads.
 _ATOMIC = frozenset({str, int, float, bool, bytes, type(None)})
+
+
+def _stored_writes(thread: _Thread, cid: str) -> list[PendingWrite]:
+    """The writes kept on checkpoint `cid`, as copies a reader may change."""
+    writes: list[PendingWrite] = []
+    for batch in thread.writes.get(cid, ()):
+        if type(batch) is bytes:
+            writes += [PendingWrite(*write) for write in serde.loads(batch)]
+        elif type(batch) is _Joint:
+            writes += batch.writes()
+        else:
+            writes += [_handed_out(w) if type(w.value) is dict else w for w in batch]
+    return writes
 
 
 def _pickled(blob: Blob) -> bool:
